@@ -1,0 +1,170 @@
+//! Configuration from the environment (12-factor), with defaults matching `.env.example`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything the binaries read from the environment, parsed once at start-up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Owner role: runs migrations and owns the schema.
+    pub database_url: String,
+    /// Application role: subject to row-level security, used for all tenant work.
+    pub app_database_url: String,
+    /// Maintenance role (BYPASSRLS): the feeder, reaper and admin commands only.
+    pub maint_database_url: String,
+    pub redis_url: String,
+    pub jwt_secret: String,
+    pub api_addr: SocketAddr,
+    /// Nameservers for the validation job (ip:port).
+    pub dns_servers: Vec<SocketAddr>,
+    pub queue: QueueSettings,
+}
+
+/// Knobs of the job plumbing; defaults suit a small machine.
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    /// Most jobs of one queue held in Redis at once (apalis-redis 1.0.0 breaks near 8,000).
+    pub backlog_window: i64,
+    /// Longest the feeder sleeps when nothing wakes it.
+    pub feeder_poll: Duration,
+    /// How often a worker process stamps the heartbeat of its running jobs.
+    pub heartbeat_every: Duration,
+    /// A running job whose heartbeat is older than this lost its worker.
+    pub stale_after: Duration,
+    /// How long a job may sit in Redis before the feeder checks it is still there.
+    pub transport_check_after: Duration,
+    /// How often apalis-redis' finished-task data is vacuumed.
+    pub retention_every: Duration,
+    /// How often idle apalis workers poll Redis for new tasks.
+    pub poll_interval: Duration,
+    /// Grace period for running jobs on SIGTERM.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            backlog_window: 2_000,
+            feeder_poll: Duration::from_millis(250),
+            heartbeat_every: Duration::from_secs(2),
+            stale_after: Duration::from_secs(10),
+            transport_check_after: Duration::from_secs(5),
+            retention_every: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(25),
+            shutdown_grace: Duration::from_secs(20),
+        }
+    }
+}
+
+/// A configuration value that is present but unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {name}: {reason}")]
+pub struct ConfigError {
+    name: &'static str,
+    reason: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        let api_addr = get("REACHLY_API_ADDR", "127.0.0.1:8080");
+        let api_addr = api_addr.parse().map_err(|e| ConfigError {
+            name: "REACHLY_API_ADDR",
+            reason: format!("{api_addr:?}: {e}"),
+        })?;
+        let dns_servers = parse_socket_list(&get("REACHLY_DNS_SERVERS", "127.0.0.1:5353"))
+            .map_err(|reason| ConfigError {
+                name: "REACHLY_DNS_SERVERS",
+                reason,
+            })?;
+        let mut queue = QueueSettings::default();
+        if let Some(window) = parse_var(&lookup, "REACHLY_BACKLOG_WINDOW")? {
+            queue.backlog_window = window;
+        }
+        if let Some(secs) = parse_var(&lookup, "REACHLY_SHUTDOWN_GRACE_SECS")? {
+            queue.shutdown_grace = Duration::from_secs(secs);
+        }
+        if let Some(secs) = parse_var(&lookup, "REACHLY_STALE_AFTER_SECS")? {
+            queue.stale_after = Duration::from_secs(secs);
+        }
+        Ok(Self {
+            database_url: get(
+                "DATABASE_URL",
+                "postgres://reachly_owner:reachly_owner@127.0.0.1:5432/reachly",
+            ),
+            app_database_url: get(
+                "APP_DATABASE_URL",
+                "postgres://reachly_app:reachly_app@127.0.0.1:5432/reachly",
+            ),
+            maint_database_url: get(
+                "MAINT_DATABASE_URL",
+                "postgres://reachly_maint:reachly_maint@127.0.0.1:5432/reachly",
+            ),
+            redis_url: get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            jwt_secret: get("REACHLY_JWT_SECRET", "dev-only-change-me-0123456789abcdef"),
+            api_addr,
+            dns_servers,
+            queue,
+        })
+    }
+}
+
+/// Parses an optional variable, naming it in the error.
+fn parse_var<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    lookup(name)
+        .map(|raw| {
+            raw.parse().map_err(|e| ConfigError {
+                name,
+                reason: format!("{raw:?}: {e}"),
+            })
+        })
+        .transpose()
+}
+
+fn parse_socket_list(raw: &str) -> Result<Vec<SocketAddr>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|e| format!("{s:?}: {e}")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_the_environment_is_empty() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.api_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.dns_servers.len(), 1);
+        assert!(config.app_database_url.contains("reachly_app"));
+    }
+
+    #[test]
+    fn a_bad_address_names_the_variable() {
+        let err = Config::from_lookup(|k| (k == "REACHLY_API_ADDR").then(|| "nope".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("REACHLY_API_ADDR"));
+    }
+
+    #[test]
+    fn dns_servers_parse_as_a_list() {
+        let list = parse_socket_list("127.0.0.1:53, [::1]:5353").unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(parse_socket_list("127.0.0.1").is_err());
+    }
+}

@@ -1,0 +1,85 @@
+//! Connection pools, one per database role, and the migrator.
+//!
+//! The role is in the type: tenant work can only reach Postgres through [`AppDb::tenant`],
+//! and cross-tenant plumbing only through [`MaintDb`], which the API's request path never holds.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::tenancy::{OrgId, TenantTx};
+
+/// Pool of the application role (`reachly_app`): row-level security applies to every query.
+#[derive(Clone, Debug)]
+pub struct AppDb {
+    pool: PgPool,
+}
+
+/// Pool of the maintenance role (`reachly_maint`, BYPASSRLS): the feeder, the reaper,
+/// retention and admin commands; never handed to request handlers or job logic.
+#[derive(Clone, Debug)]
+pub struct MaintDb {
+    pool: PgPool,
+}
+
+/// Opens a pool of `max` connections to `url`.
+pub async fn connect(url: &str, max: u32) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await
+}
+
+impl AppDb {
+    /// Connects as the application role.
+    pub async fn connect(url: &str, max: u32) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            pool: connect(url, max).await?,
+        })
+    }
+
+    /// Begins a transaction scoped to `org`: the only way to run a tenant query.
+    pub async fn tenant(&self, org: OrgId) -> Result<TenantTx, sqlx::Error> {
+        TenantTx::begin(&self.pool, org).await
+    }
+
+    /// Checks the database answers (readiness), touching no tenant data.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("select 1").execute(&self.pool).await.map(drop)
+    }
+}
+
+impl MaintDb {
+    /// Connects as the maintenance role.
+    pub async fn connect(url: &str, max: u32) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            pool: connect(url, max).await?,
+        })
+    }
+
+    /// The cross-tenant pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Applies the migrations in `migrations/` as the owner role.
+pub async fn migrate(owner_url: &str) -> Result<(), sqlx::migrate::MigrateError> {
+    let pool = connect(owner_url, 2).await?;
+    sqlx::migrate!("../migrations").run(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Creates the monthly `events` partitions from last month to a year ahead (idempotent),
+/// so rows never arrive before their partition.
+pub async fn ensure_event_partitions(db: &MaintDb) -> Result<i32, sqlx::Error> {
+    let (created,): (i32,) = sqlx::query_as(
+        "select ensure_event_partitions((now() - interval '1 month')::date, 13)",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(created)
+}

@@ -1,0 +1,13 @@
+//! Reachly jobs: domain types, job payloads, the logic of every job and its Postgres access.
+//!
+//! The binaries (`reachly-worker`, `reachly-api`) only wire these pieces together.
+
+pub mod config;
+pub mod db;
+pub mod noop;
+pub mod queue;
+pub mod tenancy;
+
+pub use config::Config;
+pub use db::{AppDb, MaintDb};
+pub use tenancy::{OrgId, TenantTx};

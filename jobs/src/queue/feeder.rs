@@ -1,0 +1,259 @@
+//! The feeder: moves runnable `job_runs` into their Redis queue, keeping each queue's
+//! backlog under a window, taking organizations in turn (one tenant's million jobs cannot
+//! starve another's ten) and, within an organization, by priority then age.
+//!
+//! One feeder per queue works at a time across all processes (a transaction-scoped advisory
+//! lock); rows are taken `FOR UPDATE SKIP LOCKED` so an API cancel never waits on it.
+//! It also re-pushes what Redis lost: deliveries whose task Redis no longer holds.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use uuid::Uuid;
+
+use super::transport::{Delivery, Push, Transport};
+use crate::db::MaintDb;
+use crate::tenancy::OrgId;
+
+/// The notification channel the `job_runs` insert trigger signals.
+pub const CHANNEL: &str = "reachly_job_runs";
+
+/// What one pass of the feeder did, for logs, metrics and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FeedReport {
+    pub pushed: usize,
+    pub lost_found: usize,
+}
+
+/// Feeds the given queues.
+#[derive(Debug, Clone)]
+pub struct Feeder {
+    db: MaintDb,
+    transport: Transport,
+    queues: Vec<String>,
+    window: i64,
+    check_after: Duration,
+}
+
+impl Feeder {
+    pub fn new(
+        db: MaintDb,
+        transport: Transport,
+        queues: Vec<String>,
+        window: i64,
+        check_after: Duration,
+    ) -> Self {
+        Self {
+            db,
+            transport,
+            queues,
+            window,
+            check_after,
+        }
+    }
+
+    /// Runs until `stop` resolves: a pass on every notification of new work, and at least
+    /// every `poll` (delayed jobs, retries, lost deliveries).
+    pub async fn run(
+        &self,
+        poll: Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), sqlx::Error> {
+        let mut listener = PgListener::connect_with(self.db.pool()).await?;
+        listener.listen(CHANNEL).await?;
+        tokio::pin!(stop);
+        loop {
+            let mut report = FeedReport::default();
+            for queue in &self.queues {
+                match self.feed_queue(queue).await {
+                    Ok(r) => {
+                        report.pushed += r.pushed;
+                        report.lost_found += r.lost_found;
+                    }
+                    Err(e) => tracing::warn!(queue = %queue, error = %e, "feeder pass failed"),
+                }
+            }
+            if report.lost_found > 0 {
+                tracing::warn!(
+                    lost = report.lost_found,
+                    "deliveries Redis no longer held, re-queued"
+                );
+            }
+            // A full window means more is waiting: come back soon rather than at the poll.
+            let wait = if report.pushed > 0 {
+                Duration::from_millis(20)
+            } else {
+                poll
+            };
+            tokio::select! {
+                _ = &mut stop => return Ok(()),
+                _ = listener.recv() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One pass over one queue: recover lost deliveries, then top the window up.
+    pub async fn feed_queue(&self, queue: &str) -> Result<FeedReport, FeedError> {
+        let lost_found = self.recover_lost(queue).await?;
+        let pushed = self.top_up(queue).await?;
+        Ok(FeedReport { pushed, lost_found })
+    }
+
+    async fn top_up(&self, queue: &str) -> Result<usize, FeedError> {
+        let mut tx = self.db.pool().begin().await?;
+        let (locked,): (bool,) =
+            sqlx::query_as("select pg_try_advisory_xact_lock(hashtext('reachly-feeder:' || $1))")
+                .bind(queue)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !locked {
+            return Ok(0);
+        }
+        let (in_transport,): (i64,) = sqlx::query_as(
+            "select count(*) from job_runs
+              where queue = $1 and status in ('queued', 'failed') and enqueued_at is not null",
+        )
+        .bind(queue)
+        .fetch_one(&mut *tx)
+        .await?;
+        let room = self.window - in_transport;
+        if room <= 0 {
+            return Ok(0);
+        }
+        let orgs = waiting_organizations(&mut tx, queue).await?;
+        if orgs.is_empty() {
+            return Ok(0);
+        }
+        let per_org = (room + orgs.len() as i64 - 1) / orgs.len() as i64;
+        let picked: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "select id, organization_id from (
+                 select j.id, j.organization_id, j.priority, j.run_at,
+                        row_number() over (partition by j.organization_id
+                                           order by j.priority desc, j.run_at, j.id) as turn
+                   from unnest($2::uuid[]) as o(org)
+                   cross join lateral (
+                       select id, organization_id, priority, run_at from job_runs
+                        where queue = $1 and organization_id = o.org
+                          and status in ('queued', 'failed') and enqueued_at is null
+                          and run_at <= now()
+                        order by priority desc, run_at, id
+                        limit $3
+                        for update skip locked) j) ranked
+              order by turn, priority desc, run_at, id
+              limit $4",
+        )
+        .bind(queue)
+        .bind(&orgs)
+        .bind(per_org)
+        .bind(room)
+        .fetch_all(&mut *tx)
+        .await?;
+        if picked.is_empty() {
+            return Ok(0);
+        }
+        let pushes: Vec<Push> = picked
+            .iter()
+            .map(|(job, org)| {
+                Push::new(Delivery {
+                    org: OrgId(*org),
+                    job: *job,
+                })
+            })
+            .collect();
+        let ids: Vec<Uuid> = picked.iter().map(|p| p.0).collect();
+        let tids: Vec<&str> = pushes.iter().map(|p| p.transport_id.as_str()).collect();
+        sqlx::query(
+            "update job_runs j
+                set enqueued_at = now(), transport_id = t.tid, deliveries = deliveries + 1
+               from unnest($1::uuid[], $2::text[]) as t(id, tid)
+              where j.id = t.id",
+        )
+        .bind(&ids)
+        .bind(&tids)
+        .execute(&mut *tx)
+        .await?;
+        // Commit before pushing: a worker must never see a delivery its row does not name.
+        // If the push then fails, the lost-delivery check re-pushes it.
+        tx.commit().await?;
+        self.transport.push(queue, &pushes).await?;
+        Ok(pushes.len())
+    }
+
+    /// Finds deliveries handed to Redis a while ago whose task Redis no longer holds and
+    /// makes them feedable again.
+    async fn recover_lost(&self, queue: &str) -> Result<usize, FeedError> {
+        let waiting: Vec<(Uuid, String)> = sqlx::query_as(
+            "select id, transport_id from job_runs
+              where queue = $1 and status in ('queued', 'failed') and enqueued_at is not null
+                and enqueued_at < now() - make_interval(secs => $2)
+              order by enqueued_at
+              limit 5000",
+        )
+        .bind(queue)
+        .bind(self.check_after.as_secs_f64())
+        .fetch_all(self.db.pool())
+        .await?;
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        let tids: Vec<String> = waiting.iter().map(|w| w.1.clone()).collect();
+        let missing = self.transport.missing(queue, &tids).await?;
+        let (lost_ids, lost_tids): (Vec<Uuid>, Vec<String>) = waiting
+            .into_iter()
+            .zip(missing)
+            .filter(|(_, m)| *m)
+            .map(|(w, _)| w)
+            .unzip();
+        if lost_ids.is_empty() {
+            return Ok(0);
+        }
+        let reset = sqlx::query(
+            "update job_runs j set enqueued_at = null, transport_id = null
+               from unnest($1::uuid[], $2::text[]) as t(id, tid)
+              where j.id = t.id and j.transport_id = t.tid
+                and j.status in ('queued', 'failed')",
+        )
+        .bind(&lost_ids)
+        .bind(&lost_tids)
+        .execute(self.db.pool())
+        .await?;
+        Ok(reset.rows_affected() as usize)
+    }
+}
+
+/// Organizations with feedable jobs in `queue`, by a loose index scan (one index probe per
+/// organization, however deep each backlog is).
+async fn waiting_organizations(
+    tx: &mut sqlx::PgConnection,
+    queue: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let rows: Vec<(Uuid,)> = sqlx::query_as(
+        "with recursive orgs(org) as (
+             (select organization_id from job_runs
+               where queue = $1 and status in ('queued', 'failed') and enqueued_at is null
+               order by organization_id limit 1)
+             union all
+             select (select organization_id from job_runs
+                      where queue = $1 and status in ('queued', 'failed') and enqueued_at is null
+                        and organization_id > orgs.org
+                      order by organization_id limit 1)
+               from orgs where orgs.org is not null)
+         select org from orgs where org is not null",
+    )
+    .bind(queue)
+    .fetch_all(tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// A feeder pass failed; the next pass tries again.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("postgres: {0}")]
+    Postgres(#[from] sqlx::Error),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("push: {0}")]
+    Push(#[from] apalis_redis::Error),
+}

@@ -1,0 +1,109 @@
+//! Runs one delivery: claim the job (attempt counted and committed), run its kind's logic
+//! while the process heartbeat covers it, then record success or failure.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::FutureExt;
+
+use super::acker::Acker;
+use super::kind::JobKind;
+use super::lifecycle::{self, FailureOutcome, JobContext, JobError};
+use super::reaper::RunningSet;
+use super::transport::Delivery;
+use crate::db::AppDb;
+
+/// Everything a worker process needs to run deliveries; shared by all its apalis workers.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    db: AppDb,
+    running: RunningSet,
+    acker: Acker,
+}
+
+impl Runner {
+    pub fn new(db: AppDb, running: RunningSet, acker: Acker) -> Self {
+        Self {
+            db,
+            running,
+            acker,
+        }
+    }
+
+    /// Handles one delivery taken from `queue` by the apalis worker named `worker`.
+    /// Errors are infrastructure failures (Postgres unreachable); the job row is untouched
+    /// then, and the feeder re-delivers it once Redis no longer holds this task.
+    pub async fn handle(
+        &self,
+        queue: &'static str,
+        worker: Arc<str>,
+        transport_id: String,
+        delivery: Delivery,
+    ) -> Result<(), sqlx::Error> {
+        let outcome = self.run(&worker, &transport_id, delivery).await;
+        self.acker.ack(queue, worker, transport_id);
+        outcome
+    }
+
+    async fn run(
+        &self,
+        worker: &Arc<str>,
+        transport_id: &str,
+        delivery: Delivery,
+    ) -> Result<(), sqlx::Error> {
+        let Some(ctx) =
+            lifecycle::claim(&self.db, delivery.org, delivery.job, transport_id, worker).await?
+        else {
+            tracing::debug!(job = %delivery.job, "stale delivery skipped");
+            return Ok(());
+        };
+        self.running.insert(ctx.job_id());
+        let span = tracing::info_span!("job", id = %ctx.job_id(), org = %ctx.org(),
+            kind = ctx.kind().as_str(), attempt = ctx.attempt());
+        let result = AssertUnwindSafe(dispatch(&ctx))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(JobError::Retryable(panic_message(&panic))));
+        let recorded = match &result {
+            Ok(()) => {
+                span.in_scope(|| tracing::info!("job succeeded"));
+                Ok(())
+            }
+            Err(JobError::LostOwnership) => {
+                span.in_scope(|| tracing::warn!("job lost ownership; its effects were rolled back"));
+                Ok(())
+            }
+            Err(error) => match lifecycle::record_failure(&ctx, error).await {
+                Ok(outcome) => {
+                    span.in_scope(|| match outcome {
+                        FailureOutcome::Dead => tracing::error!(%error, "job dead"),
+                        FailureOutcome::RetryScheduled => tracing::warn!(%error, "job will retry"),
+                        FailureOutcome::NotOwned => tracing::warn!(%error, "job failed after losing ownership"),
+                    });
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+        };
+        // Off the heartbeat: if the outcome could not be recorded the job goes stale and the
+        // reaper gives it back.
+        self.running.remove(ctx.job_id());
+        recorded
+    }
+}
+
+/// The logic of each kind.
+async fn dispatch(ctx: &JobContext) -> Result<(), JobError> {
+    match ctx.kind() {
+        JobKind::Noop => crate::noop::run(ctx).await,
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("job panicked: {text}")
+}

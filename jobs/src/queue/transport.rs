@@ -1,0 +1,141 @@
+//! The Redis side of the queue: what a delivery carries, how the feeder pushes it through
+//! apalis-redis, and how it checks that Redis still holds what it was given.
+
+use std::time::Duration;
+
+use apalis::prelude::TaskId;
+use apalis_redis::{Config as RedisQueueConfig, ConnectionManager, RedisTask};
+use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+use uuid::Uuid;
+
+use crate::tenancy::OrgId;
+
+/// The task body in Redis: a pointer to a `job_runs` row. The row stays the truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub org: OrgId,
+    pub job: Uuid,
+}
+
+/// A delivery with the apalis task id it is pushed under (`job_runs.transport_id`).
+#[derive(Clone, Debug)]
+pub struct Push {
+    pub transport_id: String,
+    pub delivery: Delivery,
+}
+
+impl Push {
+    pub fn new(delivery: Delivery) -> Self {
+        Self {
+            transport_id: Ulid::generate().to_string(),
+            delivery,
+        }
+    }
+}
+
+/// apalis-redis settings for one of our queues: key prefix `reachly:<queue>`, heartbeats
+/// frequent enough that a dead worker's in-flight tasks are re-enqueued within seconds.
+///
+/// Pub/sub events, leases and result persistence are off: Postgres keeps the record, and
+/// apalis-redis 1.0.0 never deletes what it persists. Instead each finished task is removed
+/// from Redis by [`Transport::forget`] (see `acker`), so Redis holds only live work.
+pub fn queue_config(queue: &str) -> RedisQueueConfig {
+    RedisQueueConfig::default()
+        .queue(format!("reachly:{queue}"))
+        .batch_size(100)
+        .heartbeat_interval(Duration::from_secs(5))
+        .missed_heartbeats(3)
+        .emit_events(false)
+        .persist_results(false)
+        .lock_tasks(false)
+}
+
+/// Pushes and inspects deliveries on one Redis connection.
+#[derive(Clone)]
+pub struct Transport {
+    conn: ConnectionManager,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transport")
+    }
+}
+
+impl Transport {
+    pub async fn connect(redis_url: &str) -> Result<Self, redis::RedisError> {
+        Ok(Self {
+            conn: apalis_redis::connect(redis_url).await?,
+        })
+    }
+
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// Pushes `pushes` onto `queue` in one script call.
+    pub async fn push(&self, queue: &str, pushes: &[Push]) -> Result<(), apalis_redis::Error> {
+        if pushes.is_empty() {
+            return Ok(());
+        }
+        let tasks: Vec<RedisTask> = pushes
+            .iter()
+            .map(|p| {
+                let body = serde_json::to_vec(&p.delivery).expect("a delivery serializes");
+                let id: Ulid = p.transport_id.parse().expect("transport ids are ulids");
+                apalis::prelude::TaskBuilder::new(body)
+                    .task_id(TaskId::from_ulid(id))
+                    .build()
+            })
+            .collect();
+        let mut conn = self.conn.clone();
+        apalis_redis::queries::push_tasks(&mut conn, &queue_config(queue), &tasks).await?;
+        Ok(())
+    }
+
+    /// For each transport id, whether Redis no longer holds its task (lost to a flush,
+    /// a restart or an eviction).
+    pub async fn missing(
+        &self,
+        queue: &str,
+        transport_ids: &[String],
+    ) -> Result<Vec<bool>, redis::RedisError> {
+        if transport_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn.clone();
+        let held: Vec<Option<Vec<u8>>> = redis::cmd("HMGET")
+            .arg(queue_config(queue).job_data_hash())
+            .arg(transport_ids)
+            .query_async(&mut conn)
+            .await?;
+        Ok(held.into_iter().map(|h| h.is_none()).collect())
+    }
+
+    /// Removes finished tasks from Redis: out of their worker's in-flight set, their data
+    /// and their metadata. `tasks` are (worker name, transport id) pairs.
+    pub async fn forget(
+        &self,
+        queue: &str,
+        tasks: &[(std::sync::Arc<str>, String)],
+    ) -> Result<(), redis::RedisError> {
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let config = queue_config(queue);
+        let mut pipe = redis::pipe();
+        let mut by_worker: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for (worker, tid) in tasks {
+            by_worker.entry(worker).or_default().push(tid);
+            pipe.del(format!("{}:{tid}", config.job_meta_hash())).ignore();
+        }
+        for (worker, tids) in by_worker {
+            let inflight = format!("{}:{worker}", config.inflight_jobs_set());
+            pipe.srem(inflight, &tids).ignore();
+            pipe.hdel(config.job_data_hash(), &tids).ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await
+    }
+}

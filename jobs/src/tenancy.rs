@@ -1,0 +1,64 @@
+//! The tenant transaction helper: every tenant query runs inside one.
+
+use std::ops::{Deref, DerefMut};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// An organization id: the tenant key that scopes every row-level-security policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct OrgId(pub Uuid);
+
+impl std::fmt::Display for OrgId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A transaction whose `app.organization_id` is set (transaction-local, so nothing leaks
+/// through the pool when it ends). Deref to the sqlx transaction to run queries.
+#[derive(Debug)]
+pub struct TenantTx {
+    org: OrgId,
+    tx: Transaction<'static, Postgres>,
+}
+
+impl TenantTx {
+    pub(crate) async fn begin(pool: &PgPool, org: OrgId) -> Result<Self, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("select set_config('app.organization_id', $1, true)")
+            .bind(org.0.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(Self { org, tx })
+    }
+
+    /// The organization this transaction is scoped to.
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = Transaction<'static, Postgres>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl DerefMut for TenantTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}

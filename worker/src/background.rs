@@ -1,0 +1,123 @@
+//! The worker's background loops: feeder, heartbeat, reaper, Redis retention and event
+//! partition upkeep. Each runs until shutdown and logs (never panics on) a failed pass.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reachly_jobs::queue::feeder::Feeder;
+use reachly_jobs::queue::reaper::{self, RunningSet};
+use reachly_jobs::queue::retention;
+use reachly_jobs::queue::transport::Transport;
+use reachly_jobs::{Config, MaintDb};
+use tokio::task::JoinSet;
+
+use crate::shutdown::Shutdown;
+
+/// The running loops, joined at exit.
+pub struct Background {
+    tasks: JoinSet<()>,
+}
+
+impl Background {
+    pub async fn join(mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+pub fn spawn(
+    config: &Config,
+    maint: MaintDb,
+    transport: Transport,
+    queues: &[&'static str],
+    worker: Arc<str>,
+    running: RunningSet,
+    stop: Shutdown,
+) -> Background {
+    let settings = config.queue.clone();
+    let mut tasks = JoinSet::new();
+
+    let feeder = Feeder::new(
+        maint.clone(),
+        transport.clone(),
+        queues.iter().map(|q| q.to_string()).collect(),
+        settings.backlog_window,
+        settings.transport_check_after,
+    );
+    let until = stop.clone();
+    tasks.spawn(async move {
+        loop {
+            match feeder.run(settings.feeder_poll, until.stopped()).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "feeder lost its listener; restarting");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+
+    let (db, until, name) = (maint.clone(), stop.clone(), worker.clone());
+    tasks.spawn(every(settings.heartbeat_every, until, move || {
+        let (db, name, running) = (db.clone(), name.clone(), running.clone());
+        async move {
+            if let Err(e) = reaper::heartbeat(&db, &name, &running).await {
+                tracing::warn!(error = %e, "heartbeat failed");
+            }
+        }
+    }));
+
+    let (db, until) = (maint.clone(), stop.clone());
+    let stale = settings.stale_after;
+    tasks.spawn(every(stale / 2, until, move || {
+        let db = db.clone();
+        async move {
+            match reaper::reap_stale(&db, stale).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(jobs = n, "requeued jobs whose worker was lost"),
+                Err(e) => tracing::warn!(error = %e, "reaper failed"),
+            }
+        }
+    }));
+
+    let conn = transport.connection();
+    let queues: Vec<&'static str> = queues.to_vec();
+    tasks.spawn(every(settings.retention_every, stop.clone(), move || {
+        let (conn, queues) = (conn.clone(), queues.clone());
+        async move {
+            for queue in queues {
+                if let Err(e) = retention::vacuum(&conn, queue).await {
+                    tracing::warn!(queue, error = %e, "redis retention failed");
+                }
+            }
+        }
+    }));
+
+    tasks.spawn(every(Duration::from_secs(6 * 3600), stop, move || {
+        let db = maint.clone();
+        async move {
+            if let Err(e) = reachly_jobs::db::ensure_event_partitions(&db).await {
+                tracing::warn!(error = %e, "creating event partitions failed");
+            }
+        }
+    }));
+
+    Background { tasks }
+}
+
+/// Runs `pass` now and then every `period` until `stop`.
+async fn every<F, Fut>(period: Duration, stop: Shutdown, pass: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stopped = stop.stopped();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = ticker.tick() => pass().await,
+        }
+    }
+}

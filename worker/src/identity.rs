@@ -1,0 +1,13 @@
+//! A worker name unique per process: apalis-redis tracks in-flight tasks per worker name,
+//! so two processes sharing one would re-enqueue each other's work.
+
+use rand::Rng;
+
+/// `<host>-<pid>-<random>`.
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into());
+    let suffix: u32 = rand::rng().random();
+    format!("{host}-{}-{suffix:08x}", std::process::id())
+}

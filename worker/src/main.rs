@@ -1,0 +1,95 @@
+//! `reachly-worker`: one apalis worker per queue, plus the feeder, heartbeat, reaper and
+//! retention loops, with graceful shutdown on SIGTERM/SIGINT. Wiring only; the logic lives
+//! in `reachly-jobs`.
+
+mod args;
+mod background;
+mod identity;
+mod queues;
+mod shutdown;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use reachly_jobs::queue::acker::Acker;
+use reachly_jobs::queue::reaper::{self, RunningSet};
+use reachly_jobs::queue::runner::Runner;
+use reachly_jobs::queue::transport::Transport;
+use reachly_jobs::{AppDb, Config, MaintDb};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = args::Args::parse();
+    init_tracing();
+    let config = Config::from_env()?;
+    let queues = args.queues()?;
+    let name: Arc<str> = identity::worker_name().into();
+    tracing::info!(worker = %name, ?queues, concurrency = args.concurrency, "starting");
+
+    let pool_size = (args.concurrency as u32).clamp(4, 64);
+    let app = AppDb::connect(&config.app_database_url, pool_size)
+        .await
+        .context("connecting as the application role (APP_DATABASE_URL)")?;
+    let maint = MaintDb::connect(&config.maint_database_url, 4)
+        .await
+        .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?;
+    let transport = Transport::connect(&config.redis_url)
+        .await
+        .context("connecting to Redis (REDIS_URL)")?;
+
+    let running = RunningSet::default();
+    let (acker, acker_done) = Acker::start(transport.clone());
+    let runner = Arc::new(Runner::new(app, running.clone(), acker));
+    let stop = shutdown::Shutdown::new();
+
+    let background = background::spawn(
+        &config,
+        maint.clone(),
+        transport.clone(),
+        &queues,
+        name.clone(),
+        running.clone(),
+        stop.clone(),
+    );
+
+    let monitor = queues::monitor(
+        &queues,
+        transport.connection(),
+        &name,
+        args.concurrency,
+        &config.queue,
+        runner.clone(),
+    );
+    let signal = stop.clone();
+    monitor
+        .run_with_signal(async move {
+            signal.wait_for_signal().await;
+            Ok(())
+        })
+        .await
+        .context("worker monitor")?;
+
+    // Jobs still running after the grace period are handed back, attempt refunded.
+    let handed = reaper::hand_back(&maint, &name, &running).await?;
+    if handed > 0 {
+        tracing::warn!(handed, "running jobs handed back to the queue");
+    }
+    stop.trigger();
+    background.join().await;
+    drop(runner);
+    let _ = acker_done.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if std::env::var("REACHLY_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,92 @@
+//! `reachly-api`: `serve` the HTTP API, `migrate` the database, or mint a `token`.
+
+mod auth;
+mod error;
+mod json;
+mod routes;
+mod state;
+mod token;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use reachly_jobs::{AppDb, Config};
+
+#[derive(Debug, Parser)]
+#[command(name = "reachly-api", version, about = "The Reachly jobs HTTP API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API on REACHLY_API_ADDR.
+    Serve,
+    /// Apply database migrations (as the owner role, DATABASE_URL).
+    Migrate,
+    /// Create the organization, user and active membership if missing; print a bearer token.
+    Token(token::TokenArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            reachly_jobs::db::migrate(&config.database_url)
+                .await
+                .context("applying migrations")?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Token(args) => token::run(&config, args).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = AppDb::connect(&config.app_database_url, 32)
+        .await
+        .context("connecting as the application role (APP_DATABASE_URL)")?;
+    let redis = redis::Client::open(config.redis_url.as_str())?
+        .get_connection_manager()
+        .await
+        .context("connecting to Redis (REDIS_URL)")?;
+    let state = state::AppState {
+        db,
+        redis,
+        jwt_secret: Arc::from(config.jwt_secret.as_str()),
+    };
+    let listener = tokio::net::TcpListener::bind(config.api_addr)
+        .await
+        .with_context(|| format!("binding {}", config.api_addr))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("SIGTERM handler");
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        })
+        .await?;
+    Ok(())
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("REACHLY_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

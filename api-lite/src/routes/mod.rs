@@ -1,0 +1,21 @@
+//! The HTTP routes.
+
+pub mod health;
+pub mod jobs;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+use crate::state::AppState;
+
+/// Largest request body accepted by default (a batch of 1,000 jobs fits).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .merge(jobs::routes())
+        .fallback(|| async { crate::error::ApiError::NotFound("route") })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

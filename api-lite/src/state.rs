@@ -1,0 +1,14 @@
+//! Shared state of the API's handlers.
+
+use std::sync::Arc;
+
+use reachly_jobs::AppDb;
+
+/// What every handler may use: the application-role pool (tenant transactions only), a
+/// Redis connection for readiness, and the token secret.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: AppDb,
+    pub redis: redis::aio::ConnectionManager,
+    pub jwt_secret: Arc<str>,
+}

@@ -40,9 +40,13 @@ pub fn issue(secret: &str, user: Uuid, org: Uuid, ttl: chrono::Duration) -> Stri
 fn verify(secret: &str, token: &str) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
-    jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)
-        .map(|data| data.claims)
-        .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
+    jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
 }
 
 /// An authenticated, active member of an organization, with the permissions of their role.

@@ -156,8 +156,8 @@ mod tests {
 
     #[test]
     fn a_bad_address_names_the_variable() {
-        let err = Config::from_lookup(|k| (k == "REACHLY_API_ADDR").then(|| "nope".into()))
-            .unwrap_err();
+        let err =
+            Config::from_lookup(|k| (k == "REACHLY_API_ADDR").then(|| "nope".into())).unwrap_err();
         assert!(err.to_string().contains("REACHLY_API_ADDR"));
     }
 

@@ -76,10 +76,9 @@ pub async fn migrate(owner_url: &str) -> Result<(), sqlx::migrate::MigrateError>
 /// Creates the monthly `events` partitions from last month to a year ahead (idempotent),
 /// so rows never arrive before their partition.
 pub async fn ensure_event_partitions(db: &MaintDb) -> Result<i32, sqlx::Error> {
-    let (created,): (i32,) = sqlx::query_as(
-        "select ensure_event_partitions((now() - interval '1 month')::date, 13)",
-    )
-    .fetch_one(db.pool())
-    .await?;
+    let (created,): (i32,) =
+        sqlx::query_as("select ensure_event_partitions((now() - interval '1 month')::date, 13)")
+            .fetch_one(db.pool())
+            .await?;
     Ok(created)
 }

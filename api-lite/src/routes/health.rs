@@ -31,5 +31,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
         .query_async::<String>(&mut redis)
         .await
         .map_err(|e| ApiError::Unavailable(format!("redis: {e}")))?;
-    Ok(Json(json!({ "status": "ready", "postgres": "ok", "redis": "ok" })))
+    Ok(Json(
+        json!({ "status": "ready", "postgres": "ok", "redis": "ok" }),
+    ))
 }

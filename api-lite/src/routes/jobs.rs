@@ -176,17 +176,24 @@ async fn list(
     let status = query
         .status
         .as_deref()
-        .map(|s| JobStatus::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status {s:?}"))))
+        .map(|s| {
+            JobStatus::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status {s:?}")))
+        })
         .transpose()?;
     let kind = query
         .kind
         .as_deref()
-        .map(|k| JobKind::parse(k).ok_or_else(|| ApiError::BadRequest(format!("unknown kind {k:?}"))))
+        .map(|k| {
+            JobKind::parse(k).ok_or_else(|| ApiError::BadRequest(format!("unknown kind {k:?}")))
+        })
         .transpose()?;
     let cursor = query
         .cursor
         .as_deref()
-        .map(|c| c.parse::<Uuid>().map_err(|_| ApiError::BadRequest("invalid cursor".into())))
+        .map(|c| {
+            c.parse::<Uuid>()
+                .map_err(|_| ApiError::BadRequest("invalid cursor".into()))
+        })
         .transpose()?;
     let limit = query.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
     let mut tx = state.db.tenant(member.org).await?;
@@ -208,7 +215,9 @@ async fn list(
         jobs.last().map(|j| j.id.to_string())
     });
     let data: Vec<Value> = jobs.iter().map(view).collect();
-    Ok(Json(json!({ "data": data, "next_cursor": next_cursor.flatten() })))
+    Ok(Json(
+        json!({ "data": data, "next_cursor": next_cursor.flatten() }),
+    ))
 }
 
 /// Moves a job between states, or explains (404/409) why it cannot.
@@ -221,19 +230,23 @@ async fn transition(
 ) -> Result<Json<Value>, ApiError> {
     member.require("ops.manage")?;
     let mut tx = state.db.tenant(member.org).await?;
-    let job: Option<JobRun> = sqlx::query_as(AssertSqlSafe(format!("{sql} returning {JOB_RUN_COLUMNS}")))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let job: Option<JobRun> =
+        sqlx::query_as(AssertSqlSafe(format!("{sql} returning {JOB_RUN_COLUMNS}")))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
     let result = match job {
         Some(job) => Ok(Json(view(&job))),
         None => {
-            let status: Option<(String,)> = sqlx::query_as("select status from job_runs where id = $1")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?;
+            let status: Option<(String,)> =
+                sqlx::query_as("select status from job_runs where id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
             match status {
-                Some((status,)) => Err(ApiError::Conflict(format!("{refusal}: the job is {status}"))),
+                Some((status,)) => Err(ApiError::Conflict(format!(
+                    "{refusal}: the job is {status}"
+                ))),
                 None => Err(ApiError::NotFound("job")),
             }
         }

@@ -66,8 +66,11 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .bind(json!({ "attempt": ctx.attempt() }))
     .execute(&mut **tx)
     .await?;
-    ctx.succeed(tx, json!({ "attempt": ctx.attempt(), "slept_ms": payload.sleep_ms.unwrap_or(0) }))
-        .await
+    ctx.succeed(
+        tx,
+        json!({ "attempt": ctx.attempt(), "slept_ms": payload.sleep_ms.unwrap_or(0) }),
+    )
+    .await
 }
 
 #[cfg(test)]

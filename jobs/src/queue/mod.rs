@@ -7,9 +7,9 @@ pub mod feeder;
 pub mod kind;
 pub mod lifecycle;
 pub mod reaper;
-pub mod runner;
 pub mod record;
 pub mod retention;
+pub mod runner;
 pub mod submit;
 pub mod transport;
 

@@ -36,7 +36,11 @@ impl RunningSet {
 }
 
 /// Stamps `heartbeat_at` on every job this worker runs, in one statement.
-pub async fn heartbeat(db: &MaintDb, worker: &str, running: &RunningSet) -> Result<u64, sqlx::Error> {
+pub async fn heartbeat(
+    db: &MaintDb,
+    worker: &str,
+    running: &RunningSet,
+) -> Result<u64, sqlx::Error> {
     let ids = running.snapshot();
     if ids.is_empty() {
         return Ok(0);
@@ -71,7 +75,11 @@ pub async fn reap_stale(db: &MaintDb, stale: Duration) -> Result<u64, sqlx::Erro
 
 /// Gives back the jobs this worker still runs at shutdown: queued again, attempt refunded
 /// (the job did not fail; the process stopped).
-pub async fn hand_back(db: &MaintDb, worker: &str, running: &RunningSet) -> Result<u64, sqlx::Error> {
+pub async fn hand_back(
+    db: &MaintDb,
+    worker: &str,
+    running: &RunningSet,
+) -> Result<u64, sqlx::Error> {
     let ids = running.snapshot();
     if ids.is_empty() {
         return Ok(0);

@@ -23,11 +23,7 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(db: AppDb, running: RunningSet, acker: Acker) -> Self {
-        Self {
-            db,
-            running,
-            acker,
-        }
+        Self { db, running, acker }
     }
 
     /// Handles one delivery taken from `queue` by the apalis worker named `worker`.
@@ -70,7 +66,9 @@ impl Runner {
                 Ok(())
             }
             Err(JobError::LostOwnership) => {
-                span.in_scope(|| tracing::warn!("job lost ownership; its effects were rolled back"));
+                span.in_scope(|| {
+                    tracing::warn!("job lost ownership; its effects were rolled back")
+                });
                 Ok(())
             }
             Err(error) => match lifecycle::record_failure(&ctx, error).await {
@@ -78,7 +76,9 @@ impl Runner {
                     span.in_scope(|| match outcome {
                         FailureOutcome::Dead => tracing::error!(%error, "job dead"),
                         FailureOutcome::RetryScheduled => tracing::warn!(%error, "job will retry"),
-                        FailureOutcome::NotOwned => tracing::warn!(%error, "job failed after losing ownership"),
+                        FailureOutcome::NotOwned => {
+                            tracing::warn!(%error, "job failed after losing ownership")
+                        }
                     });
                     Ok(())
                 }

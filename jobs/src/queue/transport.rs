@@ -128,7 +128,8 @@ impl Transport {
         let mut by_worker: std::collections::HashMap<&str, Vec<&str>> = Default::default();
         for (worker, tid) in tasks {
             by_worker.entry(worker).or_default().push(tid);
-            pipe.del(format!("{}:{tid}", config.job_meta_hash())).ignore();
+            pipe.del(format!("{}:{tid}", config.job_meta_hash()))
+                .ignore();
         }
         for (worker, tids) in by_worker {
             let inflight = format!("{}:{worker}", config.inflight_jobs_set());

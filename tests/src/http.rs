@@ -1,0 +1,81 @@
+//! A small JSON client for the API under test.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The API's base URL and an HTTP client.
+#[derive(Clone, Debug)]
+pub struct Api {
+    base: String,
+    client: reqwest::Client,
+}
+
+/// A response: status, headers we check, and the JSON body (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: Value,
+}
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        Api {
+            base,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn raw_get(&self, path: &str) -> reqwest::Result<StatusCode> {
+        Ok(self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await?
+            .status())
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
+        let request = match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.base)), token)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(
+            self.client.post(format!("{}{path}", self.base)).json(body),
+            token,
+        )
+        .await
+    }
+
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: &'static str) -> Reply {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("content-type", "application/json")
+                .body(body),
+            token,
+        )
+        .await
+    }
+}

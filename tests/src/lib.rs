@@ -1,0 +1,13 @@
+//! Test support: a fresh database per test (cloned from a migrated template), a private
+//! Redis server per test, and the real `reachly-api` / `reachly-worker` binaries as child
+//! processes. Nothing is mocked.
+
+pub mod db;
+pub mod http;
+pub mod process;
+pub mod redis_server;
+pub mod stack;
+pub mod wait;
+
+pub use stack::Stack;
+pub use wait::wait_until;

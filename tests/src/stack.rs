@@ -108,3 +108,61 @@ impl Stack {
         status
     }
 }
+
+impl Stack {
+    /// Number of jobs in `status`, across all organizations.
+    pub async fn count_status(&self, pool: &sqlx::PgPool, status: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from job_runs where status = $1")
+            .bind(status)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        n
+    }
+
+    /// Submits `count` noop jobs with `payload` through `/v1/jobs/batch` (1,000 per request),
+    /// returning their ids.
+    pub async fn submit_noops(
+        &self,
+        api: &crate::http::Api,
+        token: &str,
+        count: usize,
+        payload: serde_json::Value,
+    ) -> Vec<uuid::Uuid> {
+        let mut ids = Vec::with_capacity(count);
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(1_000);
+            let jobs: Vec<_> = (0..n)
+                .map(|_| serde_json::json!({"kind": "noop", "payload": payload}))
+                .collect();
+            let reply = api
+                .post(
+                    "/v1/jobs/batch",
+                    Some(token),
+                    &serde_json::json!({ "jobs": jobs }),
+                )
+                .await;
+            assert_eq!(reply.status, 202, "{:?}", reply.body);
+            for job in reply.body["data"].as_array().unwrap() {
+                ids.push(job["id"].as_str().unwrap().parse().unwrap());
+            }
+            left -= n;
+        }
+        ids
+    }
+
+    /// How many times each noop job recorded its effect, over all jobs: (jobs with an
+    /// effect, the largest number of effects any one job recorded).
+    pub async fn noop_effects(&self, pool: &sqlx::PgPool) -> (i64, i64) {
+        let (jobs, most): (i64, Option<i64>) = sqlx::query_as(
+            "select count(*), max(n) from (
+                 select subject_id, count(*) as n from audit_logs
+                  where action = 'job.noop.completed' group by subject_id) per_job",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (jobs, most.unwrap_or(0))
+    }
+}

@@ -40,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
 
     let running = RunningSet::default();
     let (acker, acker_done) = Acker::start(transport.clone());
-    let runner = Arc::new(Runner::new(app, running.clone(), acker));
+    let runner = Arc::new(Runner::new(app, name.clone(), running.clone(), acker));
     let stop = shutdown::Shutdown::new();
 
     let background = background::spawn(
@@ -53,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
         stop.clone(),
     );
 
+    let apalis_workers = queues::WorkerNames::default();
     let monitor = queues::monitor(
         &queues,
         transport.connection(),
@@ -60,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         args.concurrency,
         &config.queue,
         runner.clone(),
+        apalis_workers.clone(),
     );
     let signal = stop.clone();
     monitor
@@ -75,10 +77,18 @@ async fn main() -> anyhow::Result<()> {
     if handed > 0 {
         tracing::warn!(handed, "running jobs handed back to the queue");
     }
-    stop.trigger();
-    background.join().await;
+    // Finished tasks leave Redis first; what this process fetched but never ran goes back.
     drop(runner);
     let _ = acker_done.await;
+    for (queue, apalis_worker) in apalis_workers.all() {
+        match transport.requeue_inflight(queue, &apalis_worker).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queue, tasks = n, "unstarted tasks handed back to Redis"),
+            Err(e) => tracing::warn!(queue, error = %e, "handing back unstarted tasks failed"),
+        }
+    }
+    stop.trigger();
+    background.join().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,12 +1,16 @@
 //! The apalis side: one Redis-backed apalis worker per queue, all in one monitor.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use apalis::prelude::*;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use reachly_jobs::config::QueueSettings;
 use reachly_jobs::queue::runner::Runner;
 use reachly_jobs::queue::transport::{Delivery, queue_config};
+
+/// Pause before a failed apalis worker starts again, so an unreachable Redis is not hammered.
+const RESTART_PAUSE: Duration = Duration::from_millis(500);
 
 /// What the handler of one queue's apalis worker needs.
 #[derive(Clone, Debug)]
@@ -15,9 +19,32 @@ struct Lane {
     runner: Arc<Runner>,
 }
 
-/// Builds the monitor: for each queue an apalis worker named `<process name>-<queue>`,
+/// Every apalis worker name this process used, with its queue: at shutdown their in-flight
+/// sets are handed back.
+#[derive(Clone, Debug, Default)]
+pub struct WorkerNames {
+    inner: Arc<Mutex<Vec<(&'static str, String)>>>,
+}
+
+impl WorkerNames {
+    fn add(&self, queue: &'static str, name: String) {
+        self.inner
+            .lock()
+            .expect("names poisoned")
+            .push((queue, name));
+    }
+    pub fn all(&self) -> Vec<(&'static str, String)> {
+        self.inner.lock().expect("names poisoned").clone()
+    }
+}
+
+/// Builds the monitor: for each queue an apalis worker named `<process>-<queue>-<restarts>`,
 /// polling every `poll_interval` (apalis-redis alone waits for its 5 s heartbeat), running
 /// up to `concurrency` jobs at once.
+///
+/// A worker whose backend fails is restarted under a new name after a short pause: after
+/// Redis loses its data (FLUSHALL, restart) apalis-redis 1.0.0 refuses to fetch for a
+/// worker it no longer knows, and refuses to re-register a name seen recently.
 pub fn monitor(
     queues: &[&'static str],
     conn: ConnectionManager,
@@ -25,21 +52,36 @@ pub fn monitor(
     concurrency: u16,
     settings: &QueueSettings,
     runner: Arc<Runner>,
+    names: WorkerNames,
 ) -> Monitor {
-    let mut monitor = Monitor::new().shutdown_timeout(settings.shutdown_grace);
+    let mut monitor = Monitor::new()
+        .shutdown_timeout(settings.shutdown_grace)
+        .should_restart(|worker, error| {
+            tracing::warn!(worker = worker.name(), %error, "apalis worker failed; restarting");
+            true
+        });
     for &queue in queues {
         let lane = Lane {
             queue,
             runner: runner.clone(),
         };
         let conn = conn.clone();
-        let name = format!("{process}-{queue}");
+        let process = process.to_owned();
         let poll = settings.poll_interval;
-        monitor = monitor.register(move |_restarts| {
+        let names = names.clone();
+        monitor = monitor.register(move |restarts| {
+            let name = format!("{process}-{queue}-{restarts}");
+            names.add(queue, name.clone());
             let storage = RedisStorage::<Delivery>::new(conn.clone())
                 .with_config(queue_config(queue))
-                .poll_with_interval(poll);
-            WorkerBuilder::new(name.clone())
+                .poll_with_interval(poll)
+                .before_start(move |_| async move {
+                    if restarts > 0 {
+                        tokio::time::sleep(RESTART_PAUSE).await;
+                    }
+                    Ok(())
+                });
+            WorkerBuilder::new(name)
                 .backend(storage)
                 .data(lane.clone())
                 .concurrency(usize::from(concurrency))

@@ -17,16 +17,24 @@ use crate::db::AppDb;
 #[derive(Clone, Debug)]
 pub struct Runner {
     db: AppDb,
+    /// The process's worker name: what `job_runs.locked_by` and its heartbeat use.
+    process: Arc<str>,
     running: RunningSet,
     acker: Acker,
 }
 
 impl Runner {
-    pub fn new(db: AppDb, running: RunningSet, acker: Acker) -> Self {
-        Self { db, running, acker }
+    pub fn new(db: AppDb, process: Arc<str>, running: RunningSet, acker: Acker) -> Self {
+        Self {
+            db,
+            process,
+            running,
+            acker,
+        }
     }
 
-    /// Handles one delivery taken from `queue` by the apalis worker named `worker`.
+    /// Handles one delivery taken from `queue` by the apalis worker named `worker` (whose
+    /// in-flight set holds the task until it is acknowledged).
     /// Errors are infrastructure failures (Postgres unreachable); the job row is untouched
     /// then, and the feeder re-delivers it once Redis no longer holds this task.
     pub async fn handle(
@@ -36,19 +44,20 @@ impl Runner {
         transport_id: String,
         delivery: Delivery,
     ) -> Result<(), sqlx::Error> {
-        let outcome = self.run(&worker, &transport_id, delivery).await;
+        let outcome = self.run(&transport_id, delivery).await;
         self.acker.ack(queue, worker, transport_id);
         outcome
     }
 
-    async fn run(
-        &self,
-        worker: &Arc<str>,
-        transport_id: &str,
-        delivery: Delivery,
-    ) -> Result<(), sqlx::Error> {
-        let Some(ctx) =
-            lifecycle::claim(&self.db, delivery.org, delivery.job, transport_id, worker).await?
+    async fn run(&self, transport_id: &str, delivery: Delivery) -> Result<(), sqlx::Error> {
+        let Some(ctx) = lifecycle::claim(
+            &self.db,
+            delivery.org,
+            delivery.job,
+            transport_id,
+            &self.process,
+        )
+        .await?
         else {
             tracing::debug!(job = %delivery.job, "stale delivery skipped");
             return Ok(());

@@ -139,4 +139,36 @@ impl Transport {
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn).await
     }
+
+    /// Puts back on the queue every task the apalis worker `worker` fetched but did not
+    /// finish (its in-flight set), so a stopping process hands them to the others at once
+    /// instead of after apalis-redis' orphan timeout. Returns how many went back.
+    pub async fn requeue_inflight(
+        &self,
+        queue: &str,
+        worker: &str,
+    ) -> Result<usize, redis::RedisError> {
+        let config = queue_config(queue);
+        let mut conn = self.conn.clone();
+        redis::Script::new(REQUEUE_INFLIGHT)
+            .key(format!("{}:{worker}", config.inflight_jobs_set()))
+            .key(config.active_jobs_list())
+            .key(config.signal_list())
+            .invoke_async(&mut conn)
+            .await
+    }
 }
+
+/// KEYS: in-flight set, active list, signal list.
+const REQUEUE_INFLIGHT: &str = r#"
+local ids = redis.call("smembers", KEYS[1])
+for i = 1, #ids, 1000 do
+  redis.call("rpush", KEYS[2], unpack(ids, i, math.min(i + 999, #ids)))
+end
+redis.call("del", KEYS[1])
+if #ids > 0 then
+  redis.call("del", KEYS[3])
+  redis.call("lpush", KEYS[3], 1)
+end
+return #ids
+"#;

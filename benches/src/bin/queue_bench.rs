@@ -1,0 +1,72 @@
+//! `queue-bench`: queue overhead of Reachly jobs vs BullMQ 5, both measured in this one run on
+//! a private Redis (and, for Reachly, a fresh database). See `benches/run-queue-bench.sh`.
+
+use clap::Parser;
+use reachly_benches::bullmq::{self, BullmqRun};
+use reachly_benches::cli::Args;
+use reachly_benches::cpu::Snapshot;
+use reachly_benches::db::BenchDb;
+use reachly_benches::measure::{self, ReachlyRun};
+use reachly_benches::reachly::Reachly;
+use reachly_benches::redis_server::RedisServer;
+use reachly_benches::{log, report};
+
+async fn run(
+    args: &Args,
+    db: &BenchDb,
+    redis: &RedisServer,
+) -> anyhow::Result<(ReachlyRun, Option<(BullmqRun, Snapshot, Snapshot)>)> {
+    log(format!(
+        "reachly: {} noop jobs, batches of {}, {} in flight, worker concurrency {}",
+        args.jobs, args.batch, args.in_flight, args.concurrency
+    ));
+    let mut reachly = Reachly::start(args, db, redis).await?;
+    let measured = measure::run(args, &mut reachly, &[("redis", redis.pid())]).await;
+    reachly.stop().await;
+    let measured = measured?;
+    if args.skip_bullmq {
+        return Ok((measured, None));
+    }
+    log(format!("bullmq: {} jobs on {}", args.jobs, redis.url()));
+    let pids = [("redis", redis.pid())];
+    let before = Snapshot::take(&pids);
+    let baseline = bullmq::run(args, &redis.url())?;
+    Ok((measured, Some((baseline, before, Snapshot::take(&pids)))))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let redis = RedisServer::start().await?;
+    let db = BenchDb::create().await?;
+    log(format!(
+        "database {}, redis {}, binaries in {}",
+        db.name,
+        redis.url(),
+        args.bin_dir().display()
+    ));
+    let result = run(&args, &db, &redis).await;
+    if args.keep_db {
+        log(format!("kept database {}", db.name));
+    } else if let Err(e) = db.drop_db().await {
+        log(format!("could not drop database {}: {e}", db.name));
+    }
+    let (reachly, bullmq) = result?;
+    if let Some((_, before, after)) = &bullmq {
+        log(format!(
+            "cpu seconds during bullmq: {:?}",
+            after.since(before)
+        ));
+    }
+    log(format!("cpu seconds during reachly: {:?}", reachly.cpu));
+    report::print(&args, &reachly, bullmq.as_ref().map(|(b, _, _)| b));
+    if !reachly.exactly_once() {
+        anyhow::bail!(
+            "{} audit rows ({} distinct jobs) for {} jobs: not exactly once",
+            reachly.audit_rows,
+            reachly.audit_jobs,
+            reachly.jobs
+        );
+    }
+    Ok(())
+}

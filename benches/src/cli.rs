@@ -1,0 +1,53 @@
+//! Command-line settings of `queue-bench`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Queue overhead: Reachly (HTTP -> Postgres -> feeder -> Redis -> worker -> Postgres) vs
+/// BullMQ 5 on the same private Redis, both measured in this one run.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "queue-bench")]
+pub struct Args {
+    /// Jobs per system.
+    #[arg(long = "jobs", short = 'n', default_value_t = 50_000)]
+    pub jobs: usize,
+    /// Worker concurrency (reachly-worker --concurrency, BullMQ Worker concurrency).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub concurrency: u16,
+    /// Jobs per POST /v1/jobs/batch (and per BullMQ addBulk).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch: u16,
+    /// Batch requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub in_flight: usize,
+    /// Give up on a phase after this many seconds (turns a hang into an error; not a speed check).
+    #[arg(long, default_value_t = 900)]
+    pub timeout_s: u64,
+    /// Directory holding the release reachly-api and reachly-worker (default: target/release).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// Run the Reachly side only.
+    #[arg(long)]
+    pub skip_bullmq: bool,
+    /// Keep the bench database afterwards (it is dropped by default).
+    #[arg(long)]
+    pub keep_db: bool,
+}
+
+/// The workspace root (this crate lives in `<root>/benches`).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+impl Args {
+    /// Where the release binaries are.
+    pub fn bin_dir(&self) -> PathBuf {
+        self.bin_dir.clone().unwrap_or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"))
+                .join("release")
+        })
+    }
+}

@@ -1,0 +1,19 @@
+//! Benchmarks of Reachly jobs. Each prints its own figure beside a baseline measured in the
+//! same run on the same machine (see DESIGN.md, "Performance method"): absolute numbers on a
+//! shared 2-core box are noise, ratios within one run are not.
+
+pub mod bullmq;
+pub mod cli;
+pub mod cpu;
+pub mod db;
+pub mod measure;
+pub mod process;
+pub mod reachly;
+pub mod redis_server;
+pub mod report;
+pub mod submit;
+
+/// Progress line on stderr (stdout carries only the table and the JSON summary).
+pub fn log(msg: impl std::fmt::Display) {
+    eprintln!("[queue-bench] {msg}");
+}

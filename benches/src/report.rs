@@ -1,0 +1,114 @@
+//! The printed table and the one-line JSON summary.
+
+use serde_json::{Value, json};
+
+use crate::bullmq::BullmqRun;
+use crate::cli::Args;
+use crate::measure::ReachlyRun;
+
+/// Throughputs of one system (jobs per second).
+#[derive(Debug, Clone, Copy)]
+struct Rates {
+    submitted: f64,
+    completed: f64,
+    end_to_end: f64,
+}
+
+fn per_s(jobs: usize, seconds: f64) -> f64 {
+    (jobs as f64 / seconds * 10.0).round() / 10.0
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    (a / b * 1000.0).round() / 1000.0
+}
+
+fn reachly_rates(r: &ReachlyRun) -> Rates {
+    Rates {
+        submitted: per_s(r.jobs, r.submit_seconds),
+        completed: per_s(r.jobs, r.complete_seconds),
+        // The worker runs during submission: first request -> all succeeded is end to end.
+        end_to_end: per_s(r.jobs, r.complete_seconds),
+    }
+}
+
+fn bullmq_rates(b: &BullmqRun) -> Rates {
+    Rates {
+        submitted: per_s(b.jobs, b.submit_seconds),
+        completed: per_s(b.jobs, b.complete_seconds),
+        // bench.mjs submits everything, then starts its worker.
+        end_to_end: per_s(b.jobs, b.submit_seconds + b.complete_seconds),
+    }
+}
+
+fn row(system: &str, jobs: &str, r: Rates) -> String {
+    format!(
+        "{system:<16} {jobs:>8} {:>13.1} {:>13.1} {:>13.1}",
+        r.submitted, r.completed, r.end_to_end
+    )
+}
+
+/// Prints the table and returns the summary.
+pub fn print(args: &Args, reachly: &ReachlyRun, bullmq: Option<&BullmqRun>) -> Value {
+    let r = reachly_rates(reachly);
+    println!(
+        "{:<16} {:>8} {:>13} {:>13} {:>13}",
+        "system", "jobs", "submitted/s", "completed/s", "end-to-end/s"
+    );
+    println!("{}", row("reachly", &reachly.jobs.to_string(), r));
+    let mut summary = json!({
+        "bench": "queue",
+        "jobs": args.jobs,
+        "concurrency": args.concurrency,
+        "batch": args.batch,
+        "in_flight": args.in_flight,
+        "reachly": {
+            "submit_seconds": (reachly.submit_seconds * 1000.0).round() / 1000.0,
+            "complete_seconds": (reachly.complete_seconds * 1000.0).round() / 1000.0,
+            "submitted_per_s": r.submitted,
+            "completed_per_s": r.completed,
+            "succeeded_at_submit_end": reachly.succeeded_at_submit_end,
+            "audit_rows": reachly.audit_rows,
+            "audit_distinct_jobs": reachly.audit_jobs,
+            "exactly_once": reachly.exactly_once(),
+            "cpu_seconds": reachly.cpu,
+        },
+    });
+    if let Some(b) = bullmq {
+        let q = bullmq_rates(b);
+        let x = Rates {
+            submitted: ratio(r.submitted, q.submitted),
+            completed: ratio(r.completed, q.completed),
+            end_to_end: ratio(r.end_to_end, q.end_to_end),
+        };
+        println!("{}", row("bullmq", &b.jobs.to_string(), q));
+        println!(
+            "{:<16} {:>8} {:>13.3} {:>13.3} {:>13.3}",
+            "reachly/bullmq", "", x.submitted, x.completed, x.end_to_end
+        );
+        summary["bullmq"] = json!({
+            "submit_seconds": b.submit_seconds,
+            "complete_seconds": b.complete_seconds,
+            "submitted_per_s": q.submitted,
+            "completed_per_s": q.completed,
+            "end_to_end_per_s": q.end_to_end,
+        });
+        summary["ratio"] = json!({
+            "submitted": x.submitted,
+            "completed": x.completed,
+            "end_to_end": x.end_to_end,
+        });
+    }
+    println!(
+        "completed/s: reachly = first submission -> every job_run succeeded (durable); \
+         bullmq = drain only (its worker starts after submission). end-to-end/s: bullmq = submit + drain."
+    );
+    println!(
+        "exactly once: {} ({} audit rows for {} jobs, {} distinct)",
+        if reachly.exactly_once() { "yes" } else { "NO" },
+        reachly.audit_rows,
+        reachly.jobs,
+        reachly.audit_jobs
+    );
+    println!("{summary}");
+    summary
+}

@@ -1,0 +1,580 @@
+//! Authentication and authorization over HTTP against the real `reachly-api serve`: bearer
+//! tokens, permissions read from the database on every request (revocation is immediate),
+//! tenant scoping of job ids, and JSON errors for malformed requests.
+
+use std::time::Duration;
+
+use reachly_tests::http::Api;
+use reachly_tests::process::{Proc, binary, free_port};
+use reachly_tests::{Stack, wait_until};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde_json::{Value, json};
+
+/// A running API with its base URL, for requests the `Api` helper cannot make (custom
+/// headers, large bodies, other methods).
+struct Server {
+    _proc: Proc,
+    base: String,
+    api: Api,
+    client: reqwest::Client,
+}
+
+impl Server {
+    /// Sends `request` and returns the status and the JSON body (`Null` if not JSON).
+    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path` with the raw `Authorization` header value `auth`.
+    async fn get_with_auth(&self, path: &str, auth: HeaderValue) -> (StatusCode, Value) {
+        self.send(self.client.get(self.url(path)).header(AUTHORIZATION, auth))
+            .await
+    }
+}
+
+/// Starts `reachly-api serve` like `Stack::api`, keeping the base URL.
+async fn serve(stack: &Stack) -> Server {
+    let port = free_port();
+    let mut env = stack.env();
+    env.push(("REACHLY_API_ADDR".into(), format!("127.0.0.1:{port}")));
+    let proc = Proc::spawn(
+        "reachly-api",
+        &["serve"],
+        &env,
+        &format!("{}-api", stack.db.name),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let api = Api::new(base.clone());
+    wait_until("the API to be ready", Duration::from_secs(30), || async {
+        api.raw_get("/readyz").await.ok().filter(|s| s.is_success())
+    })
+    .await;
+    Server {
+        _proc: proc,
+        base,
+        api,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// Runs `reachly-api token` with extra arguments and environment overrides.
+fn token_with(stack: &Stack, args: &[&str], env_overrides: &[(&str, &str)]) -> String {
+    let mut env = stack.env();
+    for (key, value) in env_overrides {
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value.to_string()));
+    }
+    let out = std::process::Command::new(binary("reachly-api"))
+        .arg("token")
+        .args(args)
+        .envs(env)
+        .output()
+        .expect("running reachly-api token");
+    assert!(
+        out.status.success(),
+        "token command failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Asserts a JSON error body `{"error": {"code": code, "message": <non-empty>}}`.
+#[track_caller]
+fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error without a message: {body}"
+    );
+}
+
+/// Submits a noop job as `token` and returns its id.
+async fn submit_noop(api: &Api, token: &str) -> String {
+    let reply = api
+        .post("/v1/jobs", Some(token), &json!({"kind": "noop"}))
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    reply.body["id"].as_str().unwrap().to_owned()
+}
+
+/// Replaces one character of the token's signature (its third, dot-separated part).
+fn tamper_signature(token: &str) -> String {
+    let dot = token.rfind('.').expect("a JWT has three parts");
+    let mut bytes = token.as_bytes().to_vec();
+    // A character in the middle of the signature: every bit of it is significant (the
+    // last base64url character may carry padding bits).
+    let at = dot + 1 + (token.len() - dot - 1) / 2;
+    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_and_readiness_need_no_token_and_unknown_routes_are_json_404() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+
+    let health = server.api.get("/healthz", None).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = server.api.get("/readyz", None).await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.body["status"], "ready");
+
+    for path in ["/nope", "/v2/jobs", "/v1/jobs/abc/def/ghi"] {
+        let reply = server.api.get(path, None).await;
+        assert_eq!(reply.status, 404, "{path}");
+        assert_error(&reply.body, "not_found");
+    }
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    let reply = server
+        .api
+        .post("/v1/nothing", Some(&token), &json!({}))
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_error(&reply.body, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_without_a_valid_bearer_token_get_401() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let api = &server.api;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    // The genuine token works, so every 401 below is about the credential.
+    assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
+
+    // No token at all, on every protected route.
+    for path in ["/v1/jobs", "/v1/jobs/0190a8e2-0000-7000-8000-000000000000"] {
+        let reply = api.get(path, None).await;
+        assert_eq!(reply.status, 401, "{path}");
+        assert_error(&reply.body, "unauthorized");
+    }
+    let reply = api.post("/v1/jobs", None, &json!({"kind": "noop"})).await;
+    assert_eq!(reply.status, 401);
+    assert_error(&reply.body, "unauthorized");
+
+    // Malformed Authorization headers.
+    let malformed = [
+        HeaderValue::from_static("Bearer"),
+        HeaderValue::from_static("Bearer "),
+        HeaderValue::from_static("Bearer not-a-jwt"),
+        HeaderValue::from_static("Bearer a.b.c"),
+        HeaderValue::from_str(&format!("Basic {token}")).unwrap(),
+        HeaderValue::from_str(&format!("Token {token}")).unwrap(),
+        HeaderValue::from_str(&token).unwrap(),
+        HeaderValue::from_str(&format!("Bearer {token}x")).unwrap(),
+        HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap(),
+    ];
+    for header in malformed {
+        let (status, body) = server.get_with_auth("/v1/jobs", header.clone()).await;
+        assert_eq!(status, 401, "{header:?}");
+        assert_error(&body, "unauthorized");
+    }
+
+    // A genuine token whose signature was altered.
+    let tampered = tamper_signature(&token);
+    assert_ne!(tampered, token);
+    let reply = api.get("/v1/jobs", Some(&tampered)).await;
+    assert_eq!(reply.status, 401);
+    assert_error(&reply.body, "unauthorized");
+
+    // A well-formed token for a real member, signed with another secret.
+    let foreign = token_with(
+        &stack,
+        &["--organization", "acme", "--email", "ops@acme.test"],
+        &[("REACHLY_JWT_SECRET", "some-other-secret")],
+    );
+    let reply = api.get("/v1/jobs", Some(&foreign)).await;
+    assert_eq!(reply.status, 401);
+    assert_error(&reply.body, "unauthorized");
+
+    // A correctly signed token that expired an hour ago.
+    let expired = token_with(
+        &stack,
+        &[
+            "--organization",
+            "acme",
+            "--email",
+            "ops@acme.test",
+            "--hours=-1",
+        ],
+        &[],
+    );
+    let reply = api.get("/v1/jobs", Some(&expired)).await;
+    assert_eq!(reply.status, 401);
+    assert_error(&reply.body, "unauthorized");
+
+    // None of the refused requests created anything.
+    let maint = stack.db.maint().await;
+    let jobs: i64 = sqlx::query_scalar("select count(*) from job_runs")
+        .fetch_one(&maint)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_need_the_permission_and_viewers_can_read() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let api = &server.api;
+    let admin = stack.token("acme", "admin@acme.test", "admin");
+    let viewer = stack.token("acme", "viewer@acme.test", "viewer");
+    let consultant = stack.token("acme", "consultant@acme.test", "consultant");
+    let id = submit_noop(api, &admin).await;
+
+    // Submitting, cancelling and retrying need ops.manage, which neither role has.
+    for token in [&viewer, &consultant] {
+        let reply = api
+            .post("/v1/jobs", Some(token), &json!({"kind": "noop"}))
+            .await;
+        assert_eq!(reply.status, 403, "{:?}", reply.body);
+        assert_error(&reply.body, "forbidden");
+        let reply = api
+            .post(
+                "/v1/jobs/batch",
+                Some(token),
+                &json!({"jobs": [{"kind": "noop"}]}),
+            )
+            .await;
+        assert_eq!(reply.status, 403);
+        assert_error(&reply.body, "forbidden");
+        for action in ["cancel", "retry"] {
+            let reply = api
+                .post(&format!("/v1/jobs/{id}/{action}"), Some(token), &json!({}))
+                .await;
+            assert_eq!(reply.status, 403, "{action}");
+            assert_error(&reply.body, "forbidden");
+        }
+    }
+
+    // ops.view is enough to read.
+    for token in [&viewer, &consultant] {
+        let list = api.get("/v1/jobs", Some(token)).await;
+        assert_eq!(list.status, 200);
+        let ids: Vec<&str> = list.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![id.as_str()]);
+        let one = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
+        assert_eq!(one.status, 200);
+        assert_eq!(one.body["id"], id.as_str());
+        assert_eq!(one.body["status"], "queued");
+    }
+
+    // The refused requests changed nothing.
+    let maint = stack.db.maint().await;
+    let rows: Vec<(String,)> = sqlx::query_as("select status from job_runs")
+        .fetch_all(&maint)
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![("queued".to_owned(),)]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn membership_and_role_changes_take_effect_on_the_next_request() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let api = &server.api;
+    let maint = stack.db.maint().await;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    submit_noop(api, &token).await;
+
+    let set_status = |status: &'static str| {
+        let maint = maint.clone();
+        async move {
+            let n = sqlx::query(
+                "update memberships m set status = $1
+                   from users u where u.id = m.user_id and u.email = 'ops@acme.test'",
+            )
+            .bind(status)
+            .execute(&maint)
+            .await
+            .unwrap()
+            .rows_affected();
+            assert_eq!(n, 1);
+        }
+    };
+
+    for status in ["suspended", "revoked", "invited"] {
+        set_status(status).await;
+        // The very same token is refused at once, for reads and writes alike.
+        let read = api.get("/v1/jobs", Some(&token)).await;
+        assert!(
+            read.status == 401 || read.status == 403,
+            "{status}: {:?}",
+            read.status
+        );
+        assert!(read.body["error"]["code"].is_string(), "{:?}", read.body);
+        let write = api
+            .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
+            .await;
+        assert!(
+            write.status == 401 || write.status == 403,
+            "{status}: {:?}",
+            write.status
+        );
+        set_status("active").await;
+        assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
+    }
+
+    // Downgrading the role removes the permission at once.
+    sqlx::query(
+        "update memberships set role_id = (select id from roles where key = 'viewer')
+          where user_id = (select id from users where email = 'ops@acme.test')",
+    )
+    .execute(&maint)
+    .await
+    .unwrap();
+    let reply = api
+        .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
+        .await;
+    assert_eq!(reply.status, 403);
+    assert_error(&reply.body, "forbidden");
+    assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
+
+    // Deleting the membership, or soft-deleting the user, leaves the token worthless.
+    sqlx::query(
+        "delete from memberships
+          where user_id = (select id from users where email = 'ops@acme.test')",
+    )
+    .execute(&maint)
+    .await
+    .unwrap();
+    let reply = api.get("/v1/jobs", Some(&token)).await;
+    assert_eq!(reply.status, 401);
+    assert_error(&reply.body, "unauthorized");
+
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
+    sqlx::query("update users set deleted_at = now() where email = 'ops@acme.test'")
+        .execute(&maint)
+        .await
+        .unwrap();
+    let reply = api.get("/v1/jobs", Some(&token)).await;
+    assert!(reply.status == 401 || reply.status == 403, "{reply:?}");
+    assert!(reply.body["error"]["code"].is_string());
+
+    // Soft-deleting the organization has the same effect for its other members.
+    let other = stack.token("acme", "other@acme.test", "admin");
+    assert_eq!(api.get("/v1/jobs", Some(&other)).await.status, 200);
+    sqlx::query("update organizations set deleted_at = now() where slug = 'acme'")
+        .execute(&maint)
+        .await
+        .unwrap();
+    let reply = api.get("/v1/jobs", Some(&other)).await;
+    assert!(reply.status == 401 || reply.status == 403, "{reply:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_organizations_job_is_not_found() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let api = &server.api;
+    let alice = stack.token("acme", "ops@acme.test", "admin");
+    let mallory = stack.token("globex", "ops@globex.test", "admin");
+    // The same person in both organizations: the token's organization decides.
+    let both_in_globex = stack.token("globex", "ops@acme.test", "admin");
+    let acme_job = submit_noop(api, &alice).await;
+    let globex_job = submit_noop(api, &mallory).await;
+
+    for token in [&mallory, &both_in_globex] {
+        let reply = api.get(&format!("/v1/jobs/{acme_job}"), Some(token)).await;
+        assert_eq!(reply.status, 404);
+        assert_error(&reply.body, "not_found");
+        for action in ["cancel", "retry"] {
+            let reply = api
+                .post(
+                    &format!("/v1/jobs/{acme_job}/{action}"),
+                    Some(token),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(reply.status, 404, "{action}");
+            assert_error(&reply.body, "not_found");
+        }
+        let list = api.get("/v1/jobs", Some(token)).await;
+        assert_eq!(list.status, 200);
+        let ids: Vec<&str> = list.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![globex_job.as_str()]);
+        // Paging from a cursor that is the other tenant's job reveals nothing either.
+        let page = api
+            .get(&format!("/v1/jobs?cursor={acme_job}"), Some(token))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|j| j["id"] != acme_job.as_str())
+        );
+    }
+
+    // The same dedupe key in two organizations makes two jobs.
+    let body = json!({"kind": "noop", "dedupe_key": "nightly"});
+    let first = api.post("/v1/jobs", Some(&alice), &body).await;
+    let second = api.post("/v1/jobs", Some(&mallory), &body).await;
+    assert_eq!((first.status.as_u16(), second.status.as_u16()), (202, 202));
+    assert_ne!(first.body["id"], second.body["id"]);
+
+    // The acme job is untouched and still visible to its owner.
+    let mine = api.get(&format!("/v1/jobs/{acme_job}"), Some(&alice)).await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.body["status"], "queued");
+    let cancelled = api
+        .post(
+            &format!("/v1/jobs/{acme_job}/cancel"),
+            Some(&alice),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    assert_eq!(cancelled.body["status"], "cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_ids_that_are_not_uuids_are_json_404() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let api = &server.api;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    for raw in ["not-a-uuid", "123", "0190a8e2-0000-7000-8000-00000000000g"] {
+        let reply = api.get(&format!("/v1/jobs/{raw}"), Some(&token)).await;
+        assert_eq!(reply.status, 404, "{raw}");
+        assert_error(&reply.body, "not_found");
+        for action in ["cancel", "retry"] {
+            let reply = api
+                .post(
+                    &format!("/v1/jobs/{raw}/{action}"),
+                    Some(&token),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(reply.status, 404, "{raw} {action}");
+            assert_error(&reply.body, "not_found");
+        }
+    }
+    // A well-formed id that names no job is 404 as well.
+    let missing = uuid::Uuid::now_v7();
+    let reply = api.get(&format!("/v1/jobs/{missing}"), Some(&token)).await;
+    assert_eq!(reply.status, 404);
+    assert_error(&reply.body, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_bodies_get_json_errors_with_the_right_status() {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let api = &server.api;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+
+    // Not JSON at all: 400.
+    for body in [
+        "{not json",
+        "",
+        "{\"kind\": \"noop\"",
+        "{\"kind\": \"noop\",",
+        "{\"kind\": \"noop\"} trailing",
+    ] {
+        let reply = api.post_raw("/v1/jobs", Some(&token), body).await;
+        assert_eq!(reply.status, 400, "{body:?}: {:?}", reply.body);
+        assert_error(&reply.body, "bad_request");
+    }
+
+    // Well-formed JSON of the wrong shape, or naming what does not exist: 422.
+    let wrong = [
+        json!({"kind": "noop", "colour": "blue"}),
+        json!({"kind": 7}),
+        json!({"kind": "noop", "priority": "high"}),
+        json!({"kind": "noop", "max_attempts": "three"}),
+        json!({"kind": "noop", "run_at": "yesterday"}),
+        json!({"payload": {}}),
+        json!({"kind": "teleport"}),
+        json!({"kind": "noop", "priority": 101}),
+        json!({"jobs": []}),
+    ];
+    for body in &wrong {
+        let reply = api.post("/v1/jobs", Some(&token), body).await;
+        assert_eq!(reply.status, 422, "{body}: {:?}", reply.body);
+        assert_error(&reply.body, "unprocessable");
+    }
+    let unknown = api
+        .post("/v1/jobs", Some(&token), &json!({"kind": "teleport"}))
+        .await;
+    assert!(
+        unknown.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("teleport"),
+        "{:?}",
+        unknown.body
+    );
+    let batch = api
+        .post(
+            "/v1/jobs/batch",
+            Some(&token),
+            &json!({"jobs": [{"kind": "noop"}], "extra": true}),
+        )
+        .await;
+    assert_eq!(batch.status, 422);
+    assert_error(&batch.body, "unprocessable");
+
+    // More than 4 MiB: 413, for a single job and for a batch.
+    let padding = "x".repeat(4 * 1024 * 1024 + 1);
+    for (path, body) in [
+        (
+            "/v1/jobs",
+            json!({"kind": "noop", "payload": {"pad": padding}}),
+        ),
+        (
+            "/v1/jobs/batch",
+            json!({"jobs": [{"kind": "noop", "payload": {"pad": padding}}]}),
+        ),
+    ] {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        assert!(bytes.len() > 4 * 1024 * 1024);
+        let (status, body) = server
+            .send(
+                server
+                    .client
+                    .post(server.url(path))
+                    .bearer_auth(&token)
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(bytes),
+            )
+            .await;
+        assert_eq!(status, 413, "{path}: {body}");
+        assert_error(&body, "payload_too_large");
+    }
+
+    // Nothing was created by any refused request, and a good one still works.
+    let maint = stack.db.maint().await;
+    let jobs: i64 = sqlx::query_scalar("select count(*) from job_runs")
+        .fetch_one(&maint)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0);
+    submit_noop(api, &token).await;
+}

@@ -12,10 +12,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# Its stdout is the environment (.env.example's lines); a failure stops us here.
+ENV_LINES="$(scripts/services.sh --with-node)"
 set -a
-# shellcheck disable=SC1090
-. <(scripts/services.sh --with-node)
+eval "$ENV_LINES"
 set +a
 
+# Builds every workspace binary, queue-bench included, with the workspace's unified features;
+# `cargo run -p reachly-benches` would rebuild the dependencies with another feature set.
 cargo build --release --bins
-exec cargo run --release --quiet -p reachly-benches --bin queue-bench -- "$@"
+exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/queue-bench" "$@"

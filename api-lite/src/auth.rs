@@ -79,7 +79,9 @@ impl FromRequestParts<AppState> for Member {
             .to_str()
             .map_err(|_| ApiError::Unauthorized("malformed authorization header"))?;
         let token = header
-            .strip_prefix("Bearer ")
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or(ApiError::Unauthorized("expected a bearer token"))?;
         let claims = verify(&state.jwt_secret, token.trim())?;
         let org = OrgId(claims.org);
@@ -105,7 +107,7 @@ impl FromRequestParts<AppState> for Member {
                 org,
                 permissions,
             }),
-            Some(_) => Err(ApiError::Forbidden("an active membership")),
+            Some(_) => Err(ApiError::Inactive("the membership is not active")),
             None => Err(ApiError::Unauthorized("not a member of this organization")),
         }
     }

@@ -15,6 +15,10 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("missing permission {0}")]
     Forbidden(&'static str),
+    #[error("{0}")]
+    Inactive(&'static str),
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -34,7 +38,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Forbidden(_) | ApiError::Inactive(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),

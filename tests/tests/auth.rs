@@ -497,6 +497,8 @@ async fn malformed_bodies_get_json_errors_with_the_right_status() {
         "{\"kind\": \"noop\"",
         "{\"kind\": \"noop\",",
         "{\"kind\": \"noop\"} trailing",
+        "{\"kind\": 7",
+        "[1, 2",
     ] {
         let reply = api.post_raw("/v1/jobs", Some(&token), body).await;
         assert_eq!(reply.status, 400, "{body:?}: {:?}", reply.body);
@@ -514,6 +516,8 @@ async fn malformed_bodies_get_json_errors_with_the_right_status() {
         json!({"kind": "teleport"}),
         json!({"kind": "noop", "priority": 101}),
         json!({"jobs": []}),
+        json!(["noop", {"sleep_ms": 1}, 5]),
+        json!("noop"),
     ];
     for body in &wrong {
         let reply = api.post("/v1/jobs", Some(&token), body).await;

@@ -45,6 +45,9 @@ const SEEDED: &[&str] = &[
     "job_runs",
 ];
 
+/// One row of `pg_policies`: name, permissive, command, USING and WITH CHECK expressions.
+type PolicyRow = (String, String, String, Option<String>, Option<String>);
+
 /// The ids of one organization's fixture rows.
 #[derive(Clone, Copy, Debug)]
 struct Tenant {
@@ -77,7 +80,7 @@ async fn insert(tx: &mut TenantTx, sql: &'static str, binds: &[Uuid]) -> Uuid {
 
 /// Creates an organization and one row in every table of `SEEDED`, as the application role
 /// inside the organization's own tenant transaction.
-async fn seed(db: &AppDb, slug: &str) -> Tenant {
+async fn seed(db: &AppDb, maint: &PgPool, slug: &str) -> Tenant {
     let org = Uuid::now_v7();
     let mut tx = db.tenant(OrgId(org)).await.unwrap();
     sqlx::query("insert into organizations (id, slug, name) values ($1, $2, $2)")
@@ -86,9 +89,10 @@ async fn seed(db: &AppDb, slug: &str) -> Tenant {
         .execute(&mut **tx)
         .await
         .unwrap();
+    // Users are global and created by admin commands (maintenance role), never by tenants.
     let user: Uuid = sqlx::query_scalar("insert into users (email) values ($1) returning id")
         .bind(format!("owner@{slug}.test"))
-        .fetch_one(&mut **tx)
+        .fetch_one(maint)
         .await
         .unwrap();
     insert(
@@ -284,8 +288,8 @@ async fn two_tenants() -> (Stack, AppDb, PgPool, Tenant, Tenant) {
         .await
         .unwrap();
     let app = stack.db.app().await;
-    let a = seed(&app, "org-a").await;
-    let b = seed(&app, "org-b").await;
+    let a = seed(&app, &maint, "org-a").await;
+    let b = seed(&app, &maint, "org-b").await;
     (stack, app, maint, a, b)
 }
 
@@ -470,15 +474,14 @@ async fn every_tenant_table_and_partition_has_rls_enabled_and_forced_with_the_te
     let mut tables = tenant_tables(&owner).await;
     tables.push("organizations".to_owned());
     for table in &tables {
-        let policies: Vec<(String, String, String, Option<String>, Option<String>)> =
-            sqlx::query_as(
-                "select policyname::text, permissive, cmd, qual, with_check
+        let policies: Vec<PolicyRow> = sqlx::query_as(
+            "select policyname::text, permissive, cmd, qual, with_check
                    from pg_policies where schemaname = 'public' and tablename = $1",
-            )
-            .bind(table)
-            .fetch_all(&owner)
-            .await
-            .unwrap();
+        )
+        .bind(table)
+        .fetch_all(&owner)
+        .await
+        .unwrap();
         assert!(!policies.is_empty(), "{table} has no policy");
         let column = if table == "organizations" {
             "(id = "
@@ -1065,4 +1068,36 @@ async fn event_partitions_are_reachable_only_through_the_parent_table() {
         .unwrap();
     assert_eq!(orgs, vec![a.org, a.org]);
     tx.rollback().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_sees_only_its_own_members_and_cannot_create_or_change_users() {
+    let (_stack, app, _maint, a, _b) = two_tenants().await;
+    let mut tx = app.tenant(a.id()).await.unwrap();
+    let emails: Vec<String> = sqlx::query_scalar("select email from users order by email")
+        .fetch_all(&mut **tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(emails, vec!["owner@org-a.test".to_owned()]);
+
+    let nobody: Vec<String> = {
+        let mut tx = app.tenant(OrgId(Uuid::now_v7())).await.unwrap();
+        sqlx::query_scalar("select email from users")
+            .fetch_all(&mut **tx)
+            .await
+            .unwrap()
+    };
+    assert!(
+        nobody.is_empty(),
+        "an organization with no members sees no users"
+    );
+
+    for sql in [
+        "update users set name = 'renamed' where email = 'owner@org-b.test'",
+        "delete from users where email = 'owner@org-b.test'",
+        "insert into users (email) values ('intruder@org-a.test')",
+    ] {
+        assert_refused(&app, a.id(), INSUFFICIENT_PRIVILEGE, sql, &[]).await;
+    }
 }

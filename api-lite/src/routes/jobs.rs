@@ -1,6 +1,6 @@
 //! `/v1/jobs`: submit (one or a batch), read, list, cancel, retry.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::ApiJson;
+use crate::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 /// Most jobs one batch request may carry.
@@ -170,7 +170,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     member: Member,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     member.require("ops.view")?;
     let status = query

@@ -6,6 +6,7 @@ pub mod jobs;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Largest request body accepted by default (a batch of 1,000 jobs fits).
@@ -15,7 +16,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(jobs::routes())
-        .fallback(|| async { crate::error::ApiError::NotFound("route") })
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

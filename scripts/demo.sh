@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The demo: services, migrations, build, then the API and one worker started in the
+# background (left running), sample jobs submitted and their results printed, and a curl
+# command with a fresh token to try the API yourself.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/env.sh
+
+scripts/services.sh >/dev/null
+cargo build --workspace --bins
+API=target/debug/reachly-api
+WORKER=target/debug/reachly-worker
+RUN=.run
+mkdir -p "$RUN"
+
+$API migrate
+
+# Replace the processes of an earlier demo, if any.
+for name in api worker; do
+    if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+        kill "$(cat "$RUN/$name.pid")" && sleep 1
+    fi
+done
+nohup $API serve >"$RUN/api.log" 2>&1 &
+echo $! >"$RUN/api.pid"
+nohup $WORKER >"$RUN/worker.log" 2>&1 &
+echo $! >"$RUN/worker.pid"
+
+BASE="http://$REACHLY_API_ADDR"
+for _ in $(seq 1 100); do
+    curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fsS "$BASE/readyz" >/dev/null || { echo "the API did not become ready; see $RUN/api.log" >&2; exit 1; }
+
+TOKEN=$($API token --organization demo-broker --email ops@demo-broker.test --role admin)
+submit() {
+    curl -fsS -X POST "$BASE/v1/jobs" -H "authorization: Bearer $TOKEN" \
+        -H 'content-type: application/json' -d "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+echo "Submitting sample jobs..."
+OK=$(submit '{"kind": "noop", "payload": {"sleep_ms": 200}}')
+FLAKY=$(submit '{"kind": "noop", "payload": {"fail_times": 2}, "max_attempts": 3}')
+DOOMED=$(submit '{"kind": "noop", "payload": {"fail_times": 9}, "max_attempts": 2}')
+
+show() {
+    curl -fsS "$BASE/v1/jobs/$1" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+line = "  {id}  {kind:<6} {status:<10} attempts={attempts}/{max_attempts}  result={result}  last_error={last_error}"
+print(line.format(**dict(j, result=json.dumps(j["result"]))))
+print(j["status"], file=sys.stderr)' 2>"$RUN/last-status"
+}
+final() { case "$(cat "$RUN/last-status")" in succeeded | dead | cancelled) return 0 ;; *) return 1 ;; esac }
+
+echo "Waiting for them to finish (retries back off exponentially)..."
+for id in "$OK" "$FLAKY" "$DOOMED"; do
+    for _ in $(seq 1 150); do
+        show "$id" >/dev/null && final && break
+        sleep 0.2
+    done
+done
+echo "Results:"
+for id in "$OK" "$FLAKY" "$DOOMED"; do show "$id"; done
+
+cat <<TXT
+
+API (pid $(cat "$RUN/api.pid")) and worker (pid $(cat "$RUN/worker.pid")) keep running; logs in $RUN/.
+Try it:
+
+  curl -s -X POST $BASE/v1/jobs -H 'authorization: Bearer $TOKEN' -H 'content-type: application/json' -d '{"kind": "noop", "payload": {"sleep_ms": 100}}'
+  curl -s '$BASE/v1/jobs?limit=5' -H 'authorization: Bearer $TOKEN'
+
+Stop them with: kill \$(cat $RUN/api.pid) \$(cat $RUN/worker.pid)
+TXT

@@ -3,7 +3,7 @@
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 /// An organization id: the tenant key that scopes every row-level-security policy.
@@ -28,11 +28,13 @@ pub struct TenantTx {
 
 impl TenantTx {
     pub(crate) async fn begin(pool: &PgPool, org: OrgId) -> Result<Self, sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        sqlx::query("select set_config('app.organization_id', $1, true)")
-            .bind(org.0.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // One round trip: BEGIN and the setting travel as one simple query. The id is a
+        // `Uuid` rendered by its Display impl (hex digits and dashes), so it is safe as a literal.
+        let begin = format!(
+            "begin; select set_config('app.organization_id', '{}', true)",
+            org.0
+        );
+        let tx = pool.begin_with(AssertSqlSafe(begin)).await?;
         Ok(Self { org, tx })
     }
 

@@ -1,5 +1,7 @@
 //! A light profile: CPU seconds each party used during a measurement, from /proc (Linux).
-//! Postgres is every process named `postgres` on the machine (other sessions included).
+//! `postgres` is the backends serving the bench database (WAL writer and checkpointer, shared
+//! with the rest of the machine, are not counted); `others` is the rest of the machine's busy
+//! time (other sessions' builds and tests on a shared box).
 
 use std::collections::BTreeMap;
 
@@ -33,7 +35,7 @@ fn machine() -> (u64, u64) {
     (total - idle, total)
 }
 
-/// Ticks so far of the named processes, of all `postgres` processes, and of the machine.
+/// Ticks so far of the named processes, of the given Postgres backends, and of the machine.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     named: BTreeMap<String, u64>,
@@ -43,7 +45,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn take(named: &[(&str, u32)]) -> Snapshot {
+    pub fn take(named: &[(&str, u32)], postgres: &[u32]) -> Snapshot {
         let named = named
             .iter()
             .map(|(label, pid)| {
@@ -51,15 +53,9 @@ impl Snapshot {
                 ((*label).to_owned(), ticks)
             })
             .collect();
-        let postgres = std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
-            .filter_map(|pid| match stat(&pid)? {
-                (comm, ticks) if comm == "postgres" => Some((pid, ticks)),
-                _ => None,
-            })
+        let postgres = postgres
+            .iter()
+            .filter_map(|pid| Some((pid.to_string(), stat(&pid.to_string())?.1)))
             .collect();
         let (busy, total) = machine();
         Snapshot {
@@ -70,26 +66,29 @@ impl Snapshot {
         }
     }
 
-    /// CPU seconds used since `earlier`, per party, plus `machine_busy_pct` (all cores).
+    /// CPU seconds used since `earlier`, per party, `others` (the rest of the machine's busy
+    /// time) and `machine_busy_pct` (all cores). A backend that started during the window
+    /// counts from zero; one that ended during it is missed.
     pub fn since(&self, earlier: &Snapshot) -> BTreeMap<String, f64> {
         let secs = |t: u64| (t as f64 / TICKS * 10.0).round() / 10.0;
-        let mut out: BTreeMap<String, f64> = self
-            .named
-            .iter()
-            .map(|(k, v)| {
-                let before = earlier.named.get(k).copied().unwrap_or(0);
-                (k.clone(), secs(v.saturating_sub(before)))
-            })
-            .collect();
-        // Backends that started during the window count from zero.
-        let pg: u64 = self
-            .postgres
-            .iter()
-            .map(|(pid, v)| v.saturating_sub(earlier.postgres.get(pid).copied().unwrap_or(0)))
-            .sum();
-        out.insert("postgres".into(), secs(pg));
-        let total = self.total.saturating_sub(earlier.total).max(1);
+        let delta = |now: &BTreeMap<String, u64>, before: &BTreeMap<String, u64>| {
+            now.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.saturating_sub(before.get(k).copied().unwrap_or(0)),
+                    )
+                })
+                .collect::<BTreeMap<String, u64>>()
+        };
+        let named = delta(&self.named, &earlier.named);
+        let pg: u64 = delta(&self.postgres, &earlier.postgres).values().sum();
         let busy = self.busy.saturating_sub(earlier.busy);
+        let total = self.total.saturating_sub(earlier.total).max(1);
+        let ours = named.values().sum::<u64>() + pg;
+        let mut out: BTreeMap<String, f64> = named.into_iter().map(|(k, v)| (k, secs(v))).collect();
+        out.insert("postgres".into(), secs(pg));
+        out.insert("others".into(), secs(busy.saturating_sub(ours)));
         out.insert(
             "machine_busy_pct".into(),
             (busy as f64 * 1000.0 / total as f64).round() / 10.0,

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::Args;
 use crate::cpu::Snapshot;
+use crate::pg_waits::PgWaits;
 use crate::reachly::{Reachly, succeeded};
 
 /// What the Reachly run measured.
@@ -23,6 +24,8 @@ pub struct ReachlyRun {
     pub audit_jobs: i64,
     /// CPU seconds per process during the run, and how busy the machine was.
     pub cpu: BTreeMap<String, f64>,
+    /// What the bench database's active backends were doing, averaged over the polls.
+    pub pg_waits: Vec<(String, f64)>,
 }
 
 impl ReachlyRun {
@@ -39,6 +42,18 @@ async fn audit(maint: &sqlx::PgPool) -> anyhow::Result<(i64, i64)> {
     )
     .fetch_one(maint)
     .await?)
+}
+
+/// Postgres backends serving the bench database (the API's, the worker's, ours).
+async fn backends(maint: &sqlx::PgPool) -> anyhow::Result<Vec<u32>> {
+    let rows: Vec<(i32,)> =
+        sqlx::query_as("select pid from pg_stat_activity where datname = current_database()")
+            .fetch_all(maint)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p,)| u32::try_from(p).ok())
+        .collect())
 }
 
 async fn status_counts(maint: &sqlx::PgPool) -> String {
@@ -64,7 +79,7 @@ pub async fn run(
     let mut pids = vec![("api", reachly.api.pid()), ("worker", reachly.worker.pid())];
     pids.extend_from_slice(others);
     pids.push(("bench", std::process::id()));
-    let cpu_before = Snapshot::take(&pids);
+    let cpu_before = Snapshot::take(&pids, &backends(&reachly.maint).await?);
 
     let start = Instant::now();
     let submitter = reachly.submitter.clone();
@@ -75,10 +90,12 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_log = Instant::now();
+    let mut waits = PgWaits::default();
     let done = loop {
         tick.tick().await;
         let now_succeeded = succeeded(&reachly.maint).await? - base;
         let now = Instant::now();
+        waits.sample(&reachly.maint).await?;
         if submit_end.is_none() && submit.is_finished() {
             let at = (&mut submit).await??;
             submit_end = Some((at, now_succeeded));
@@ -106,7 +123,7 @@ pub async fn run(
             status_counts(&reachly.maint).await
         );
     };
-    let cpu = Snapshot::take(&pids).since(&cpu_before);
+    let cpu = Snapshot::take(&pids, &backends(&reachly.maint).await?).since(&cpu_before);
     let (submitted_at, succeeded_at_submit_end) = match submit_end {
         Some(end) => end,
         None => (submit.await??, n),
@@ -122,5 +139,6 @@ pub async fn run(
         audit_rows: rows - audit_rows0,
         audit_jobs: distinct - audit_jobs0,
         cpu,
+        pg_waits: waits.averages(),
     })
 }

@@ -71,6 +71,8 @@ pub fn print(args: &Args, reachly: &ReachlyRun, bullmq: Option<&BullmqRun>) -> V
             "audit_distinct_jobs": reachly.audit_jobs,
             "exactly_once": reachly.exactly_once(),
             "cpu_seconds": reachly.cpu,
+            "pg_active_backends": reachly.pg_waits.iter().take(8)
+                .map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         },
     });
     if let Some(b) = bullmq {

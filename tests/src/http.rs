@@ -26,6 +26,11 @@ impl Api {
         }
     }
 
+    /// The API's base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub async fn raw_get(&self, path: &str) -> reqwest::Result<StatusCode> {
         Ok(self
             .client

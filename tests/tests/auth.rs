@@ -2,11 +2,9 @@
 //! tokens, permissions read from the database on every request (revocation is immediate),
 //! tenant scoping of job ids, and JSON errors for malformed requests.
 
-use std::time::Duration;
-
+use reachly_tests::Stack;
 use reachly_tests::http::Api;
-use reachly_tests::process::{Proc, binary, free_port};
-use reachly_tests::{Stack, wait_until};
+use reachly_tests::process::{Proc, binary};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
@@ -43,29 +41,23 @@ impl Server {
     }
 }
 
-/// Starts `reachly-api serve` like `Stack::api`, keeping the base URL.
+/// Starts `reachly-api serve`, keeping the base URL for hand-made requests.
 async fn serve(stack: &Stack) -> Server {
-    let port = free_port();
-    let mut env = stack.env();
-    env.push(("REACHLY_API_ADDR".into(), format!("127.0.0.1:{port}")));
-    let proc = Proc::spawn(
-        "reachly-api",
-        &["serve"],
-        &env,
-        &format!("{}-api", stack.db.name),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let api = Api::new(base.clone());
-    wait_until("the API to be ready", Duration::from_secs(30), || async {
-        api.raw_get("/readyz").await.ok().filter(|s| s.is_success())
-    })
-    .await;
+    let (proc, api) = stack.api().await;
     Server {
         _proc: proc,
-        base,
+        base: api.base().to_owned(),
         api,
         client: reqwest::Client::new(),
     }
+}
+
+/// A stack, its API and an admin token of organization `acme`.
+async fn acme() -> (Stack, Server, String) {
+    let stack = Stack::start().await;
+    let server = serve(&stack).await;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    (stack, server, token)
 }
 
 /// Runs `reachly-api token` with extra arguments and environment overrides.
@@ -149,10 +141,8 @@ async fn health_and_readiness_need_no_token_and_unknown_routes_are_json_404() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_without_a_valid_bearer_token_get_401() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
+    let (stack, server, token) = acme().await;
     let api = &server.api;
-    let token = stack.token("acme", "ops@acme.test", "admin");
     // The genuine token works, so every 401 below is about the credential.
     assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
 
@@ -456,10 +446,8 @@ async fn another_organizations_job_is_not_found() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn job_ids_that_are_not_uuids_are_json_404() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
+    let (_stack, server, token) = acme().await;
     let api = &server.api;
-    let token = stack.token("acme", "ops@acme.test", "admin");
     for raw in ["not-a-uuid", "123", "0190a8e2-0000-7000-8000-00000000000g"] {
         let reply = api.get(&format!("/v1/jobs/{raw}"), Some(&token)).await;
         assert_eq!(reply.status, 404, "{raw}");
@@ -485,10 +473,8 @@ async fn job_ids_that_are_not_uuids_are_json_404() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_bodies_get_json_errors_with_the_right_status() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
+    let (stack, server, token) = acme().await;
     let api = &server.api;
-    let token = stack.token("acme", "ops@acme.test", "admin");
 
     // Not JSON at all: 400.
     for body in [

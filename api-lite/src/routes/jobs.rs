@@ -173,28 +173,11 @@ async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     member.require("ops.view")?;
-    let status = query
-        .status
-        .as_deref()
-        .map(|s| {
-            JobStatus::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status {s:?}")))
-        })
-        .transpose()?;
-    let kind = query
-        .kind
-        .as_deref()
-        .map(|k| {
-            JobKind::parse(k).ok_or_else(|| ApiError::BadRequest(format!("unknown kind {k:?}")))
-        })
-        .transpose()?;
-    let cursor = query
-        .cursor
-        .as_deref()
-        .map(|c| {
-            c.parse::<Uuid>()
-                .map_err(|_| ApiError::BadRequest("invalid cursor".into()))
-        })
-        .transpose()?;
+    let status = parse_filter(query.status.as_deref(), "status", JobStatus::parse)?;
+    let kind = parse_filter(query.kind.as_deref(), "kind", JobKind::parse)?;
+    let cursor = parse_filter(query.cursor.as_deref(), "cursor", |c| {
+        c.parse::<Uuid>().ok()
+    })?;
     let limit = query.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
     let mut tx = state.db.tenant(member.org).await?;
     let mut jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
@@ -218,6 +201,16 @@ async fn list(
     Ok(Json(
         json!({ "data": data, "next_cursor": next_cursor.flatten() }),
     ))
+}
+
+/// Parses an optional query parameter; an unparsable one is a 400 naming it.
+fn parse_filter<T>(
+    raw: Option<&str>,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
+    raw.map(|r| parse(r).ok_or_else(|| ApiError::BadRequest(format!("invalid {name} {r:?}"))))
+        .transpose()
 }
 
 /// Moves a job between states, or explains (404/409) why it cannot.

@@ -29,9 +29,12 @@ async fn run(
     }
     log(format!("bullmq: {} jobs on {}", args.jobs, redis.url()));
     let pids = [("redis", redis.pid())];
-    let before = Snapshot::take(&pids);
+    let before = Snapshot::take(&pids, &[]);
     let baseline = bullmq::run(args, &redis.url())?;
-    Ok((measured, Some((baseline, before, Snapshot::take(&pids)))))
+    Ok((
+        measured,
+        Some((baseline, before, Snapshot::take(&pids, &[]))),
+    ))
 }
 
 #[tokio::main]
@@ -59,6 +62,10 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
     log(format!("cpu seconds during reachly: {:?}", reachly.cpu));
+    log(format!(
+        "bench-database backends not idle, average per 100 ms poll: {:?}",
+        reachly.pg_waits
+    ));
     report::print(&args, &reachly, bullmq.as_ref().map(|(b, _, _)| b));
     if !reachly.exactly_once() {
         anyhow::bail!(

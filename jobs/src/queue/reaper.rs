@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use crate::db::MaintDb;
@@ -35,25 +36,35 @@ impl RunningSet {
     }
 }
 
-/// Stamps `heartbeat_at` on every job this worker runs, in one statement.
-pub async fn heartbeat(
+/// Applies `set` to the running jobs of `running` still locked by `worker`, in one statement.
+async fn update_own_running(
     db: &MaintDb,
     worker: &str,
     running: &RunningSet,
+    set: &'static str,
 ) -> Result<u64, sqlx::Error> {
     let ids = running.snapshot();
     if ids.is_empty() {
         return Ok(0);
     }
-    let done = sqlx::query(
-        "update job_runs set heartbeat_at = now()
-          where id = any($1) and locked_by = $2 and status = 'running'",
-    )
-    .bind(&ids)
-    .bind(worker)
-    .execute(db.pool())
-    .await?;
+    let sql = format!(
+        "update job_runs set {set} where id = any($1) and locked_by = $2 and status = 'running'"
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(&ids)
+        .bind(worker)
+        .execute(db.pool())
+        .await?;
     Ok(done.rows_affected())
+}
+
+/// Stamps `heartbeat_at` on every job this worker runs.
+pub async fn heartbeat(
+    db: &MaintDb,
+    worker: &str,
+    running: &RunningSet,
+) -> Result<u64, sqlx::Error> {
+    update_own_running(db, worker, running, "heartbeat_at = now()").await
 }
 
 /// Requeues (or kills, past their limit) running jobs whose heartbeat is older than `stale`.
@@ -80,20 +91,13 @@ pub async fn hand_back(
     worker: &str,
     running: &RunningSet,
 ) -> Result<u64, sqlx::Error> {
-    let ids = running.snapshot();
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let done = sqlx::query(
-        "update job_runs
-            set status = 'queued', attempts = greatest(attempts - 1, 0), locked_by = null,
-                run_at = now(), enqueued_at = null, transport_id = null,
-                last_error = 'handed back at worker shutdown'
-          where id = any($1) and locked_by = $2 and status = 'running'",
+    update_own_running(
+        db,
+        worker,
+        running,
+        "status = 'queued', attempts = greatest(attempts - 1, 0), locked_by = null,
+         run_at = now(), enqueued_at = null, transport_id = null,
+         last_error = 'handed back at worker shutdown'",
     )
-    .bind(&ids)
-    .bind(worker)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected())
+    .await
 }

@@ -21,6 +21,9 @@ pub struct Args {
     /// Batch requests in flight at once.
     #[arg(long, default_value_t = 4)]
     pub in_flight: usize,
+    /// How often to count succeeded job_runs (its Postgres CPU is reported as `pg:bench`).
+    #[arg(long, default_value_t = 100)]
+    pub poll_ms: u64,
     /// Give up on a phase after this many seconds (turns a hang into an error; not a speed check).
     #[arg(long, default_value_t = 900)]
     pub timeout_s: u64,

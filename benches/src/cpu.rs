@@ -1,7 +1,7 @@
 //! A light profile: CPU seconds each party used during a measurement, from /proc (Linux).
-//! `postgres` is the backends serving the bench database (WAL writer and checkpointer, shared
-//! with the rest of the machine, are not counted); `others` is the rest of the machine's busy
-//! time (other sessions' builds and tests on a shared box).
+//! `pg:<label>` are the backends serving the bench database, grouped (by role, say); the WAL
+//! writer and checkpointer, shared with the rest of the machine, are not counted. `others` is
+//! the rest of the machine's busy time (other sessions' builds and tests on a shared box).
 
 use std::collections::BTreeMap;
 
@@ -39,13 +39,14 @@ fn machine() -> (u64, u64) {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     named: BTreeMap<String, u64>,
-    postgres: BTreeMap<String, u64>,
+    /// pid -> (group label, ticks)
+    postgres: BTreeMap<u32, (String, u64)>,
     busy: u64,
     total: u64,
 }
 
 impl Snapshot {
-    pub fn take(named: &[(&str, u32)], postgres: &[u32]) -> Snapshot {
+    pub fn take(named: &[(&str, u32)], postgres: &[(String, u32)]) -> Snapshot {
         let named = named
             .iter()
             .map(|(label, pid)| {
@@ -55,7 +56,7 @@ impl Snapshot {
             .collect();
         let postgres = postgres
             .iter()
-            .filter_map(|pid| Some((pid.to_string(), stat(&pid.to_string())?.1)))
+            .filter_map(|(label, pid)| Some((*pid, (label.clone(), stat(&pid.to_string())?.1))))
             .collect();
         let (busy, total) = machine();
         Snapshot {
@@ -81,13 +82,15 @@ impl Snapshot {
                 })
                 .collect::<BTreeMap<String, u64>>()
         };
-        let named = delta(&self.named, &earlier.named);
-        let pg: u64 = delta(&self.postgres, &earlier.postgres).values().sum();
+        let mut named = delta(&self.named, &earlier.named);
+        for (pid, (label, ticks)) in &self.postgres {
+            let before = earlier.postgres.get(pid).map_or(0, |(_, t)| *t);
+            *named.entry(format!("pg:{label}")).or_default() += ticks.saturating_sub(before);
+        }
         let busy = self.busy.saturating_sub(earlier.busy);
         let total = self.total.saturating_sub(earlier.total).max(1);
-        let ours = named.values().sum::<u64>() + pg;
+        let ours = named.values().sum::<u64>();
         let mut out: BTreeMap<String, f64> = named.into_iter().map(|(k, v)| (k, secs(v))).collect();
-        out.insert("postgres".into(), secs(pg));
         out.insert("others".into(), secs(busy.saturating_sub(ours)));
         out.insert(
             "machine_busy_pct".into(),

@@ -7,7 +7,6 @@ pub mod cli;
 pub mod cpu;
 pub mod db;
 pub mod measure;
-pub mod pg_waits;
 pub mod process;
 pub mod reachly;
 pub mod redis_server;

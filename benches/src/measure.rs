@@ -1,12 +1,12 @@
-//! The timed Reachly run: submit N noop jobs while polling (every 100 ms, as the maintenance
-//! role) until every one is `succeeded`; then check each ran exactly once via its audit row.
+//! The timed Reachly run: submit N noop jobs while polling (every --poll-ms, 100 by default,
+//! as the maintenance role) until every one is `succeeded`; then check that each ran exactly
+//! once, through its audit row.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::cli::Args;
 use crate::cpu::Snapshot;
-use crate::pg_waits::PgWaits;
 use crate::reachly::{Reachly, succeeded};
 
 /// What the Reachly run measured.
@@ -24,8 +24,6 @@ pub struct ReachlyRun {
     pub audit_jobs: i64,
     /// CPU seconds per process during the run, and how busy the machine was.
     pub cpu: BTreeMap<String, f64>,
-    /// What the bench database's active backends were doing, averaged over the polls.
-    pub pg_waits: Vec<(String, f64)>,
 }
 
 impl ReachlyRun {
@@ -44,15 +42,20 @@ async fn audit(maint: &sqlx::PgPool) -> anyhow::Result<(i64, i64)> {
     .await?)
 }
 
-/// Postgres backends serving the bench database (the API's, the worker's, ours).
-async fn backends(maint: &sqlx::PgPool) -> anyhow::Result<Vec<u32>> {
-    let rows: Vec<(i32,)> =
-        sqlx::query_as("select pid from pg_stat_activity where datname = current_database()")
-            .fetch_all(maint)
-            .await?;
+/// Postgres backends serving the bench database, by role: `app` (API requests and job
+/// transactions), `maint` (the worker's feeder, reaper, heartbeat) and `bench` (this poller,
+/// whose pool has a single connection).
+async fn backends(maint: &sqlx::PgPool) -> anyhow::Result<Vec<(String, u32)>> {
+    let rows: Vec<(String, i32)> = sqlx::query_as(
+        "select case when pid = pg_backend_pid() then 'bench'
+                     else replace(usename::text, 'reachly_', '') end, pid
+           from pg_stat_activity where datname = current_database()",
+    )
+    .fetch_all(maint)
+    .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(p,)| u32::try_from(p).ok())
+        .filter_map(|(role, p)| Some((role, u32::try_from(p).ok()?)))
         .collect())
 }
 
@@ -87,15 +90,13 @@ pub async fn run(
     let mut submit =
         tokio::spawn(async move { submitter.submit_all(jobs, batch, in_flight).await });
     let mut submit_end: Option<(Instant, i64)> = None;
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut tick = tokio::time::interval(Duration::from_millis(args.poll_ms.max(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_log = Instant::now();
-    let mut waits = PgWaits::default();
     let done = loop {
         tick.tick().await;
         let now_succeeded = succeeded(&reachly.maint).await? - base;
         let now = Instant::now();
-        waits.sample(&reachly.maint).await?;
         if submit_end.is_none() && submit.is_finished() {
             let at = (&mut submit).await??;
             submit_end = Some((at, now_succeeded));
@@ -139,6 +140,5 @@ pub async fn run(
         audit_rows: rows - audit_rows0,
         audit_jobs: distinct - audit_jobs0,
         cpu,
-        pg_waits: waits.averages(),
     })
 }

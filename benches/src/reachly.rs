@@ -101,7 +101,8 @@ impl Reachly {
             &env,
             &format!("{}-worker", db.name),
         )?;
-        let maint = reachly_jobs::db::connect(&db.maint_url, 2).await?;
+        // One connection, so its backend's CPU (the 100 ms polls) can be told apart.
+        let maint = reachly_jobs::db::connect(&db.maint_url, 1).await?;
         let mut reachly = Reachly {
             api,
             worker,

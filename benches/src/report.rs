@@ -1,5 +1,7 @@
 //! The printed table and the one-line JSON summary.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::bullmq::BullmqRun;
@@ -48,7 +50,12 @@ fn row(system: &str, jobs: &str, r: Rates) -> String {
 }
 
 /// Prints the table and returns the summary.
-pub fn print(args: &Args, reachly: &ReachlyRun, bullmq: Option<&BullmqRun>) -> Value {
+/// `bullmq` comes with the CPU seconds of its run (Redis, and node within `others`).
+pub fn print(
+    args: &Args,
+    reachly: &ReachlyRun,
+    bullmq: Option<(&BullmqRun, &BTreeMap<String, f64>)>,
+) -> Value {
     let r = reachly_rates(reachly);
     println!(
         "{:<16} {:>8} {:>13} {:>13} {:>13}",
@@ -61,6 +68,7 @@ pub fn print(args: &Args, reachly: &ReachlyRun, bullmq: Option<&BullmqRun>) -> V
         "concurrency": args.concurrency,
         "batch": args.batch,
         "in_flight": args.in_flight,
+        "poll_ms": args.poll_ms,
         "reachly": {
             "submit_seconds": (reachly.submit_seconds * 1000.0).round() / 1000.0,
             "complete_seconds": (reachly.complete_seconds * 1000.0).round() / 1000.0,
@@ -71,11 +79,9 @@ pub fn print(args: &Args, reachly: &ReachlyRun, bullmq: Option<&BullmqRun>) -> V
             "audit_distinct_jobs": reachly.audit_jobs,
             "exactly_once": reachly.exactly_once(),
             "cpu_seconds": reachly.cpu,
-            "pg_active_backends": reachly.pg_waits.iter().take(8)
-                .map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         },
     });
-    if let Some(b) = bullmq {
+    if let Some((b, cpu)) = bullmq {
         let q = bullmq_rates(b);
         let x = Rates {
             submitted: ratio(r.submitted, q.submitted),
@@ -93,6 +99,7 @@ pub fn print(args: &Args, reachly: &ReachlyRun, bullmq: Option<&BullmqRun>) -> V
             "submitted_per_s": q.submitted,
             "completed_per_s": q.completed,
             "end_to_end_per_s": q.end_to_end,
+            "cpu_seconds": cpu,
         });
         summary["ratio"] = json!({
             "submitted": x.submitted,

@@ -1,6 +1,8 @@
 //! `queue-bench`: queue overhead of Reachly jobs vs BullMQ 5, both measured in this one run on
 //! a private Redis (and, for Reachly, a fresh database). See `benches/run-queue-bench.sh`.
 
+use std::collections::BTreeMap;
+
 use clap::Parser;
 use reachly_benches::bullmq::{self, BullmqRun};
 use reachly_benches::cli::Args;
@@ -11,11 +13,14 @@ use reachly_benches::reachly::Reachly;
 use reachly_benches::redis_server::RedisServer;
 use reachly_benches::{log, report};
 
+/// A baseline run and the CPU seconds spent during it.
+type Baseline = (BullmqRun, BTreeMap<String, f64>);
+
 async fn run(
     args: &Args,
     db: &BenchDb,
     redis: &RedisServer,
-) -> anyhow::Result<(ReachlyRun, Option<(BullmqRun, Snapshot, Snapshot)>)> {
+) -> anyhow::Result<(ReachlyRun, Option<Baseline>)> {
     log(format!(
         "reachly: {} noop jobs, batches of {}, {} in flight, worker concurrency {}",
         args.jobs, args.batch, args.in_flight, args.concurrency
@@ -24,6 +29,7 @@ async fn run(
     let measured = measure::run(args, &mut reachly, &[("redis", redis.pid())]).await;
     reachly.stop().await;
     let measured = measured?;
+    log(format!("cpu seconds during reachly: {:?}", measured.cpu));
     if args.skip_bullmq {
         return Ok((measured, None));
     }
@@ -31,10 +37,11 @@ async fn run(
     let pids = [("redis", redis.pid())];
     let before = Snapshot::take(&pids, &[]);
     let baseline = bullmq::run(args, &redis.url())?;
-    Ok((
-        measured,
-        Some((baseline, before, Snapshot::take(&pids, &[]))),
-    ))
+    let cpu = Snapshot::take(&pids, &[]).since(&before);
+    log(format!(
+        "cpu seconds during bullmq (node is in others): {cpu:?}"
+    ));
+    Ok((measured, Some((baseline, cpu))))
 }
 
 #[tokio::main]
@@ -55,18 +62,7 @@ async fn main() -> anyhow::Result<()> {
         log(format!("could not drop database {}: {e}", db.name));
     }
     let (reachly, bullmq) = result?;
-    if let Some((_, before, after)) = &bullmq {
-        log(format!(
-            "cpu seconds during bullmq: {:?}",
-            after.since(before)
-        ));
-    }
-    log(format!("cpu seconds during reachly: {:?}", reachly.cpu));
-    log(format!(
-        "bench-database backends not idle, average per 100 ms poll: {:?}",
-        reachly.pg_waits
-    ));
-    report::print(&args, &reachly, bullmq.as_ref().map(|(b, _, _)| b));
+    report::print(&args, &reachly, bullmq.as_ref().map(|(b, cpu)| (b, cpu)));
     if !reachly.exactly_once() {
         anyhow::bail!(
             "{} audit rows ({} distinct jobs) for {} jobs: not exactly once",

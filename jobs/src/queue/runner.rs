@@ -5,6 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures::FutureExt;
+use tracing::Instrument;
 
 use super::acker::Acker;
 use super::kind::JobKind;
@@ -65,7 +66,7 @@ impl Runner {
         self.running.insert(ctx.job_id());
         let span = tracing::info_span!("job", id = %ctx.job_id(), org = %ctx.org(),
             kind = ctx.kind().as_str(), attempt = ctx.attempt());
-        let result = AssertUnwindSafe(dispatch(&ctx))
+        let result = AssertUnwindSafe(dispatch(&ctx).instrument(span.clone()))
             .catch_unwind()
             .await
             .unwrap_or_else(|panic| Err(JobError::Retryable(panic_message(&panic))));

@@ -47,8 +47,8 @@ create index job_runs_feedable on job_runs (queue, organization_id, priority des
 create index job_runs_in_transport on job_runs (queue, enqueued_at)
     where status in ('queued', 'failed') and enqueued_at is not null;
 
--- Running jobs by worker and heartbeat (process heartbeat, stale-worker reaping).
-create index job_runs_running on job_runs (locked_by, heartbeat_at) where status = 'running';
+-- Running jobs by heartbeat, for the reaper (workers find their own jobs by key).
+create index job_runs_running on job_runs (heartbeat_at) where status = 'running';
 
 -- API listings and fan-in.
 create index job_runs_listing on job_runs (organization_id, status, id);

@@ -10,4 +10,4 @@ pub mod tenancy;
 
 pub use config::Config;
 pub use db::{AppDb, MaintDb};
-pub use tenancy::{OrgId, TenantTx};
+pub use tenancy::{Durability, OrgId, TenantTx};

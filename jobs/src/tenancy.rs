@@ -18,6 +18,18 @@ impl std::fmt::Display for OrgId {
     }
 }
 
+/// Whether a commit waits for its WAL to reach disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// The commit returns once durable (the default; every effect of a job).
+    Flushed,
+    /// The commit returns before its WAL is flushed (`synchronous_commit = off`). Only for
+    /// bookkeeping that a later flushed commit covers: Postgres writes WAL in order, so the
+    /// next flushed commit makes this one durable too, and only a crash of Postgres itself
+    /// within a fraction of a second can lose it.
+    Deferred,
+}
+
 /// A transaction whose `app.organization_id` is set (transaction-local, so nothing leaks
 /// through the pool when it ends). Deref to the sqlx transaction to run queries.
 #[derive(Debug)]
@@ -27,11 +39,19 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
-    pub(crate) async fn begin(pool: &PgPool, org: OrgId) -> Result<Self, sqlx::Error> {
-        // One round trip: BEGIN and the setting travel as one simple query. The id is a
+    pub(crate) async fn begin(
+        pool: &PgPool,
+        org: OrgId,
+        durability: Durability,
+    ) -> Result<Self, sqlx::Error> {
+        // One round trip: BEGIN and the settings travel as one simple query. The id is a
         // `Uuid` rendered by its Display impl (hex digits and dashes), so it is safe as a literal.
+        let relaxed = match durability {
+            Durability::Flushed => "",
+            Durability::Deferred => "; set local synchronous_commit = off",
+        };
         let begin = format!(
-            "begin; select set_config('app.organization_id', '{}', true)",
+            "begin; select set_config('app.organization_id', '{}', true){relaxed}",
             org.0
         );
         let tx = pool.begin_with(AssertSqlSafe(begin)).await?;

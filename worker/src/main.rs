@@ -27,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
     let name: Arc<str> = identity::worker_name().into();
     tracing::info!(worker = %name, ?queues, concurrency = args.concurrency, "starting");
 
-    let pool_size = (args.concurrency as u32).clamp(4, 64);
+    // More connections than this only add contention on a small machine; jobs queue for one.
+    let pool_size = u32::from(args.concurrency).clamp(4, 20);
     let app = AppDb::connect(&config.app_database_url, pool_size)
         .await
         .context("connecting as the application role (APP_DATABASE_URL)")?;

@@ -149,9 +149,10 @@ async fn show(
     let id = job_id(&id)?;
     let mut tx = state.db.tenant(member.org).await?;
     let job: Option<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
-        "select {JOB_RUN_COLUMNS} from job_runs where id = $1"
+        "select {JOB_RUN_COLUMNS} from job_runs where organization_id = $2 and id = $1"
     )))
     .bind(id)
+    .bind(member.org)
     .fetch_optional(&mut **tx)
     .await?;
     tx.commit().await?;
@@ -226,14 +227,16 @@ async fn transition(
     let job: Option<JobRun> =
         sqlx::query_as(AssertSqlSafe(format!("{sql} returning {JOB_RUN_COLUMNS}")))
             .bind(id)
+            .bind(member.org)
             .fetch_optional(&mut **tx)
             .await?;
     let result = match job {
         Some(job) => Ok(Json(view(&job))),
         None => {
             let status: Option<(String,)> =
-                sqlx::query_as("select status from job_runs where id = $1")
+                sqlx::query_as("select status from job_runs where organization_id = $2 and id = $1")
                     .bind(id)
+                    .bind(member.org)
                     .fetch_optional(&mut **tx)
                     .await?;
             match status {
@@ -260,7 +263,7 @@ async fn cancel(
         &member,
         job_id(&id)?,
         "update job_runs set status = 'cancelled', finished_at = now(), locked_by = null
-          where id = $1 and status in ('queued', 'failed', 'running')",
+          where organization_id = $2 and id = $1 and status in ('queued', 'failed', 'running')",
         "only a queued, failed or running job can be cancelled",
     )
     .await
@@ -278,7 +281,7 @@ async fn retry(
         job_id(&id)?,
         "update job_runs set status = 'queued', attempts = 0, run_at = now(), finished_at = null,
                 enqueued_at = null, transport_id = null, locked_by = null
-          where id = $1 and status in ('dead', 'failed')",
+          where organization_id = $2 and id = $1 and status in ('dead', 'failed')",
         "only a dead or failed job can be retried",
     )
     .await

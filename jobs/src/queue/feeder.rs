@@ -101,7 +101,13 @@ impl Feeder {
     }
 
     async fn top_up(&self, queue: &str) -> Result<usize, FeedError> {
-        let mut tx = self.db.pool().begin().await?;
+        // Marks of what went to Redis are bookkeeping: if Postgres crashed before flushing
+        // them, the jobs would merely be pushed again (and the stale copy ignored).
+        let mut tx = self
+            .db
+            .pool()
+            .begin_with("begin; set local synchronous_commit = off")
+            .await?;
         let (locked,): (bool,) =
             sqlx::query_as("select pg_try_advisory_xact_lock(hashtext('reachly-feeder:' || $1))")
                 .bind(queue)
@@ -161,16 +167,17 @@ impl Feeder {
                 })
             })
             .collect();
-        let ids: Vec<Uuid> = picked.iter().map(|p| p.0).collect();
+        let (ids, orgs): (Vec<Uuid>, Vec<Uuid>) = picked.iter().copied().unzip();
         let tids: Vec<&str> = pushes.iter().map(|p| p.transport_id.as_str()).collect();
         sqlx::query(
             "update job_runs j
                 set enqueued_at = now(), transport_id = t.tid, deliveries = deliveries + 1
-               from unnest($1::uuid[], $2::text[]) as t(id, tid)
-              where j.id = t.id",
+               from unnest($1::uuid[], $2::text[], $3::uuid[]) as t(id, tid, org)
+              where j.organization_id = t.org and j.id = t.id",
         )
         .bind(&ids)
         .bind(&tids)
+        .bind(&orgs)
         .execute(&mut *tx)
         .await?;
         // Commit before pushing: a worker must never see a delivery its row does not name.
@@ -183,8 +190,8 @@ impl Feeder {
     /// Finds deliveries handed to Redis a while ago whose task Redis no longer holds and
     /// makes them feedable again.
     async fn recover_lost(&self, queue: &str) -> Result<usize, FeedError> {
-        let waiting: Vec<(Uuid, String)> = sqlx::query_as(
-            "select id, transport_id from job_runs
+        let waiting: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+            "select organization_id, id, transport_id from job_runs
               where queue = $1 and status in ('queued', 'failed') and enqueued_at is not null
                 and enqueued_at < now() - make_interval(secs => $2)
               order by enqueued_at
@@ -197,24 +204,28 @@ impl Feeder {
         if waiting.is_empty() {
             return Ok(0);
         }
-        let tids: Vec<String> = waiting.iter().map(|w| w.1.clone()).collect();
+        let tids: Vec<String> = waiting.iter().map(|w| w.2.clone()).collect();
         let missing = self.transport.missing(queue, &tids).await?;
-        let (lost_ids, lost_tids): (Vec<Uuid>, Vec<String>) = waiting
+        let lost: Vec<(Uuid, Uuid, String)> = waiting
             .into_iter()
             .zip(missing)
             .filter(|(_, m)| *m)
             .map(|(w, _)| w)
-            .unzip();
-        if lost_ids.is_empty() {
+            .collect();
+        if lost.is_empty() {
             return Ok(0);
         }
+        let orgs: Vec<Uuid> = lost.iter().map(|l| l.0).collect();
+        let ids: Vec<Uuid> = lost.iter().map(|l| l.1).collect();
+        let lost_tids: Vec<&str> = lost.iter().map(|l| l.2.as_str()).collect();
         let reset = sqlx::query(
             "update job_runs j set enqueued_at = null, transport_id = null
-               from unnest($1::uuid[], $2::text[]) as t(id, tid)
-              where j.id = t.id and j.transport_id = t.tid
+               from unnest($1::uuid[], $2::uuid[], $3::text[]) as t(org, id, tid)
+              where j.organization_id = t.org and j.id = t.id and j.transport_id = t.tid
                 and j.status in ('queued', 'failed')",
         )
-        .bind(&lost_ids)
+        .bind(&orgs)
+        .bind(&ids)
         .bind(&lost_tids)
         .execute(self.db.pool())
         .await?;

@@ -72,12 +72,14 @@ impl JobContext {
             "update job_runs
                 set status = 'succeeded', result = $3, finished_at = now(), locked_by = null,
                     last_error = null, progress_done = coalesce(progress_total, progress_done)
-              where id = $1 and status = 'running' and attempts = $2 and locked_by = $4",
+              where organization_id = $5 and id = $1 and status = 'running' and attempts = $2
+                and locked_by = $4",
         )
         .bind(self.job_id)
         .bind(self.attempt)
         .bind(result)
         .bind(&*self.worker)
+        .bind(self.org)
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -93,12 +95,13 @@ impl JobContext {
         let mut tx = self.begin().await?;
         sqlx::query(
             "update job_runs set progress_done = $3, progress_total = coalesce($4, progress_total)
-              where id = $1 and status = 'running' and attempts = $2",
+              where organization_id = $5 and id = $1 and status = 'running' and attempts = $2",
         )
         .bind(self.job_id)
         .bind(self.attempt)
         .bind(done)
         .bind(total)
+        .bind(self.org)
         .execute(&mut **tx)
         .await?;
         tx.commit().await?;
@@ -116,17 +119,22 @@ pub async fn claim(
     transport_id: &str,
     worker: &Arc<str>,
 ) -> Result<Option<JobContext>, sqlx::Error> {
-    let mut tx = db.tenant(org).await?;
+    // The attempt is counted before any work. Its commit need not wait for the disk: the
+    // job's own (flushed) commit, or the next one of any job, makes it durable, and a worker
+    // crash cannot lose it, only a Postgres crash within milliseconds.
+    let mut tx = db.tenant_deferred(org).await?;
     let row: Option<(String, Value, i32)> = sqlx::query_as(
         "update job_runs
             set status = 'running', attempts = attempts + 1, locked_by = $3,
                 started_at = now(), heartbeat_at = now(), enqueued_at = null, transport_id = null
-          where id = $1 and status in ('queued', 'failed') and transport_id = $2
+          where organization_id = $4 and id = $1 and status in ('queued', 'failed')
+            and transport_id = $2
          returning kind, payload, attempts",
     )
     .bind(job_id)
     .bind(transport_id)
     .bind(&**worker)
+    .bind(org)
     .fetch_optional(&mut **tx)
     .await?;
     tx.commit().await?;
@@ -139,11 +147,12 @@ pub async fn claim(
         sqlx::query(
             "update job_runs set status = 'queued', attempts = attempts - 1, locked_by = null,
                     last_error = $2
-              where id = $1 and locked_by = $3 and status = 'running'",
+              where organization_id = $4 and id = $1 and locked_by = $3 and status = 'running'",
         )
         .bind(job_id)
         .bind(format!("unknown job kind {kind:?} in this worker build"))
         .bind(&**worker)
+        .bind(org)
         .execute(&mut **tx)
         .await?;
         tx.commit().await?;
@@ -184,7 +193,8 @@ pub async fn record_failure(
                 finished_at = case when $5 or attempts >= max_attempts then now() end,
                 run_at = now() + make_interval(secs => $4),
                 last_error = $3, locked_by = null
-          where id = $1 and status = 'running' and attempts = $2 and locked_by = $6
+          where organization_id = $7 and id = $1 and status = 'running' and attempts = $2
+            and locked_by = $6
          returning status",
     )
     .bind(ctx.job_id)
@@ -193,6 +203,7 @@ pub async fn record_failure(
     .bind(delay.as_secs_f64())
     .bind(permanent)
     .bind(&*ctx.worker)
+    .bind(ctx.org)
     .fetch_optional(&mut **tx)
     .await?;
     tx.commit().await?;

@@ -9,27 +9,30 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use crate::db::MaintDb;
+use crate::tenancy::OrgId;
 
-/// The jobs this process is running now; its heartbeat stamps exactly these.
+/// The jobs this process is running now, by (organization, id); its heartbeat stamps
+/// exactly these.
 #[derive(Debug, Default, Clone)]
 pub struct RunningSet {
-    inner: Arc<Mutex<HashSet<Uuid>>>,
+    inner: Arc<Mutex<HashSet<(Uuid, Uuid)>>>,
 }
 
 impl RunningSet {
-    pub fn insert(&self, id: Uuid) {
-        self.inner.lock().expect("running set poisoned").insert(id);
+    pub fn insert(&self, org: OrgId, id: Uuid) {
+        self.inner.lock().expect("running set poisoned").insert((org.0, id));
     }
-    pub fn remove(&self, id: Uuid) {
-        self.inner.lock().expect("running set poisoned").remove(&id);
+    pub fn remove(&self, org: OrgId, id: Uuid) {
+        self.inner.lock().expect("running set poisoned").remove(&(org.0, id));
     }
-    pub fn snapshot(&self) -> Vec<Uuid> {
+    /// (organization ids, job ids), index-aligned.
+    pub fn snapshot(&self) -> (Vec<Uuid>, Vec<Uuid>) {
         self.inner
             .lock()
             .expect("running set poisoned")
             .iter()
             .copied()
-            .collect()
+            .unzip()
     }
     pub fn is_empty(&self) -> bool {
         self.inner.lock().expect("running set poisoned").is_empty()
@@ -43,16 +46,19 @@ async fn update_own_running(
     running: &RunningSet,
     set: &'static str,
 ) -> Result<u64, sqlx::Error> {
-    let ids = running.snapshot();
+    let (orgs, ids) = running.snapshot();
     if ids.is_empty() {
         return Ok(0);
     }
     let sql = format!(
-        "update job_runs set {set} where id = any($1) and locked_by = $2 and status = 'running'"
+        "update job_runs set {set}
+          where (organization_id, id) in (select * from unnest($1::uuid[], $3::uuid[]))
+            and locked_by = $2 and status = 'running'"
     );
     let done = sqlx::query(AssertSqlSafe(sql))
-        .bind(&ids)
+        .bind(&orgs)
         .bind(worker)
+        .bind(&ids)
         .execute(db.pool())
         .await?;
     Ok(done.rows_affected())

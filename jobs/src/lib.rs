@@ -4,9 +4,11 @@
 
 pub mod config;
 pub mod db;
+pub mod import;
 pub mod noop;
 pub mod queue;
 pub mod tenancy;
+pub mod validate;
 
 pub use config::Config;
 pub use db::{AppDb, MaintDb};

@@ -1,0 +1,1 @@
+//! Contact-list import: reading uploaded CSV files as real CRM exports come.

@@ -1,0 +1,1 @@
+//! Email address validation: normalization, syntax, flags and classification (pure logic).

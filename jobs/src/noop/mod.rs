@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::queue::JobKind;
-use crate::queue::lifecycle::{JobContext, JobError};
+use crate::queue::lifecycle::{Audit, JobContext, JobError};
 
 /// What a `noop` job may be asked to do.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -56,19 +56,15 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
             payload.fail_times.unwrap_or(0)
         )));
     }
-    let mut tx = ctx.begin().await?;
-    sqlx::query(
-        "insert into audit_logs (organization_id, action, subject_type, subject_id, details)
-         values ($1, 'job.noop.completed', 'job_run', $2, $3)",
-    )
-    .bind(tx.org())
-    .bind(ctx.job_id())
-    .bind(json!({ "attempt": ctx.attempt() }))
-    .execute(&mut **tx)
-    .await?;
-    ctx.succeed(
-        tx,
+    // The effect (an audit row) and the success commit together, in a group commit with
+    // other simple successes.
+    let audit = Audit {
+        action: "job.noop.completed",
+        details: json!({ "attempt": ctx.attempt() }),
+    };
+    ctx.succeed_simple(
         json!({ "attempt": ctx.attempt(), "slept_ms": payload.sleep_ms.unwrap_or(0) }),
+        Some(audit),
     )
     .await
 }

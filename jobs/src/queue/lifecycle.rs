@@ -10,6 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::backoff::retry_delay;
+use super::batch::Batcher;
 use super::kind::JobKind;
 use crate::db::AppDb;
 use crate::tenancy::{OrgId, TenantTx};
@@ -25,6 +26,9 @@ pub enum JobError {
     Permanent(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A batched write this job was part of failed.
+    #[error("database: {0}")]
+    Batch(Arc<sqlx::Error>),
     /// The job is no longer this attempt's (cancelled, reaped or handed back); nothing was kept.
     #[error("the job is no longer owned by this attempt")]
     LostOwnership,
@@ -33,13 +37,12 @@ pub enum JobError {
 /// What a job's logic sees of its run, and how it records success.
 #[derive(Debug)]
 pub struct JobContext {
-    db: AppDb,
+    lifecycle: Lifecycle,
     org: OrgId,
     job_id: Uuid,
     kind: JobKind,
     attempt: i32,
     payload: Value,
-    worker: Arc<str>,
 }
 
 impl JobContext {
@@ -62,7 +65,7 @@ impl JobContext {
 
     /// Opens a transaction in the job's organization for its effects.
     pub async fn begin(&self) -> Result<TenantTx, sqlx::Error> {
-        self.db.tenant(self.org).await
+        self.lifecycle.db.tenant(self.org).await
     }
 
     /// Marks the job succeeded with `result` in `tx` (which holds the job's effects) and
@@ -78,7 +81,7 @@ impl JobContext {
         .bind(self.job_id)
         .bind(self.attempt)
         .bind(result)
-        .bind(&*self.worker)
+        .bind(&*self.lifecycle.worker)
         .bind(self.org)
         .execute(&mut **tx)
         .await?;
@@ -88,6 +91,27 @@ impl JobContext {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Marks the job succeeded with `result` and, in the same statement, writes `audit`:
+    /// for jobs whose effects are nothing more. Many such successes share one transaction
+    /// (group commit); fenced like [`JobContext::succeed`].
+    pub async fn succeed_simple(
+        &self,
+        result: Value,
+        audit: Option<Audit>,
+    ) -> Result<(), JobError> {
+        let success = SimpleSuccess {
+            job_id: self.job_id,
+            attempt: self.attempt,
+            result,
+            audit,
+        };
+        match self.lifecycle.successes.submit(self.org, success).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(JobError::LostOwnership),
+            Err(e) => Err(JobError::Batch(e)),
+        }
     }
 
     /// Records progress (`done` of `total`), readable at once through the API.
@@ -109,41 +133,105 @@ impl JobContext {
     }
 }
 
-/// Claims a delivered job for one attempt: counts the attempt and marks it running, committed
-/// before any work. `None` when the delivery is stale (the job is not waiting for this
-/// transport id: already running, finished, cancelled, or re-pushed under another id).
-pub async fn claim(
-    db: &AppDb,
-    org: OrgId,
+/// A success whose only effects are its record and, optionally, one audit row: recorded
+/// in groups by [`JobContext::succeed_simple`].
+#[derive(Debug)]
+pub struct SimpleSuccess {
     job_id: Uuid,
-    transport_id: &str,
-    worker: &Arc<str>,
-) -> Result<Option<JobContext>, sqlx::Error> {
-    // The attempt is counted before any work. Its commit need not wait for the disk: the
-    // job's own (flushed) commit, or the next one of any job, makes it durable, and a worker
-    // crash cannot lose it, only a Postgres crash within milliseconds.
-    let mut tx = db.tenant_deferred(org).await?;
-    let row: Option<(String, Value, i32)> = sqlx::query_as(
-        "update job_runs
-            set status = 'running', attempts = attempts + 1, locked_by = $3,
-                started_at = now(), heartbeat_at = now(), enqueued_at = null, transport_id = null
-          where organization_id = $4 and id = $1 and status in ('queued', 'failed')
-            and transport_id = $2
-         returning kind, payload, attempts",
-    )
-    .bind(job_id)
-    .bind(transport_id)
-    .bind(&**worker)
-    .bind(org)
-    .fetch_optional(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    let Some((kind, payload, attempt)) = row else {
-        return Ok(None);
-    };
-    let Some(kind) = JobKind::parse(&kind) else {
-        // A kind this build does not know: give the attempt back for a worker that does.
-        let mut tx = db.tenant(org).await?;
+    attempt: i32,
+    result: Value,
+    audit: Option<Audit>,
+}
+
+/// An audit-log row written with a job's success, about the job.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub action: &'static str,
+    pub details: Value,
+}
+
+/// What a claim returns for one job: its kind, payload and the attempt number now counted.
+type ClaimedRow = Option<(String, Value, i32)>;
+
+/// The attempt lifecycle of one worker process: claims and simple successes go through
+/// batchers (one statement per organization per batch), everything else per job.
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    db: AppDb,
+    /// The process's worker name, stored in `locked_by`.
+    worker: Arc<str>,
+    claims: Batcher<(Uuid, String), ClaimedRow>,
+    successes: Batcher<SimpleSuccess, bool>,
+}
+
+/// Most items in one batched statement, and batched statements in flight at once.
+const BATCH_MAX: usize = 256;
+const BATCH_PARALLEL: usize = 4;
+
+impl Lifecycle {
+    /// Starts the batchers (needs a Tokio runtime).
+    pub fn start(db: AppDb, worker: Arc<str>) -> Self {
+        let claims = {
+            let (db, worker) = (db.clone(), worker.clone());
+            Batcher::start(BATCH_MAX, BATCH_PARALLEL, move |org, items| {
+                claim_group(db.clone(), worker.clone(), org, items)
+            })
+        };
+        let successes = {
+            let (db, worker) = (db.clone(), worker.clone());
+            Batcher::start(BATCH_MAX, BATCH_PARALLEL, move |org, items| {
+                succeed_group(db.clone(), worker.clone(), org, items)
+            })
+        };
+        Self {
+            db,
+            worker,
+            claims,
+            successes,
+        }
+    }
+
+    /// Claims a delivered job for one attempt: counts the attempt and marks it running,
+    /// committed before any work. `None` when the delivery is stale (the job is not waiting
+    /// for this transport id: already running, finished, cancelled, or re-pushed under
+    /// another id).
+    pub async fn claim(
+        &self,
+        org: OrgId,
+        job_id: Uuid,
+        transport_id: &str,
+    ) -> Result<Option<JobContext>, Arc<sqlx::Error>> {
+        let row = self
+            .claims
+            .submit(org, (job_id, transport_id.to_owned()))
+            .await?;
+        let Some((kind, payload, attempt)) = row else {
+            return Ok(None);
+        };
+        let Some(kind) = JobKind::parse(&kind) else {
+            self.give_back_unknown(org, job_id, &kind)
+                .await
+                .map_err(Arc::new)?;
+            return Ok(None);
+        };
+        Ok(Some(JobContext {
+            lifecycle: self.clone(),
+            org,
+            job_id,
+            kind,
+            attempt,
+            payload,
+        }))
+    }
+
+    /// A kind this build does not know: give the attempt back for a worker that does.
+    async fn give_back_unknown(
+        &self,
+        org: OrgId,
+        job_id: Uuid,
+        kind: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.db.tenant(org).await?;
         sqlx::query(
             "update job_runs set status = 'queued', attempts = attempts - 1, locked_by = null,
                     last_error = $2
@@ -151,22 +239,101 @@ pub async fn claim(
         )
         .bind(job_id)
         .bind(format!("unknown job kind {kind:?} in this worker build"))
-        .bind(&**worker)
+        .bind(&*self.worker)
         .bind(org)
         .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
-        return Ok(None);
-    };
-    Ok(Some(JobContext {
-        db: db.clone(),
-        org,
-        job_id,
-        kind,
-        attempt,
-        payload,
-        worker: worker.clone(),
-    }))
+        tx.commit().await
+    }
+}
+
+/// Claims one organization's deliveries in one statement. The attempt is counted before any
+/// work; its commit need not wait for the disk (the job's own flushed commit, or the next
+/// one of any job, makes it durable; a worker crash cannot lose it, only a Postgres crash
+/// within milliseconds).
+async fn claim_group(
+    db: AppDb,
+    worker: Arc<str>,
+    org: OrgId,
+    items: Vec<(Uuid, String)>,
+) -> Result<Vec<ClaimedRow>, sqlx::Error> {
+    let (ids, tids): (Vec<Uuid>, Vec<String>) = items.into_iter().unzip();
+    let mut tx = db.tenant_deferred(org).await?;
+    let rows: Vec<(Uuid, String, Value, i32)> = sqlx::query_as(
+        "update job_runs j
+            set status = 'running', attempts = attempts + 1, locked_by = $3,
+                started_at = now(), heartbeat_at = now(), enqueued_at = null, transport_id = null
+           from unnest($1::uuid[], $2::text[]) as t(id, tid)
+          where j.organization_id = $4 and j.id = t.id and j.status in ('queued', 'failed')
+            and j.transport_id = t.tid
+         returning j.id, j.kind, j.payload, j.attempts",
+    )
+    .bind(&ids)
+    .bind(&tids)
+    .bind(&*worker)
+    .bind(org)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    let mut claimed: std::collections::HashMap<Uuid, (String, Value, i32)> = rows
+        .into_iter()
+        .map(|(id, kind, payload, attempt)| (id, (kind, payload, attempt)))
+        .collect();
+    Ok(ids.iter().map(|id| claimed.remove(id)).collect())
+}
+
+/// Records one organization's simple successes and their audit rows in one statement,
+/// fenced like [`JobContext::succeed`]; returns, per item, whether it was recorded.
+async fn succeed_group(
+    db: AppDb,
+    worker: Arc<str>,
+    org: OrgId,
+    items: Vec<SimpleSuccess>,
+) -> Result<Vec<bool>, sqlx::Error> {
+    let ids: Vec<Uuid> = items.iter().map(|i| i.job_id).collect();
+    let attempts: Vec<i32> = items.iter().map(|i| i.attempt).collect();
+    let results: Vec<Value> = items.iter().map(|i| i.result.clone()).collect();
+    let actions: Vec<Option<&str>> = items
+        .iter()
+        .map(|i| i.audit.as_ref().map(|a| a.action))
+        .collect();
+    let details: Vec<Option<Value>> = items
+        .iter()
+        .map(|i| i.audit.as_ref().map(|a| a.details.clone()))
+        .collect();
+    let mut tx = db.tenant(org).await?;
+    let done: Vec<Uuid> = sqlx::query_scalar(
+        "with t as (
+             select * from unnest($1::uuid[], $2::int4[], $3::jsonb[], $4::text[], $5::jsonb[])
+                 as t(id, attempt, result, action, details)),
+         done as (
+             update job_runs j
+                set status = 'succeeded', result = t.result, finished_at = now(),
+                    locked_by = null, last_error = null,
+                    progress_done = coalesce(j.progress_total, j.progress_done)
+               from t
+              where j.organization_id = $6 and j.id = t.id and j.status = 'running'
+                and j.attempts = t.attempt and j.locked_by = $7
+             returning j.id),
+         audited as (
+             insert into audit_logs (organization_id, action, subject_type, subject_id, details)
+             select $6, t.action, 'job_run', t.id, t.details
+               from t join done on done.id = t.id
+              where t.action is not null)
+         select id from done",
+    )
+    .bind(&ids)
+    .bind(&attempts)
+    .bind(&results)
+    .bind(&actions)
+    .bind(&details)
+    .bind(org)
+    .bind(&*worker)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    let done: std::collections::HashSet<Uuid> = done.into_iter().collect();
+    Ok(ids.iter().map(|id| done.contains(id)).collect())
 }
 
 /// What became of a failed attempt.
@@ -202,7 +369,7 @@ pub async fn record_failure(
     .bind(error.to_string())
     .bind(delay.as_secs_f64())
     .bind(permanent)
-    .bind(&*ctx.worker)
+    .bind(&*ctx.lifecycle.worker)
     .bind(ctx.org)
     .fetch_optional(&mut **tx)
     .await?;

@@ -3,6 +3,7 @@
 
 pub mod acker;
 pub mod backoff;
+pub mod batch;
 pub mod feeder;
 pub mod kind;
 pub mod lifecycle;

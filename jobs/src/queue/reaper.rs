@@ -20,10 +20,16 @@ pub struct RunningSet {
 
 impl RunningSet {
     pub fn insert(&self, org: OrgId, id: Uuid) {
-        self.inner.lock().expect("running set poisoned").insert((org.0, id));
+        self.inner
+            .lock()
+            .expect("running set poisoned")
+            .insert((org.0, id));
     }
     pub fn remove(&self, org: OrgId, id: Uuid) {
-        self.inner.lock().expect("running set poisoned").remove(&(org.0, id));
+        self.inner
+            .lock()
+            .expect("running set poisoned")
+            .remove(&(org.0, id));
     }
     /// (organization ids, job ids), index-aligned.
     pub fn snapshot(&self) -> (Vec<Uuid>, Vec<Uuid>) {

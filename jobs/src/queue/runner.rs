@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use super::acker::Acker;
 use super::kind::JobKind;
-use super::lifecycle::{self, FailureOutcome, JobContext, JobError};
+use super::lifecycle::{self, FailureOutcome, JobContext, JobError, Lifecycle};
 use super::reaper::RunningSet;
 use super::transport::Delivery;
 use crate::db::AppDb;
@@ -17,18 +17,17 @@ use crate::db::AppDb;
 /// Everything a worker process needs to run deliveries; shared by all its apalis workers.
 #[derive(Clone, Debug)]
 pub struct Runner {
-    db: AppDb,
-    /// The process's worker name: what `job_runs.locked_by` and its heartbeat use.
-    process: Arc<str>,
+    lifecycle: Lifecycle,
     running: RunningSet,
     acker: Acker,
 }
 
 impl Runner {
+    /// `process` is the worker process's name: what `job_runs.locked_by` and its heartbeat
+    /// use. Needs a Tokio runtime (it starts the lifecycle's batchers).
     pub fn new(db: AppDb, process: Arc<str>, running: RunningSet, acker: Acker) -> Self {
         Self {
-            db,
-            process,
+            lifecycle: Lifecycle::start(db, process),
             running,
             acker,
         }
@@ -44,21 +43,17 @@ impl Runner {
         worker: Arc<str>,
         transport_id: String,
         delivery: Delivery,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), Arc<sqlx::Error>> {
         let outcome = self.run(&transport_id, delivery).await;
         self.acker.ack(queue, worker, transport_id);
         outcome
     }
 
-    async fn run(&self, transport_id: &str, delivery: Delivery) -> Result<(), sqlx::Error> {
-        let Some(ctx) = lifecycle::claim(
-            &self.db,
-            delivery.org,
-            delivery.job,
-            transport_id,
-            &self.process,
-        )
-        .await?
+    async fn run(&self, transport_id: &str, delivery: Delivery) -> Result<(), Arc<sqlx::Error>> {
+        let Some(ctx) = self
+            .lifecycle
+            .claim(delivery.org, delivery.job, transport_id)
+            .await?
         else {
             tracing::debug!(job = %delivery.job, "stale delivery skipped");
             return Ok(());
@@ -92,7 +87,7 @@ impl Runner {
                     });
                     Ok(())
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(Arc::new(e)),
             },
         };
         // Off the heartbeat: if the outcome could not be recorded the job goes stale and the

@@ -173,7 +173,8 @@ impl Feeder {
             "update job_runs j
                 set enqueued_at = now(), transport_id = t.tid, deliveries = deliveries + 1
                from unnest($1::uuid[], $2::text[], $3::uuid[]) as t(id, tid, org)
-              where j.organization_id = t.org and j.id = t.id",
+              where j.organization_id = any($3) and j.id = any($1)
+                and j.organization_id = t.org and j.id = t.id",
         )
         .bind(&ids)
         .bind(&tids)
@@ -221,7 +222,9 @@ impl Feeder {
         let reset = sqlx::query(
             "update job_runs j set enqueued_at = null, transport_id = null
                from unnest($1::uuid[], $2::uuid[], $3::text[]) as t(org, id, tid)
-              where j.organization_id = t.org and j.id = t.id and j.transport_id = t.tid
+              where j.organization_id = any($1) and j.id = any($2)
+                and j.organization_id = t.org and j.id = t.id
+                and j.transport_id = t.tid
                 and j.status in ('queued', 'failed')",
         )
         .bind(&orgs)

@@ -264,8 +264,8 @@ async fn claim_group(
             set status = 'running', attempts = attempts + 1, locked_by = $3,
                 started_at = now(), heartbeat_at = now(), enqueued_at = null, transport_id = null
            from unnest($1::uuid[], $2::text[]) as t(id, tid)
-          where j.organization_id = $4 and j.id = t.id and j.status in ('queued', 'failed')
-            and j.transport_id = t.tid
+          where j.organization_id = $4 and j.id = any($1) and j.id = t.id
+            and j.status in ('queued', 'failed') and j.transport_id = t.tid
          returning j.id, j.kind, j.payload, j.attempts",
     )
     .bind(&ids)
@@ -312,7 +312,8 @@ async fn succeed_group(
                     locked_by = null, last_error = null,
                     progress_done = coalesce(j.progress_total, j.progress_done)
                from t
-              where j.organization_id = $6 and j.id = t.id and j.status = 'running'
+              where j.organization_id = $6 and j.id = any($1) and j.id = t.id
+                and j.status = 'running'
                 and j.attempts = t.attempt and j.locked_by = $7
              returning j.id),
          audited as (

@@ -58,7 +58,8 @@ async fn update_own_running(
     }
     let sql = format!(
         "update job_runs set {set}
-          where (organization_id, id) in (select * from unnest($1::uuid[], $3::uuid[]))
+          where organization_id = any($1) and id = any($3)
+            and (organization_id, id) in (select * from unnest($1::uuid[], $3::uuid[]))
             and locked_by = $2 and status = 'running'"
     );
     let done = sqlx::query(AssertSqlSafe(sql))

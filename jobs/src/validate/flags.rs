@@ -265,10 +265,30 @@ pub const FREE_PROVIDERS: &[&str] = &[
 ];
 
 /// Providers with one domain per country (`yahoo.*`, `hotmail.*`, `gmx.*`, ...): a domain is
-/// theirs when it is the brand followed by a country-style suffix of one or two short labels
-/// (`yahoo.de`, `yahoo.co.uk`, `hotmail.com.br`), but not `yahoo.example.org`.
+/// theirs when it is the brand followed by one of [`BRAND_SUFFIXES`] (`yahoo.de`,
+/// `yahoo.co.uk`, `hotmail.com.br`), but not `yahoo.example.org` nor a typo like `hotmail.con`.
 pub const FREE_PROVIDER_BRANDS: &[&str] = &[
-    "aol", "gmx", "hotmail", "live", "outlook", "windowslive", "yahoo", "yandex",
+    "aol",
+    "gmx",
+    "hotmail",
+    "live",
+    "outlook",
+    "windowslive",
+    "yahoo",
+    "yandex",
+];
+
+/// Suffixes the brands above really use (generic and country TLDs, and the second-level
+/// country suffixes). Deliberately missing: `co`, `cm`, `om`, `con`, `cmo`, ... which are
+/// almost always typos of `com` (and are caught by the typo check instead).
+pub const BRAND_SUFFIXES: &[&str] = &[
+    "com", "net", "org", "eu", "de", "at", "ch", "li", "lu", "fr", "be", "nl", "it", "es", "pt",
+    "ie", "uk", "dk", "se", "no", "fi", "is", "pl", "cz", "sk", "hu", "ro", "bg", "gr", "hr", "si",
+    "rs", "ee", "lv", "lt", "ru", "ua", "by", "kz", "tr", "ca", "us", "mx", "br", "ar", "cl", "pe",
+    "ve", "au", "nz", "in", "jp", "kr", "cn", "hk", "tw", "sg", "my", "ph", "id", "th", "vn", "za",
+    "eg", "ae", "sa", "il", "co.uk", "co.nz", "co.jp", "co.in", "co.za", "co.kr", "co.id", "co.th",
+    "co.il", "com.br", "com.ar", "com.mx", "com.au", "com.tr", "com.tw", "com.hk", "com.sg",
+    "com.my", "com.ph", "com.vn", "com.pe", "com.co", "com.ve",
 ];
 
 /// Whether `domain` is a consumer mailbox provider.
@@ -277,17 +297,9 @@ pub fn is_free_provider(domain: &str) -> bool {
 }
 
 fn is_brand_domain(domain: &str) -> bool {
-    let Some((brand, suffix)) = domain.split_once('.') else {
-        return false;
-    };
-    if !FREE_PROVIDER_BRANDS.contains(&brand) {
-        return false;
-    }
-    let labels: Vec<&str> = suffix.split('.').collect();
-    (1..=2).contains(&labels.len())
-        && labels
-            .iter()
-            .all(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
+    domain.split_once('.').is_some_and(|(brand, suffix)| {
+        FREE_PROVIDER_BRANDS.contains(&brand) && BRAND_SUFFIXES.contains(&suffix)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,7 +348,13 @@ pub const POPULAR_DOMAINS: &[&str] = &[
 /// Real domains that sit one or two edits away from a popular one and must never be
 /// "corrected" (besides everything in [`POPULAR_DOMAINS`] and the free-provider lists).
 const KNOWN_REAL_DOMAINS: &[&str] = &[
-    "aon.com", "cloud.com", "email.com", "gmx.com", "mail.com", "ymail.com", "yahoo.co.jp",
+    "aon.com",
+    "cloud.com",
+    "email.com",
+    "gmx.com",
+    "mail.com",
+    "ymail.com",
+    "yahoo.co.jp",
 ];
 
 /// Suggest the popular domain `domain` is probably a typo of, if any.
@@ -481,7 +499,14 @@ mod tests {
         ] {
             assert!(is_free_provider(d), "{d}");
         }
-        for d in ["acme.com", "yahoo.example.org", "mail.gmail.com", "gmailx.com"] {
+        for d in [
+            "acme.com",
+            "yahoo.example.org",
+            "mail.gmail.com",
+            "gmailx.com",
+            "hotmail.con",
+            "yahoo.co",
+        ] {
             assert!(!is_free_provider(d), "{d}");
         }
     }
@@ -497,6 +522,8 @@ mod tests {
             ("gmaill.con", "gmail.com"),
             ("hotmial.com", "hotmail.com"),
             ("hotmail.con", "hotmail.com"),
+            ("hotmail.co", "hotmail.com"),
+            ("yahoo.cm", "yahoo.com"),
             ("yahooo.com", "yahoo.com"),
             ("yaho.com", "yahoo.com"),
             ("outlok.com", "outlook.com"),

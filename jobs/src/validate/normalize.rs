@@ -105,7 +105,10 @@ pub fn normalize(raw: &str) -> Result<NormalizedEmail, SyntaxError> {
         ));
     }
     if domain.is_empty() {
-        return Err(SyntaxError::new(code::EMPTY_DOMAIN, "nothing after the '@'"));
+        return Err(SyntaxError::new(
+            code::EMPTY_DOMAIN,
+            "nothing after the '@'",
+        ));
     }
     let domain = normalize_domain(domain)?;
     Ok(NormalizedEmail {
@@ -130,7 +133,9 @@ fn normalize_domain(domain: &str) -> Result<String, SyntaxError> {
     {
         return Err(SyntaxError::new(
             code::BAD_DOMAIN_LABEL,
-            format!("the domain contains {bad:?}; only letters, digits, hyphens and dots are allowed"),
+            format!(
+                "the domain contains {bad:?}; only letters, digits, hyphens and dots are allowed"
+            ),
         ));
     }
     match Uts46::new().to_ascii(
@@ -150,7 +155,11 @@ fn normalize_domain(domain: &str) -> Result<String, SyntaxError> {
 /// Characters trimmed from both ends besides Unicode whitespace: the byte-order mark and the
 /// zero-width characters that copy-paste from web pages and Excel leave behind.
 fn is_trimmed(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
+        )
 }
 
 /// Matching pairs of quotes that exports wrap around a whole cell.
@@ -172,9 +181,11 @@ fn unwrap(raw: &str) -> &str {
     loop {
         let before = s;
         s = s.trim_matches(is_trimmed);
-        // `Name <addr>` and `<addr>`.
+        // `Name <addr>` and `<addr>`; not `A <a@x.com>, B <b@y.com>` (two addresses in one
+        // cell stay one broken address instead of silently becoming the last one).
         if let Some(inner) = s.strip_suffix('>')
             && let Some(open) = inner.rfind('<')
+            && !inner[..open].contains(['<', '>'])
         {
             s = &inner[open + 1..];
         }
@@ -186,7 +197,9 @@ fn unwrap(raw: &str) -> &str {
                 break;
             }
         }
-        if s.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("mailto:")) {
+        if s.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
+        {
             s = &s[7..];
             // A mailto URI may carry `?subject=...`; the query starts after the address.
             if let Some(at) = s.find('@')
@@ -207,7 +220,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn n(raw: &str) -> String {
-        normalize(raw).map(|e| e.to_string()).unwrap_or_else(|e| format!("ERR {}", e.code))
+        normalize(raw)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|e| format!("ERR {}", e.code))
     }
 
     #[test]
@@ -228,13 +243,22 @@ mod tests {
     #[test]
     fn trims_whitespace_wrappers_and_quotes() {
         assert_eq!(n("  bob@example.com\t"), "bob@example.com");
-        assert_eq!(n("\u{feff}\u{a0}bob@example.com\u{3000}"), "bob@example.com");
+        assert_eq!(
+            n("\u{feff}\u{a0}bob@example.com\u{3000}"),
+            "bob@example.com"
+        );
         assert_eq!(n("<bob@example.com>"), "bob@example.com");
         assert_eq!(n("\"bob@example.com\""), "bob@example.com");
         assert_eq!(n("'bob@example.com'"), "bob@example.com");
         assert_eq!(n("“bob@example.com”"), "bob@example.com");
         assert_eq!(n("Bob Smith <Bob@Example.com>"), "Bob@example.com");
         assert_eq!(n("\" <mailto:bob@example.com> \""), "bob@example.com");
+        assert_eq!(
+            n("\"bob@example.com\" <bob@example.com>"),
+            "bob@example.com"
+        );
+        // Two addresses in one cell are not silently reduced to one.
+        assert!(normalize("A <a@x.com>, B <b@y.com>").is_err());
     }
 
     #[test]
@@ -277,7 +301,10 @@ mod tests {
 
     #[test]
     fn local_base_drops_plus_tag() {
-        assert_eq!(normalize("info+news@acme.com").unwrap().local_base(), "info");
+        assert_eq!(
+            normalize("info+news@acme.com").unwrap().local_base(),
+            "info"
+        );
         assert_eq!(normalize("+x@acme.com").unwrap().local_base(), "+x");
         assert_eq!(normalize("sales@acme.com").unwrap().local_base(), "sales");
     }
@@ -285,7 +312,10 @@ mod tests {
     #[test]
     fn serializes_as_a_string() {
         let e = normalize("Bob@Example.com").unwrap();
-        assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::json!("Bob@example.com"));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!("Bob@example.com")
+        );
     }
 
     proptest! {

@@ -233,12 +233,13 @@ async fn transition(
     let result = match job {
         Some(job) => Ok(Json(view(&job))),
         None => {
-            let status: Option<(String,)> =
-                sqlx::query_as("select status from job_runs where organization_id = $2 and id = $1")
-                    .bind(id)
-                    .bind(member.org)
-                    .fetch_optional(&mut **tx)
-                    .await?;
+            let status: Option<(String,)> = sqlx::query_as(
+                "select status from job_runs where organization_id = $2 and id = $1",
+            )
+            .bind(id)
+            .bind(member.org)
+            .fetch_optional(&mut **tx)
+            .await?;
             match status {
                 Some((status,)) => Err(ApiError::Conflict(format!(
                     "{refusal}: the job is {status}"

@@ -1,0 +1,51 @@
+//! What the reader hands out for each record of a file.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One contact as read from the file, before any validation or normalization.
+///
+/// It exists to carry a row from the CSV reader to the import job: the address exactly as
+/// written (trimmed), the mapped fields, every other column, and the line to point at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactRow {
+    /// 1-based physical line where the record starts in the file.
+    pub line: u64,
+    /// The email cell, trimmed, never empty; not validated or normalized here.
+    pub email_raw: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    /// Every unmapped column with a non-empty value, keyed by its header text.
+    pub custom_fields: Map<String, Value>,
+}
+
+/// What one record of a file turned out to be.
+///
+/// It exists so a bad row is reported with its line and reason and counted, never dropped in
+/// silence, while the reader goes on to the next row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowOutcome {
+    Row(ContactRow),
+    Unparseable {
+        /// 1-based physical line where the record starts.
+        line: u64,
+        /// The record's text as in the file (line breaks as `\n`), cut to 1,000 characters.
+        raw: String,
+        /// Why the row cannot be imported, fit to show to the user.
+        reason: String,
+    },
+}
+
+impl RowOutcome {
+    /// The line where the record starts.
+    pub fn line(&self) -> u64 {
+        match self {
+            RowOutcome::Row(row) => row.line,
+            RowOutcome::Unparseable { line, .. } => *line,
+        }
+    }
+}

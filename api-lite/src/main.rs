@@ -60,6 +60,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         db,
         redis,
         jwt_secret: Arc::from(config.jwt_secret.as_str()),
+        upload_limit: config.upload_limit,
     };
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await

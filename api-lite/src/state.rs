@@ -11,4 +11,6 @@ pub struct AppState {
     pub db: AppDb,
     pub redis: redis::aio::ConnectionManager,
     pub jwt_secret: Arc<str>,
+    /// Largest contact-list upload accepted, in bytes.
+    pub upload_limit: u64,
 }

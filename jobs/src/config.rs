@@ -17,6 +17,8 @@ pub struct Config {
     pub api_addr: SocketAddr,
     /// Nameservers for the validation job (ip:port).
     pub dns_servers: Vec<SocketAddr>,
+    /// Largest contact-list upload accepted, in bytes (`REACHLY_UPLOAD_LIMIT_BYTES`).
+    pub upload_limit: u64,
     pub queue: QueueSettings,
 }
 
@@ -110,6 +112,8 @@ impl Config {
             jwt_secret: get("REACHLY_JWT_SECRET", "dev-only-change-me-0123456789abcdef"),
             api_addr,
             dns_servers,
+            upload_limit: parse_var(&lookup, "REACHLY_UPLOAD_LIMIT_BYTES")?
+                .unwrap_or(100 * 1024 * 1024),
             queue,
         })
     }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod db;
 pub mod import;
+pub mod lists;
 pub mod noop;
 pub mod queue;
 pub mod tenancy;

@@ -84,3 +84,28 @@ impl Api {
         .await
     }
 }
+
+impl Api {
+    /// Uploads `bytes` as the multipart `file` field of `/v1/contact-lists`, with `name`.
+    pub async fn upload_list(
+        &self,
+        token: &str,
+        name: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let form = reqwest::multipart::Form::new()
+            .text("name", name.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+            );
+        self.send(
+            self.client
+                .post(format!("{}/v1/contact-lists", self.base))
+                .multipart(form),
+            Some(token),
+        )
+        .await
+    }
+}

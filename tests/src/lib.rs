@@ -3,6 +3,7 @@
 //! processes. Nothing is mocked.
 
 pub mod db;
+pub mod dns_server;
 pub mod http;
 pub mod process;
 pub mod redis_server;

@@ -13,9 +13,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use reachly_jobs::queue::acker::Acker;
+use reachly_jobs::queue::lifecycle::JobServices;
 use reachly_jobs::queue::reaper::{self, RunningSet};
 use reachly_jobs::queue::runner::Runner;
 use reachly_jobs::queue::transport::Transport;
+use reachly_jobs::validate::dns::{DnsSettings, DomainChecker};
 use reachly_jobs::{AppDb, Config, MaintDb};
 
 #[tokio::main]
@@ -41,7 +43,16 @@ async fn main() -> anyhow::Result<()> {
 
     let running = RunningSet::default();
     let (acker, acker_done) = Acker::start(transport.clone());
-    let runner = Arc::new(Runner::new(app, name.clone(), running.clone(), acker));
+    let services = JobServices {
+        dns: Some(dns_checker(&config)?),
+    };
+    let runner = Arc::new(Runner::new(
+        app,
+        name.clone(),
+        services,
+        running.clone(),
+        acker,
+    ));
     let stop = shutdown::Shutdown::new();
 
     let background = background::spawn(
@@ -92,6 +103,12 @@ async fn main() -> anyhow::Result<()> {
     background.join().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The validation job's DNS checker, from `REACHLY_DNS_SERVERS` and the `REACHLY_DNS_*` knobs.
+fn dns_checker(config: &Config) -> anyhow::Result<DomainChecker> {
+    let settings = DnsSettings::from_env(config.dns_servers.clone())?;
+    Ok(DomainChecker::from_settings(&settings)?)
 }
 
 fn init_tracing() {

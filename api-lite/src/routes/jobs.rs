@@ -54,7 +54,13 @@ impl JobRequest {
     fn into_new_job(self, member: &Member) -> Result<NewJob, ApiError> {
         let kind = JobKind::parse(&self.kind)
             .ok_or_else(|| ApiError::Unprocessable(format!("unknown job kind {:?}", self.kind)))?;
-        member.require(kind.submit_permission())?;
+        let permission = kind.submit_permission().ok_or_else(|| {
+            ApiError::Unprocessable(format!(
+                "{} jobs are submitted by the engine only",
+                kind.as_str()
+            ))
+        })?;
+        member.require(permission)?;
         Ok(NewJob {
             kind,
             payload: self.payload.unwrap_or_else(|| json!({})),

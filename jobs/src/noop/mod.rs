@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::queue::JobKind;
 use crate::queue::lifecycle::{Audit, JobContext, JobError};
 
 /// What a `noop` job may be asked to do.
@@ -33,13 +32,6 @@ impl NoopPayload {
     /// Whether the attempt numbered `attempt` (1-based) should fail.
     pub fn fails_on(&self, attempt: i32) -> bool {
         i64::from(attempt) <= i64::from(self.fail_times.unwrap_or(0))
-    }
-}
-
-/// Checks a payload at submission, so a bad one is refused with 422 instead of dying later.
-pub fn check_payload(kind: JobKind, payload: &Value) -> Result<(), String> {
-    match kind {
-        JobKind::Noop => NoopPayload::parse(payload).map(drop),
     }
 }
 

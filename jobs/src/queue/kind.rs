@@ -1,6 +1,7 @@
-//! The job kinds the engine knows, with their queue, permission and retry limits.
+//! The job kinds the engine knows, with their queue, permission, payload check and retry limit.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// A kind of job. Each maps to one Redis queue; its payload type lives with its logic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -8,29 +9,36 @@ use serde::{Deserialize, Serialize};
 pub enum JobKind {
     /// Does nothing (optionally sleeps or fails): health checks, tests, the queue benchmark.
     Noop,
+    /// Reads an uploaded contact list into contacts, then fans out `validate` batches.
+    Import,
+    /// Validates one batch of a list's contacts (submitted by `import`, never by clients).
+    Validate,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 1] = [JobKind::Noop];
+    pub const ALL: [JobKind; 3] = [JobKind::Noop, JobKind::Import, JobKind::Validate];
 
     /// The name stored in `job_runs.kind` and used in the API.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Noop => "noop",
+            JobKind::Import => "import",
+            JobKind::Validate => "validate",
         }
     }
 
     /// The Redis queue that carries this kind.
     pub fn queue(self) -> &'static str {
-        match self {
-            JobKind::Noop => "noop",
-        }
+        self.as_str()
     }
 
-    /// The permission a member needs to submit this kind.
-    pub fn submit_permission(self) -> &'static str {
+    /// The permission a member needs to submit this kind; `None` for kinds only the engine
+    /// submits (fan-out children).
+    pub fn submit_permission(self) -> Option<&'static str> {
         match self {
-            JobKind::Noop => "ops.manage",
+            JobKind::Noop => Some("ops.manage"),
+            JobKind::Import => Some("list.import"),
+            JobKind::Validate => None,
         }
     }
 
@@ -38,6 +46,16 @@ impl JobKind {
     pub fn default_max_attempts(self) -> i32 {
         match self {
             JobKind::Noop => 3,
+            JobKind::Import | JobKind::Validate => 5,
+        }
+    }
+
+    /// Checks a payload at submission, so a bad one is refused (422) instead of dying later.
+    pub fn check_payload(self, payload: &Value) -> Result<(), String> {
+        match self {
+            JobKind::Noop => crate::noop::NoopPayload::parse(payload).map(drop),
+            JobKind::Import => crate::lists::ImportPayload::parse(payload).map(drop),
+            JobKind::Validate => crate::lists::ValidatePayload::parse(payload).map(drop),
         }
     }
 
@@ -63,5 +81,11 @@ mod tests {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(JobKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn fan_out_children_cannot_be_submitted_by_clients() {
+        assert_eq!(JobKind::Validate.submit_permission(), None);
+        assert_eq!(JobKind::Import.submit_permission(), Some("list.import"));
     }
 }

@@ -14,6 +14,7 @@ use super::batch::Batcher;
 use super::kind::JobKind;
 use crate::db::AppDb;
 use crate::tenancy::{OrgId, TenantTx};
+use crate::validate::dns::DomainChecker;
 
 /// How an attempt failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +64,11 @@ impl JobContext {
         &self.payload
     }
 
+    /// The worker process's shared helpers.
+    pub fn services(&self) -> &JobServices {
+        &self.lifecycle.services
+    }
+
     /// Opens a transaction in the job's organization for its effects.
     pub async fn begin(&self) -> Result<TenantTx, sqlx::Error> {
         self.lifecycle.db.tenant(self.org).await
@@ -74,7 +80,14 @@ impl JobContext {
         let done = sqlx::query(
             "update job_runs
                 set status = 'succeeded', result = $3, finished_at = now(), locked_by = null,
-                    last_error = null, progress_done = coalesce(progress_total, progress_done)
+                    last_error = null,
+                    -- a job that fanned out reports its children's progress instead
+                    progress_done = case
+                        when exists (select 1 from job_runs c
+                                      where c.organization_id = job_runs.organization_id
+                                        and c.parent_id = job_runs.id)
+                        then progress_done
+                        else coalesce(progress_total, progress_done) end
               where organization_id = $5 and id = $1 and status = 'running' and attempts = $2
                 and locked_by = $4",
         )
@@ -153,11 +166,20 @@ pub struct Audit {
 /// What a claim returns for one job: its kind, payload and the attempt number now counted.
 type ClaimedRow = Option<(String, Value, i32)>;
 
+/// Long-lived helpers that job logic shares across a worker process.
+#[derive(Debug, Default)]
+pub struct JobServices {
+    /// The validation job's DNS checker (with its per-process cache); `None` where no
+    /// nameservers are configured.
+    pub dns: Option<DomainChecker>,
+}
+
 /// The attempt lifecycle of one worker process: claims and simple successes go through
 /// batchers (one statement per organization per batch), everything else per job.
 #[derive(Clone, Debug)]
 pub struct Lifecycle {
     db: AppDb,
+    services: Arc<JobServices>,
     /// The process's worker name, stored in `locked_by`.
     worker: Arc<str>,
     claims: Batcher<(Uuid, String), ClaimedRow>,
@@ -170,7 +192,7 @@ const BATCH_PARALLEL: usize = 4;
 
 impl Lifecycle {
     /// Starts the batchers (needs a Tokio runtime).
-    pub fn start(db: AppDb, worker: Arc<str>) -> Self {
+    pub fn start(db: AppDb, worker: Arc<str>, services: JobServices) -> Self {
         let claims = {
             let (db, worker) = (db.clone(), worker.clone());
             Batcher::start(BATCH_MAX, BATCH_PARALLEL, move |org, items| {
@@ -185,6 +207,7 @@ impl Lifecycle {
         };
         Self {
             db,
+            services: Arc::new(services),
             worker,
             claims,
             successes,

@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use super::acker::Acker;
 use super::kind::JobKind;
-use super::lifecycle::{self, FailureOutcome, JobContext, JobError, Lifecycle};
+use super::lifecycle::{self, FailureOutcome, JobContext, JobError, JobServices, Lifecycle};
 use super::reaper::RunningSet;
 use super::transport::Delivery;
 use crate::db::AppDb;
@@ -25,9 +25,15 @@ pub struct Runner {
 impl Runner {
     /// `process` is the worker process's name: what `job_runs.locked_by` and its heartbeat
     /// use. Needs a Tokio runtime (it starts the lifecycle's batchers).
-    pub fn new(db: AppDb, process: Arc<str>, running: RunningSet, acker: Acker) -> Self {
+    pub fn new(
+        db: AppDb,
+        process: Arc<str>,
+        services: JobServices,
+        running: RunningSet,
+        acker: Acker,
+    ) -> Self {
         Self {
-            lifecycle: Lifecycle::start(db, process),
+            lifecycle: Lifecycle::start(db, process, services),
             running,
             acker,
         }
@@ -101,6 +107,8 @@ impl Runner {
 async fn dispatch(ctx: &JobContext) -> Result<(), JobError> {
     match ctx.kind() {
         JobKind::Noop => crate::noop::run(ctx).await,
+        JobKind::Import => crate::lists::import_job::run(ctx).await,
+        JobKind::Validate => crate::lists::validate_job::run(ctx).await,
     }
 }
 

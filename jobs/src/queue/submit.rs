@@ -78,12 +78,12 @@ impl NewJob {
         {
             return Err(SubmitError::DedupeKey);
         }
-        crate::noop::check_payload(self.kind, &self.payload).map_err(|reason| {
-            SubmitError::Payload {
+        self.kind
+            .check_payload(&self.payload)
+            .map_err(|reason| SubmitError::Payload {
                 kind: self.kind.as_str(),
                 reason,
-            }
-        })
+            })
     }
 }
 

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod classify;
+pub mod dns;
 pub mod flags;
 pub mod normalize;
 pub mod rules;

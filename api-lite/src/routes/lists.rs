@@ -1,0 +1,266 @@
+//! `/v1/contact-lists`: upload a list (streamed into Postgres, imported by a job), read it,
+//! its contacts and its unparseable rows.
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
+use reachly_jobs::queue::submit::submit;
+use reachly_jobs::queue::{JobKind, NewJob};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::ApiQuery;
+use crate::state::AppState;
+
+const PAGE_DEFAULT: i64 = 100;
+const PAGE_MAX: i64 = 1_000;
+
+pub fn routes(upload_limit: u64) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/contact-lists",
+            axum::routing::post(upload)
+                .layer(DefaultBodyLimit::max(upload_limit as usize + 64 * 1024))
+                .get(index),
+        )
+        .route("/v1/contact-lists/{id}", get(show))
+        .route("/v1/contact-lists/{id}/contacts", get(contacts))
+        .route("/v1/contact-lists/{id}/errors", get(errors))
+}
+
+fn list_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound("contact list"))
+}
+
+const LIST_COLUMNS: &str = "id, name, description, status, source_filename, total_rows, \
+    valid_count, risky_count, invalid_count, nonexistent_count, duplicate_count, \
+    suppressed_count, unparseable_count, created_at, updated_at";
+
+/// Multipart `file` (required), `name` (required), `description`: the file streams into
+/// `list_upload_chunks` as it arrives, and the list, its bytes and its `import` job commit
+/// together.
+async fn upload(
+    State(state): State<AppState>,
+    member: Member,
+    mut form: Multipart,
+) -> Result<Response, ApiError> {
+    member.require("list.import")?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let list = create_list(&mut tx, "", None, Some(member.user)).await?;
+    let (mut name, mut description, mut filename, mut size) = (None, None, None, None);
+    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("name") => name = Some(field.text().await.map_err(multipart_error)?),
+            Some("description") => description = Some(field.text().await.map_err(multipart_error)?),
+            Some("file") => {
+                filename = field.file_name().map(str::to_owned);
+                let mut writer = ChunkWriter::new(list, state.upload_limit);
+                while let Some(bytes) = field.chunk().await.map_err(multipart_error)? {
+                    writer.write(&mut tx, &bytes).await.map_err(upload_error)?;
+                }
+                size = Some(writer.finish(&mut tx).await.map_err(upload_error)?);
+            }
+            _ => {}
+        }
+    }
+    let name = name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::Unprocessable("a non-empty `name` field is required".into()))?;
+    let size = size.ok_or_else(|| ApiError::Unprocessable("a `file` field is required".into()))?;
+    sqlx::query(
+        "update contact_lists set name = $3, description = $4, source_filename = $5
+          where organization_id = $1 and id = $2",
+    )
+    .bind(member.org)
+    .bind(list)
+    .bind(&name)
+    .bind(&description)
+    .bind(&filename)
+    .execute(&mut **tx)
+    .await?;
+    let job = NewJob::new(JobKind::Import, json!({ "list_id": list }));
+    let job = submit(&mut tx, Some(member.user), &[job])
+        .await?
+        .remove(0)
+        .job;
+    tx.commit().await?;
+    let body = json!({
+        "list": { "id": list, "name": name, "status": "pending", "bytes": size,
+                  "links": { "self": format!("/v1/contact-lists/{list}") } },
+        "job": { "id": job.id, "status": job.status, "links": { "self": format!("/v1/jobs/{}", job.id) } },
+    });
+    let location = HeaderValue::from_str(&format!("/v1/contact-lists/{list}")).expect("ascii");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+    }
+}
+
+fn upload_error(e: UploadError) -> ApiError {
+    match e {
+        UploadError::TooLarge(_) => ApiError::PayloadTooLarge,
+        UploadError::Database(e) => e.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    validation_status: Option<String>,
+}
+
+impl PageQuery {
+    fn cursor(&self) -> Result<Option<Uuid>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.parse()
+                    .map_err(|_| ApiError::BadRequest("invalid cursor".into()))
+            })
+            .transpose()
+    }
+    fn limit(&self) -> i64 {
+        self.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX)
+    }
+}
+
+/// Rows as JSON objects (the query builds them), plus the cursor after the last one.
+fn page(mut rows: Vec<(Uuid, Value)>, limit: i64) -> Json<Value> {
+    let next = (rows.len() as i64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.0.to_string())
+    });
+    let data: Vec<Value> = rows.into_iter().map(|r| r.1).collect();
+    Json(json!({ "data": data, "next_cursor": next.flatten() }))
+}
+
+async fn index(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("list.read")?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select id, to_jsonb(l) from (select {LIST_COLUMNS} from contact_lists
+          where organization_id = $1 and deleted_at is null and ($2::uuid is null or id < $2)
+          order by id desc limit $3) l"
+    )))
+    .bind(member.org)
+    .bind(query.cursor()?)
+    .bind(query.limit() + 1)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(page(rows, query.limit()))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("list.read")?;
+    let id = list_id(&id)?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let list: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select to_jsonb(l) || jsonb_build_object('import_job', (
+                    select jsonb_build_object('id', j.id, 'status', j.status,
+                        'progress_done', j.progress_done, 'progress_total', j.progress_total)
+                      from job_runs j
+                     where j.organization_id = $1 and j.kind = 'import'
+                       and j.payload->>'list_id' = $2::text
+                     order by j.id desc limit 1))
+           from (select {LIST_COLUMNS} from contact_lists
+                  where organization_id = $1 and id = $2 and deleted_at is null) l"
+    )))
+    .bind(member.org)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    list.map(Json).ok_or(ApiError::NotFound("contact list"))
+}
+
+async fn contacts(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("list.read")?;
+    let id = list_id(&id)?;
+    if let Some(s) = query.validation_status.as_deref()
+        && !["pending", "valid", "risky", "invalid", "nonexistent"].contains(&s)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "unknown validation_status {s:?}"
+        )));
+    }
+    let mut tx = state.db.tenant(member.org).await?;
+    let rows: Vec<(Uuid, Value)> = sqlx::query_as(
+        "select c.id, jsonb_build_object('id', c.id, 'email', c.email, 'first_name', c.first_name,
+                    'last_name', c.last_name, 'phone', c.phone, 'company', c.company,
+                    'custom_fields', c.custom_fields, 'validation_status', c.validation_status,
+                    'validation_details', c.validation_details,
+                    'last_validated_at', c.last_validated_at)
+           from contact_list_members m
+           join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
+          where m.organization_id = $1 and m.list_id = $2 and c.deleted_at is null
+            and ($3::text is null or c.validation_status = $3)
+            and ($4::uuid is null or c.id > $4)
+          order by c.id limit $5",
+    )
+    .bind(member.org)
+    .bind(id)
+    .bind(query.validation_status.as_deref())
+    .bind(query.cursor()?)
+    .bind(query.limit() + 1)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(page(rows, query.limit()))
+}
+
+async fn errors(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("list.read")?;
+    let id = list_id(&id)?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let rows: Vec<(Uuid, Value)> = sqlx::query_as(
+        "select id, jsonb_build_object('line', line_number, 'raw', raw_line, 'reason', reason)
+           from list_import_errors
+          where organization_id = $1 and list_id = $2 and ($3::uuid is null or id > $3)
+          order by id limit $4",
+    )
+    .bind(member.org)
+    .bind(id)
+    .bind(query.cursor()?)
+    .bind(query.limit() + 1)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(page(rows, query.limit()))
+}

@@ -1,0 +1,10 @@
+//! Contact lists: the upload's storage, the `import` job that turns an uploaded file into
+//! contacts, and the `validate` batch jobs that classify them.
+
+pub mod copy_text;
+pub mod import_job;
+pub mod payloads;
+pub mod upload;
+pub mod validate_job;
+
+pub use payloads::{ImportPayload, ValidatePayload};

@@ -1,0 +1,36 @@
+//! The payloads of the list jobs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// `import`: which uploaded list to read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportPayload {
+    pub list_id: Uuid,
+}
+
+/// `validate`: one batch of a list's members, the contact ids in `[from, to)` (`to` absent:
+/// to the end).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatePayload {
+    pub list_id: Uuid,
+    pub batch: i32,
+    pub from: Uuid,
+    #[serde(default)]
+    pub to: Option<Uuid>,
+}
+
+impl ImportPayload {
+    pub fn parse(payload: &Value) -> Result<Self, String> {
+        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
+    }
+}
+
+impl ValidatePayload {
+    pub fn parse(payload: &Value) -> Result<Self, String> {
+        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,172 @@
+//! The `validate` job: classifies one batch of a list's contacts and, in the same
+//! transaction, stores each contact's status and details, one `validation_logs` row per
+//! contact, the list's counters and the parent import job's progress. The batch that brings
+//! the counters to the list's size marks the list `validated`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::payloads::ValidatePayload;
+use crate::queue::lifecycle::{JobContext, JobError};
+use crate::validate::classify::{DomainVerdict, Status, classify};
+use crate::validate::flags::flags;
+use crate::validate::rules::rule_results;
+use crate::validate::syntax;
+
+/// One contact's outcome, ready to store.
+struct Outcome {
+    contact: Uuid,
+    status: Status,
+    details: Value,
+    rules: Value,
+}
+
+/// Runs one attempt of a `validate` batch.
+pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
+    let batch = ValidatePayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+    let contacts = load(ctx, &batch).await?;
+    let parsed: Vec<_> = contacts
+        .iter()
+        .map(|(_, email)| syntax::parse(email))
+        .collect();
+    let domains: Vec<String> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().map(|e| e.domain().to_owned()))
+        .collect();
+    let verdicts = check_domains(ctx, &domains).await?;
+    let outcomes: Vec<Outcome> = contacts
+        .iter()
+        .zip(&parsed)
+        .map(|((contact, _), syntax)| {
+            let domain = syntax.as_ref().ok().and_then(|e| verdicts.get(e.domain()));
+            let flags = syntax.as_ref().ok().map(flags);
+            let class = classify(syntax, domain, flags.as_ref());
+            Outcome {
+                contact: *contact,
+                status: class.status,
+                rules: rule_results(syntax, domain, flags.as_ref(), &class),
+                details: class.details,
+            }
+        })
+        .collect();
+    store(ctx, &batch, &outcomes).await
+}
+
+async fn load(ctx: &JobContext, batch: &ValidatePayload) -> Result<Vec<(Uuid, String)>, JobError> {
+    let mut tx = ctx.begin().await?;
+    let rows = sqlx::query_as(
+        "select c.id, c.email
+           from contact_list_members m
+           join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
+          where m.organization_id = $1 and m.list_id = $2 and m.contact_id >= $3
+            and ($4::uuid is null or m.contact_id < $4)
+          order by c.id",
+    )
+    .bind(ctx.org())
+    .bind(batch.list_id)
+    .bind(batch.from)
+    .bind(batch.to)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Domain verdicts through the worker's shared checker (memory, `domain_checks`, DNS).
+async fn check_domains(
+    ctx: &JobContext,
+    domains: &[String],
+) -> Result<HashMap<String, DomainVerdict>, JobError> {
+    let Some(checker) = ctx.services().dns.as_ref() else {
+        return Err(JobError::Retryable(
+            "this worker has no DNS checker configured".into(),
+        ));
+    };
+    let mut tx = ctx.begin().await?;
+    let verdicts = checker.check_many(&mut **tx, domains).await?;
+    tx.commit().await?;
+    Ok(verdicts)
+}
+
+async fn store(
+    ctx: &JobContext,
+    batch: &ValidatePayload,
+    outcomes: &[Outcome],
+) -> Result<(), JobError> {
+    let org = ctx.org();
+    let ids: Vec<Uuid> = outcomes.iter().map(|o| o.contact).collect();
+    let statuses: Vec<&str> = outcomes.iter().map(|o| o.status.as_str()).collect();
+    let details: Vec<Value> = outcomes.iter().map(|o| o.details.clone()).collect();
+    let rules: Vec<Value> = outcomes.iter().map(|o| o.rules.clone()).collect();
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for status in &statuses {
+        *counts.entry(status).or_default() += 1;
+    }
+    let count = |s: Status| counts.get(s.as_str()).copied().unwrap_or(0);
+
+    let mut tx = ctx.begin().await?;
+    sqlx::query(
+        "update contacts c
+            set validation_status = t.status, validation_details = t.details,
+                last_validated_at = now()
+           from unnest($2::uuid[], $3::text[], $4::jsonb[]) as t(id, status, details)
+          where c.organization_id = $1 and c.id = any($2) and c.id = t.id",
+    )
+    .bind(org)
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&details)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "insert into validation_logs (organization_id, contact_id, list_id, job_run_id,
+                                      rule_results, status)
+         select $1, t.id, $2, $3, t.rules, t.status
+           from unnest($4::uuid[], $5::jsonb[], $6::text[]) as t(id, rules, status)",
+    )
+    .bind(org)
+    .bind(batch.list_id)
+    .bind(ctx.job_id())
+    .bind(&ids)
+    .bind(&rules)
+    .bind(&statuses)
+    .execute(&mut **tx)
+    .await?;
+    // Counters and the last batch's finalization in one statement: concurrent batches
+    // serialize on the list row, and each sees the others' committed counts.
+    sqlx::query(
+        "update contact_lists l
+            set valid_count = valid_count + $3, risky_count = risky_count + $4,
+                invalid_count = invalid_count + $5, nonexistent_count = nonexistent_count + $6,
+                status = case
+                    when valid_count + $3 + risky_count + $4 + invalid_count + $5
+                         + nonexistent_count + $6
+                         >= (select count(*) from contact_list_members m
+                              where m.organization_id = $1 and m.list_id = $2)
+                    then 'validated' else status end
+          where organization_id = $1 and id = $2",
+    )
+    .bind(org)
+    .bind(batch.list_id)
+    .bind(count(Status::Valid))
+    .bind(count(Status::Risky))
+    .bind(count(Status::Invalid))
+    .bind(count(Status::Nonexistent))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "update job_runs p set progress_done = p.progress_done + $3
+          from job_runs c
+         where c.organization_id = $1 and c.id = $2 and p.organization_id = $1
+           and p.id = c.parent_id",
+    )
+    .bind(org)
+    .bind(ctx.job_id())
+    .bind(outcomes.len() as i64)
+    .execute(&mut **tx)
+    .await?;
+    let result = json!({ "batch": batch.batch, "contacts": outcomes.len(), "counts": counts });
+    ctx.succeed(tx, result).await
+}

@@ -1,0 +1,188 @@
+//! A list uploaded over HTTP is imported and validated by worker processes against a real
+//! DNS server: statuses, counts, unparseable rows, suppression and tenant scoping.
+
+use std::time::Duration;
+
+use reachly_tests::dns_server::DnsServer;
+use reachly_tests::{Stack, wait_until};
+use serde_json::Value;
+
+const LIST: &str = "\
+Email Address,First Name,Plan
+ann@mail-ok.test,Ann,gold
+bob@mail-ok.test,Bob,silver
+ANN@Mail-OK.test,Ann again,gold
+carol@nullmx.test,Carol,
+dave@nothing.test,Dave,
+erin@a-only.test,Erin,
+info@mail-ok.test,Info desk,
+not-an-address,Nobody,
+frank@nomail.test,Frank,
+gone@mail-ok.test,Suppressed,
+broken,row,with,too,many,fields
+grace@mail-ok.test,Grace,\"multi
+line\"
+";
+
+async fn wait_validated(api: &reachly_tests::http::Api, token: &str, id: &str) -> Value {
+    wait_until(
+        "the list to be validated",
+        Duration::from_secs(120),
+        || async {
+            let reply = api
+                .get(&format!("/v1/contact-lists/{id}"), Some(token))
+                .await;
+            match reply.body["status"].as_str() {
+                Some("validated") => Some(reply.body),
+                Some("failed") => panic!("list failed: {:?}", reply.body),
+                _ => None,
+            }
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
+    let stack = Stack::start().await;
+    let dns = DnsServer::start().await;
+    let (_api_proc, api) = stack.api().await;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    let dns_addr = dns.addr.to_string();
+    let _worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+
+    // A suppressed address (e.g. erased earlier) is not imported.
+    let pool = stack.db.maint().await;
+    sqlx::query(
+        "insert into suppressions (organization_id, email_hash, reason)
+         select id, encode(sha256(convert_to('gone@mail-ok.test', 'UTF8')), 'hex'), 'manual'
+           from organizations where slug = 'acme'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let reply = api
+        .upload_list(
+            &token,
+            "October leads",
+            "leads.csv",
+            LIST.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    let id = reply.body["list"]["id"].as_str().unwrap().to_owned();
+    let list = wait_validated(&api, &token, &id).await;
+
+    // 12 data rows: 1 unparseable, 1 duplicate (ANN@Mail-OK.test), 1 suppressed, 9 imported.
+    assert_eq!(list["total_rows"], 12, "{list}");
+    assert_eq!(list["unparseable_count"], 1);
+    assert_eq!(list["duplicate_count"], 1);
+    assert_eq!(list["suppressed_count"], 1);
+    // valid: ann, bob, grace, erin (implicit MX); risky: info (role account);
+    // invalid: carol (null MX), not-an-address, frank (no mail host); nonexistent: dave.
+    assert_eq!(list["valid_count"], 4, "{list}");
+    assert_eq!(list["risky_count"], 1, "{list}");
+    assert_eq!(list["invalid_count"], 3, "{list}");
+    assert_eq!(list["nonexistent_count"], 1, "{list}");
+    assert_eq!(list["import_job"]["status"], "succeeded");
+    assert_eq!(list["import_job"]["progress_done"], 9);
+    assert_eq!(list["import_job"]["progress_total"], 9);
+
+    let errors = api
+        .get(&format!("/v1/contact-lists/{id}/errors"), Some(&token))
+        .await;
+    let rows = errors.body["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["line"], 12, "the bad row's line in the file");
+
+    let invalid = api
+        .get(
+            &format!("/v1/contact-lists/{id}/contacts?validation_status=invalid"),
+            Some(&token),
+        )
+        .await;
+    let mut emails: Vec<&str> = invalid.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap())
+        .collect();
+    emails.sort();
+    assert_eq!(
+        emails,
+        ["carol@nullmx.test", "frank@nomail.test", "not-an-address"]
+    );
+    let grace = api
+        .get(
+            &format!("/v1/contact-lists/{id}/contacts?validation_status=valid"),
+            Some(&token),
+        )
+        .await;
+    let grace = grace.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["email"] == "grace@mail-ok.test")
+        .cloned()
+        .unwrap();
+    assert_eq!(grace["custom_fields"]["Plan"], "multi\nline");
+
+    let (logs,): (i64,) =
+        sqlx::query_as("select count(*) from validation_logs where list_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(logs, 9, "one validation log per contact");
+
+    // Another organization cannot see the list.
+    let other = stack.token("globex", "ops@globex.test", "admin");
+    let hidden = api
+        .get(&format!("/v1/contact-lists/{id}"), Some(&other))
+        .await;
+    assert_eq!(hidden.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_without_an_email_column_fails_its_list_with_a_clear_error() {
+    let stack = Stack::start().await;
+    let dns = DnsServer::start().await;
+    let (_api_proc, api) = stack.api().await;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    let dns_addr = dns.addr.to_string();
+    let _worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+
+    let reply = api
+        .upload_list(
+            &token,
+            "No emails",
+            "x.csv",
+            b"Name,Phone\nAnn,123\n".to_vec(),
+        )
+        .await;
+    assert_eq!(reply.status, 202);
+    let id = reply.body["list"]["id"].as_str().unwrap().to_owned();
+    let job = reply.body["job"]["id"].as_str().unwrap().to_owned();
+    let dead = wait_until("the import to die", Duration::from_secs(60), || async {
+        let r = api.get(&format!("/v1/jobs/{job}"), Some(&token)).await;
+        (r.body["status"] == "dead").then_some(r.body)
+    })
+    .await;
+    assert!(
+        dead["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no email column"),
+        "{dead}"
+    );
+    let list = api
+        .get(&format!("/v1/contact-lists/{id}"), Some(&token))
+        .await;
+    assert_eq!(list.body["status"], "failed");
+
+    let missing_name = api
+        .upload_list(&token, " ", "x.csv", b"email\na@b.test\n".to_vec())
+        .await;
+    assert_eq!(missing_name.status, 422);
+}

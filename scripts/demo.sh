@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/env.sh
 
 scripts/services.sh >/dev/null
+# The fixture DNS server the validation job asks (REACHLY_DNS_SERVERS, 127.0.0.1:5353).
+scripts/dns-fixture.sh start >/dev/null
 cargo build --workspace --bins
 API=target/debug/reachly-api
 WORKER=target/debug/reachly-worker
@@ -63,6 +65,30 @@ done
 echo "Results:"
 for id in "$OK" "$FLAKY" "$DOOMED"; do show "$id"; done
 
+echo
+echo "Uploading scripts/demo/sample-list.csv (a CRM export with duplicates, bad rows and every DNS case)..."
+UPLOAD=$(curl -fsS -X POST "$BASE/v1/contact-lists" -H "authorization: Bearer $TOKEN" \
+    -F name="Demo brokers list" -F file=@scripts/demo/sample-list.csv)
+LIST=$(echo "$UPLOAD" | python3 -c 'import json,sys; print(json.load(sys.stdin)["list"]["id"])')
+for _ in $(seq 1 150); do
+    STATUS=$(curl -fsS "$BASE/v1/contact-lists/$LIST" -H "authorization: Bearer $TOKEN" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    case "$STATUS" in validated | failed) break ;; esac
+    sleep 0.2
+done
+curl -fsS "$BASE/v1/contact-lists/$LIST" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+l = json.load(sys.stdin)
+print("List {name!r}: {status}".format(**l))
+print("  rows {total_rows}: imported {0}, duplicates {duplicate_count}, suppressed {suppressed_count}, unparseable {unparseable_count}".format(
+    l["total_rows"] - l["duplicate_count"] - l["suppressed_count"] - l["unparseable_count"], **l))
+print("  valid {valid_count}, risky {risky_count}, invalid {invalid_count}, nonexistent {nonexistent_count}".format(**l))'
+curl -fsS "$BASE/v1/contact-lists/$LIST/contacts?limit=50" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["data"]:
+    d = c["validation_details"] or {}
+    print("    {:<34} {:<12} score={:<3} {}".format(c["email"], c["validation_status"], d.get("risk_score", ""), ",".join(d.get("reasons", []))))'
+
 cat <<TXT
 
 API (pid $(cat "$RUN/api.pid")) and worker (pid $(cat "$RUN/worker.pid")) keep running; logs in $RUN/.
@@ -70,6 +96,8 @@ Try it:
 
   curl -s -X POST $BASE/v1/jobs -H 'authorization: Bearer $TOKEN' -H 'content-type: application/json' -d '{"kind": "noop", "payload": {"sleep_ms": 100}}'
   curl -s '$BASE/v1/jobs?limit=5' -H 'authorization: Bearer $TOKEN'
+  curl -s -X POST $BASE/v1/contact-lists -H 'authorization: Bearer $TOKEN' -F name=mine -F file=@scripts/demo/sample-list.csv
+  curl -s $BASE/v1/contact-lists/$LIST -H 'authorization: Bearer $TOKEN'
 
 Stop them with: kill \$(cat $RUN/api.pid) \$(cat $RUN/worker.pid)
 TXT

@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/env.sh
 
 scripts/services.sh >/dev/null
+# The DNS fixture's server (each test process starts its own instance on a free port).
+scripts/dns-fixture.sh install
 
 drop_test_databases() {
     local admin="${DATABASE_URL%/*}/postgres"

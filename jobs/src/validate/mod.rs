@@ -1,9 +1,10 @@
-//! Email address validation: normalization, syntax, flags and classification (pure logic).
+//! Email address validation: normalization, syntax, flags and classification (pure logic),
+//! and the DNS check ([`dns`], the only part that does I/O).
 //!
 //! One address goes through, in order: [`syntax::parse`] (which calls [`normalize()`] then
 //! [`syntax::check`]), a DNS lookup done elsewhere and passed in as a [`DomainVerdict`],
 //! [`flags()`], and [`classify()`]; [`rule_results`] turns the same inputs into the
-//! `validation_logs` entry. Nothing here does I/O.
+//! `validation_logs` entry. Outside [`dns`], nothing here does I/O.
 //!
 //! ```
 //! use reachly_jobs::validate::{DomainVerdict, Status, classify, flags, parse};

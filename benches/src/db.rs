@@ -1,6 +1,7 @@
 //! A bench database created from scratch (`reachly_bench_<random>`), migrated, dropped after.
 
 use anyhow::Context;
+use reachly_jobs::db::{RoleUrls, with_database};
 use sqlx::{Connection, PgConnection};
 
 /// Connection URLs of the bench database, one per role.
@@ -12,33 +13,13 @@ pub struct BenchDb {
     pub maint_url: String,
 }
 
-fn base(var: &str, default: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| default.to_owned())
-}
-
-/// Replaces the database name at the end of a URL.
-fn with_db(url: &str, db: &str) -> String {
-    let (head, _) = url.rsplit_once('/').expect("a database URL ends in /<db>");
-    format!("{head}/{db}")
-}
-
 impl BenchDb {
     /// Creates and migrates a new database on the server of DATABASE_URL (defaults: .env.example).
     pub async fn create() -> anyhow::Result<BenchDb> {
-        let owner = base(
-            "DATABASE_URL",
-            "postgres://reachly_owner:reachly_owner@127.0.0.1:5432/reachly",
-        );
-        let app = base(
-            "APP_DATABASE_URL",
-            "postgres://reachly_app:reachly_app@127.0.0.1:5432/reachly",
-        );
-        let maint = base(
-            "MAINT_DATABASE_URL",
-            "postgres://reachly_maint:reachly_maint@127.0.0.1:5432/reachly",
-        );
+        let urls = RoleUrls::from_config(&reachly_jobs::Config::from_env()?);
+        let owner = urls.owner.clone();
         let name = format!("reachly_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&with_db(&owner, "postgres"))
+        let mut admin = PgConnection::connect(&with_database(&owner, "postgres"))
             .await
             .context(
                 "connecting as reachly_owner to database postgres (run scripts/services.sh)",
@@ -48,10 +29,11 @@ impl BenchDb {
             .await
             .with_context(|| format!("creating database {name}"))?;
         admin.close().await?;
+        let urls = urls.for_database(&name);
         let db = BenchDb {
-            owner_url: with_db(&owner, &name),
-            app_url: with_db(&app, &name),
-            maint_url: with_db(&maint, &name),
+            owner_url: urls.owner,
+            app_url: urls.app,
+            maint_url: urls.maint,
             name,
         };
         reachly_jobs::db::migrate(&db.owner_url)
@@ -62,7 +44,7 @@ impl BenchDb {
 
     /// Drops the database; retries while the stopped processes' sessions wind down.
     pub async fn drop_db(&self) -> anyhow::Result<()> {
-        let mut admin = PgConnection::connect(&with_db(&self.owner_url, "postgres")).await?;
+        let mut admin = PgConnection::connect(&with_database(&self.owner_url, "postgres")).await?;
         let sql = format!("drop database if exists {}", self.name);
         let mut attempts = 0;
         loop {

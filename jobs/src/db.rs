@@ -88,3 +88,37 @@ pub async fn ensure_event_partitions(db: &MaintDb) -> Result<i32, sqlx::Error> {
             .await?;
     Ok(created)
 }
+
+/// The connection URLs of the three roles for one database. Tests and benchmarks create
+/// throwaway databases beside the configured one and reach them by swapping the name.
+#[derive(Clone, Debug)]
+pub struct RoleUrls {
+    pub owner: String,
+    pub app: String,
+    pub maint: String,
+}
+
+impl RoleUrls {
+    pub fn from_config(config: &crate::Config) -> Self {
+        Self {
+            owner: config.database_url.clone(),
+            app: config.app_database_url.clone(),
+            maint: config.maint_database_url.clone(),
+        }
+    }
+
+    /// The same roles on database `name` of the same server.
+    pub fn for_database(&self, name: &str) -> Self {
+        Self {
+            owner: with_database(&self.owner, name),
+            app: with_database(&self.app, name),
+            maint: with_database(&self.maint, name),
+        }
+    }
+}
+
+/// Replaces the database name at the end of a Postgres URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (head, _) = url.rsplit_once('/').expect("a database URL ends in /<db>");
+    format!("{head}/{name}")
+}

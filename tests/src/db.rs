@@ -1,5 +1,6 @@
 //! A fresh database per test, cloned from a template migrated once per migration set.
 
+use reachly_jobs::db::{RoleUrls, with_database};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
@@ -10,16 +11,6 @@ pub struct TestDb {
     pub owner_url: String,
     pub app_url: String,
     pub maint_url: String,
-}
-
-fn base(var: &str, default: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| default.to_owned())
-}
-
-/// Replaces the database name at the end of a URL.
-fn with_db(url: &str, db: &str) -> String {
-    let (head, _) = url.rsplit_once('/').expect("a database URL ends in /<db>");
-    format!("{head}/{db}")
 }
 
 /// The template's name changes whenever a migration file changes.
@@ -42,20 +33,11 @@ fn template_name() -> String {
 impl TestDb {
     /// Creates a new, migrated, empty database.
     pub async fn fresh() -> TestDb {
-        let owner = base(
-            "DATABASE_URL",
-            "postgres://reachly_owner:reachly_owner@127.0.0.1:5432/reachly",
-        );
-        let app = base(
-            "APP_DATABASE_URL",
-            "postgres://reachly_app:reachly_app@127.0.0.1:5432/reachly",
-        );
-        let maint = base(
-            "MAINT_DATABASE_URL",
-            "postgres://reachly_maint:reachly_maint@127.0.0.1:5432/reachly",
-        );
+        let config = reachly_jobs::Config::from_env().expect("configuration");
+        let urls = RoleUrls::from_config(&config);
+        let owner = urls.owner.clone();
         let template = template_name();
-        let mut admin = PgConnection::connect(&with_db(&owner, "postgres"))
+        let mut admin = PgConnection::connect(&with_database(&owner, "postgres"))
             .await
             .expect("connecting as reachly_owner to database postgres (run scripts/services.sh)");
         // One process migrates the template; the others wait on the lock.
@@ -79,7 +61,7 @@ impl TestDb {
                     .await
                     .unwrap();
             }
-            reachly_jobs::db::migrate(&with_db(&owner, &building))
+            reachly_jobs::db::migrate(&with_database(&owner, &building))
                 .await
                 .expect("migrating the template");
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -100,10 +82,11 @@ impl TestDb {
         .execute(&mut admin)
         .await
         .expect("cloning the template");
+        let urls = urls.for_database(&name);
         TestDb {
-            owner_url: with_db(&owner, &name),
-            app_url: with_db(&app, &name),
-            maint_url: with_db(&maint, &name),
+            owner_url: urls.owner,
+            app_url: urls.app,
+            maint_url: urls.maint,
             name,
         }
     }

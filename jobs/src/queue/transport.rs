@@ -35,7 +35,7 @@ impl Push {
 }
 
 /// apalis-redis settings for one of our queues: key prefix `reachly:<queue>`, heartbeats
-/// frequent enough that a dead worker's in-flight tasks are re-enqueued within seconds.
+/// frequent enough that a dead worker's in-flight tasks are re-enqueued within 15 s.
 ///
 /// Pub/sub events, leases and result persistence are off: Postgres keeps the record, and
 /// apalis-redis 1.0.0 never deletes what it persists. Instead each finished task is removed
@@ -44,8 +44,11 @@ pub fn queue_config(queue: &str) -> RedisQueueConfig {
     RedisQueueConfig::default()
         .queue(format!("reachly:{queue}"))
         .batch_size(100)
-        .heartbeat_interval(Duration::from_secs(5))
-        .missed_heartbeats(3)
+        // An idle apalis worker sometimes misses its poll timer's wake-up and only fetches
+        // again at its next heartbeat (seen right after start-up): a 1 s heartbeat bounds
+        // that stall. Orphans are re-enqueued after 15 missed beats.
+        .heartbeat_interval(Duration::from_secs(1))
+        .missed_heartbeats(15)
         .emit_events(false)
         .persist_results(false)
         .lock_tasks(false)

@@ -5,6 +5,7 @@
 mod args;
 mod background;
 mod identity;
+mod poll;
 mod queues;
 mod shutdown;
 

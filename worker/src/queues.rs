@@ -6,6 +6,8 @@ use std::time::Duration;
 use apalis::prelude::*;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use reachly_jobs::config::QueueSettings;
+
+use crate::poll::EveryTick;
 use reachly_jobs::queue::runner::Runner;
 use reachly_jobs::queue::transport::{Delivery, queue_config};
 
@@ -74,7 +76,7 @@ pub fn monitor(
             names.add(queue, name.clone());
             let storage = RedisStorage::<Delivery>::new(conn.clone())
                 .with_config(queue_config(queue))
-                .poll_with_interval(poll)
+                .poll_with_strategy(EveryTick::new(poll))
                 .before_start(move |_| async move {
                     if restarts > 0 {
                         tokio::time::sleep(RESTART_PAUSE).await;

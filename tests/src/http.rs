@@ -109,3 +109,34 @@ impl Api {
         .await
     }
 }
+
+impl Api {
+    /// `GET path` as raw text: status, `content-type`, `content-disposition` and the body.
+    pub async fn get_text(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> (StatusCode, Option<String>, Option<String>, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
+        let status = response.status();
+        (
+            status,
+            content_type,
+            disposition,
+            response.text().await.unwrap(),
+        )
+    }
+}

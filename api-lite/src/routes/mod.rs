@@ -1,5 +1,6 @@
 //! The HTTP routes.
 
+pub mod export;
 pub mod health;
 pub mod jobs;
 pub mod lists;
@@ -18,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(jobs::routes())
         .merge(lists::routes(state.upload_limit))
+        .merge(export::routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

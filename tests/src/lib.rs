@@ -5,6 +5,7 @@
 pub mod db;
 pub mod dns_server;
 pub mod http;
+pub mod lists;
 pub mod process;
 pub mod redis_server;
 pub mod stack;

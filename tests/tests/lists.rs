@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use reachly_tests::dns_server::DnsServer;
-use reachly_tests::{Stack, wait_until};
+use reachly_tests::lists::ListWorld;
+use reachly_tests::wait_until;
 use serde_json::Value;
 
 const LIST: &str = "\
@@ -44,12 +44,8 @@ async fn wait_validated(api: &reachly_tests::http::Api, token: &str, id: &str) -
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
-    let stack = Stack::start().await;
-    let dns = DnsServer::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let dns_addr = dns.addr.to_string();
-    let _worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+    let world = ListWorld::start().await;
+    let (stack, api, token) = (&world.stack, world.api.clone(), world.token.clone());
 
     // A suppressed address (e.g. erased earlier) is not imported.
     let pool = stack.db.maint().await;
@@ -146,12 +142,8 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_without_an_email_column_fails_its_list_with_a_clear_error() {
-    let stack = Stack::start().await;
-    let dns = DnsServer::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let dns_addr = dns.addr.to_string();
-    let _worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+    let world = ListWorld::start().await;
+    let (api, token) = (world.api.clone(), world.token.clone());
 
     let reply = api
         .upload_list(

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reachly_tests::dns_server::DnsServer;
 use reachly_tests::http::Api;
+use reachly_tests::lists::ListWorld;
 use reachly_tests::process::{Proc, free_port};
 use reachly_tests::{Stack, wait_until};
 use serde_json::Value;
@@ -84,12 +85,8 @@ dave@nothing.test,Dave,,,
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_export_is_csv_quoted_filtered_and_defused_against_formulas() {
-    let stack = Stack::start().await;
-    let dns = DnsServer::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let dns_addr = dns.addr.to_string();
-    let _worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+    let world = ListWorld::start().await;
+    let (stack, api, token) = (&world.stack, world.api.clone(), world.token.clone());
 
     let reply = api
         .upload_list(
@@ -234,12 +231,8 @@ async fn an_upload_past_the_limit_is_refused_and_leaves_no_list() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn empty_and_binary_files_fail_their_list_cleanly() {
-    let stack = Stack::start().await;
-    let dns = DnsServer::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let dns_addr = dns.addr.to_string();
-    let _worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+    let world = ListWorld::start().await;
+    let (api, token) = (world.api.clone(), world.token.clone());
 
     let mut binary = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     binary.extend((0..2_000u32).map(|i| (i * 7 % 256) as u8));

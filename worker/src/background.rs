@@ -66,15 +66,31 @@ pub fn spawn(
         }
     }));
 
-    let (db, until) = (maint.clone(), stop.clone());
+    let (db, until, lost_transport) = (maint.clone(), stop.clone(), transport.clone());
     let stale = settings.stale_after;
+    let served: Vec<&'static str> = queues.to_vec();
     tasks.spawn(every(stale / 2, until, move || {
-        let db = db.clone();
+        let (db, transport, served) = (db.clone(), lost_transport.clone(), served.clone());
         async move {
-            match reaper::reap_stale(&db, stale).await {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(jobs = n, "requeued jobs whose worker was lost"),
-                Err(e) => tracing::warn!(error = %e, "reaper failed"),
+            let mut lost = match reaper::reap_stale(&db, stale).await {
+                Ok(lost) => lost,
+                Err(e) => return tracing::warn!(error = %e, "reaper failed"),
+            };
+            if lost.is_empty() {
+                return;
+            }
+            tracing::warn!(jobs = lost.len(), "requeued jobs whose worker was lost");
+            lost.sort();
+            lost.dedup();
+            // What those processes had fetched but not started goes back to Redis now.
+            for process in lost.iter().filter(|p| !p.is_empty()) {
+                for queue in &served {
+                    match transport.requeue_lost_process(queue, process).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::warn!(process, queue, tasks = n, "lost worker's unstarted tasks requeued"),
+                        Err(e) => tracing::warn!(process, queue, error = %e, "requeueing a lost worker's tasks failed"),
+                    }
+                }
             }
         }
     }));

@@ -82,19 +82,25 @@ pub async fn heartbeat(
 
 /// Requeues (or kills, past their limit) running jobs whose heartbeat is older than `stale`.
 /// The attempt they were on stays counted: a job that crashes its worker uses attempts too.
-pub async fn reap_stale(db: &MaintDb, stale: Duration) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "update job_runs
+/// Returns the worker processes they were lost with, one entry per job.
+pub async fn reap_stale(db: &MaintDb, stale: Duration) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "with lost as (
+             select organization_id, id, locked_by from job_runs
+              where status = 'running' and heartbeat_at < now() - make_interval(secs => $1)
+              for update skip locked)
+         update job_runs j
             set status = case when attempts >= max_attempts then 'dead' else 'queued' end,
                 finished_at = case when attempts >= max_attempts then now() end,
-                last_error = 'worker lost: no heartbeat from ' || coalesce(locked_by, '?'),
+                last_error = 'worker lost: no heartbeat from ' || coalesce(lost.locked_by, '?'),
                 locked_by = null, run_at = now(), enqueued_at = null, transport_id = null
-          where status = 'running' and heartbeat_at < now() - make_interval(secs => $1)",
+           from lost
+          where j.organization_id = lost.organization_id and j.id = lost.id
+         returning coalesce(lost.locked_by, '')",
     )
     .bind(stale.as_secs_f64())
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected())
+    .fetch_all(db.pool())
+    .await
 }
 
 /// Gives back the jobs this worker still runs at shutdown: queued again, attempt refunded

@@ -35,7 +35,7 @@ impl Push {
 }
 
 /// apalis-redis settings for one of our queues: key prefix `reachly:<queue>`, heartbeats
-/// frequent enough that a dead worker's in-flight tasks are re-enqueued within 15 s.
+/// frequent enough that a dead worker's in-flight tasks are re-enqueued within a minute.
 ///
 /// Pub/sub events, leases and result persistence are off: Postgres keeps the record, and
 /// apalis-redis 1.0.0 never deletes what it persists. Instead each finished task is removed
@@ -46,9 +46,10 @@ pub fn queue_config(queue: &str) -> RedisQueueConfig {
         .batch_size(100)
         // An idle apalis worker sometimes misses its poll timer's wake-up and only fetches
         // again at its next heartbeat (seen right after start-up): a 1 s heartbeat bounds
-        // that stall. Orphans are re-enqueued after 15 missed beats.
+        // that stall. A worker whose slots are all busy does not beat (apalis polls its backend
+        // only for free slots), so orphans are re-enqueued only after 60 missed beats.
         .heartbeat_interval(Duration::from_secs(1))
-        .missed_heartbeats(15)
+        .missed_heartbeats(60)
         .emit_events(false)
         .persist_results(false)
         .lock_tasks(false)
@@ -118,29 +119,63 @@ impl Transport {
 
     /// Removes finished tasks from Redis: out of their worker's in-flight set, their data
     /// and their metadata. `tasks` are (worker name, transport id) pairs.
+    ///
+    /// One atomic script per worker: if apalis-redis already moved a task back to the active
+    /// list (it declared the worker dead while the task ran), the task leaves that list too.
+    /// Otherwise the list would hold an id without data, on which every fetch of the queue
+    /// fails ("Invalid job data format").
     pub async fn forget(
         &self,
         queue: &str,
         tasks: &[(std::sync::Arc<str>, String)],
     ) -> Result<(), redis::RedisError> {
-        if tasks.is_empty() {
-            return Ok(());
-        }
         let config = queue_config(queue);
-        let mut pipe = redis::pipe();
         let mut by_worker: std::collections::HashMap<&str, Vec<&str>> = Default::default();
         for (worker, tid) in tasks {
             by_worker.entry(worker).or_default().push(tid);
-            pipe.del(format!("{}:{tid}", config.job_meta_hash()))
-                .ignore();
-        }
-        for (worker, tids) in by_worker {
-            let inflight = format!("{}:{worker}", config.inflight_jobs_set());
-            pipe.srem(inflight, &tids).ignore();
-            pipe.hdel(config.job_data_hash(), &tids).ignore();
         }
         let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await
+        let script = redis::Script::new(FORGET);
+        for (worker, tids) in by_worker {
+            let mut invocation = script.prepare_invoke();
+            invocation
+                .key(format!("{}:{worker}", config.inflight_jobs_set()))
+                .key(config.active_jobs_list())
+                .key(config.job_data_hash())
+                .key(config.job_meta_hash());
+            for tid in tids {
+                invocation.arg(tid);
+            }
+            invocation.invoke_async::<()>(&mut conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts back on their queues the tasks that the apalis workers of a lost worker process
+    /// (`process`, as in `job_runs.locked_by`) had fetched but not finished, without waiting
+    /// for apalis-redis' orphan timeout. Returns how many went back.
+    pub async fn requeue_lost_process(
+        &self,
+        queue: &str,
+        process: &str,
+    ) -> Result<usize, redis::RedisError> {
+        let config = queue_config(queue);
+        let pattern = format!("{}:{process}-{queue}-*", config.inflight_jobs_set());
+        let mut conn = self.conn.clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(&pattern)
+            .query_async(&mut conn)
+            .await?;
+        let mut moved = 0;
+        for key in keys {
+            let worker = key
+                .rsplit_once(':')
+                .map(|k| k.1)
+                .unwrap_or_default()
+                .to_owned();
+            moved += self.requeue_inflight(queue, &worker).await?;
+        }
+        Ok(moved)
     }
 
     /// Puts back on the queue every task the apalis worker `worker` fetched but did not
@@ -161,6 +196,17 @@ impl Transport {
             .await
     }
 }
+
+/// KEYS: worker in-flight set, active list, data hash, metadata key prefix; ARGV: task ids.
+const FORGET: &str = r#"
+for _, id in ipairs(ARGV) do
+  if redis.call("srem", KEYS[1], id) == 0 then
+    redis.call("lrem", KEYS[2], 0, id)
+  end
+  redis.call("hdel", KEYS[3], id)
+  redis.call("del", KEYS[4] .. ":" .. id)
+end
+"#;
 
 /// KEYS: in-flight set, active list, signal list.
 const REQUEUE_INFLIGHT: &str = r#"

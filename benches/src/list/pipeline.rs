@@ -1,0 +1,333 @@
+//! The measured side: `reachly-api serve` and N `reachly-worker --queues import,validate`
+//! (release builds) against a fresh database, a private Redis and the bench's dnsmasq; the
+//! CSV is uploaded with `curl -F` (streamed from disk) and the list polled until `validated`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::args::ListArgs;
+use super::log;
+use crate::db::BenchDb;
+use crate::process::{Proc, binary, free_port};
+use crate::redis_server::RedisServer;
+
+/// The running API and workers, with a token and the API's address.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub api: Proc,
+    pub workers: Vec<Proc>,
+    pub base: String,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+/// One observed status change of the list (seconds after the upload started).
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub status: String,
+    pub at_s: f64,
+}
+
+/// What one upload -> validated run took and produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListRun {
+    pub list_id: Uuid,
+    pub upload_seconds: f64,
+    pub total_seconds: f64,
+    pub transitions: Vec<Transition>,
+    /// The list row as the API shows it when validated.
+    pub list: Value,
+}
+
+fn env(
+    db: &BenchDb,
+    redis: &RedisServer,
+    api_port: u16,
+    dns: &str,
+    upload_limit: u64,
+) -> Vec<(String, String)> {
+    [
+        ("DATABASE_URL", db.owner_url.clone()),
+        ("APP_DATABASE_URL", db.app_url.clone()),
+        ("MAINT_DATABASE_URL", db.maint_url.clone()),
+        ("REDIS_URL", redis.url()),
+        (
+            "REACHLY_JWT_SECRET",
+            format!("bench-{}", uuid::Uuid::new_v4()),
+        ),
+        ("REACHLY_API_ADDR", format!("127.0.0.1:{api_port}")),
+        ("REACHLY_DNS_SERVERS", dns.to_owned()),
+        ("REACHLY_UPLOAD_LIMIT_BYTES", upload_limit.to_string()),
+        ("RUST_LOG", "warn".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// `reachly-api token` for an admin of organization `bench`.
+fn token(api_bin: &Path, env: &[(String, String)]) -> anyhow::Result<String> {
+    let out = std::process::Command::new(api_bin)
+        .args(["token", "--organization", "bench"])
+        .args(["--email", "bench@reachly.test", "--role", "admin"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .context("running reachly-api token")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "reachly-api token failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+}
+
+/// `curl -F name=... -F file=@path`: the file streams from disk. Returns the list id.
+fn upload(base: &str, token: &str, path: &Path, name: &str) -> anyhow::Result<Uuid> {
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "--fail-with-body", "-X", "POST"])
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {}", token))
+        .arg("-F")
+        .arg(format!("name={name}"))
+        .arg("-F")
+        .arg(format!("file=@{};type=text/csv", path.display()))
+        .arg(format!("{}/v1/contact-lists", base))
+        .output()
+        .context("running curl (the upload)")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "upload failed ({}): {} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: Value = serde_json::from_slice(&out.stdout).context("upload response")?;
+    body["list"]["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("no list id in {body}"))
+}
+
+impl Pipeline {
+    /// Starts the API (waits for /readyz) and the workers.
+    pub async fn start(
+        args: &ListArgs,
+        db: &BenchDb,
+        redis: &RedisServer,
+        dns: &str,
+        upload_limit: u64,
+    ) -> anyhow::Result<Pipeline> {
+        let dir = args.bin_dir();
+        let api_bin = binary(&dir, "reachly-api")?;
+        let worker_bin = binary(&dir, "reachly-worker")?;
+        let port = free_port()?;
+        let env = env(db, redis, port, dns, upload_limit);
+        let mut api = Proc::spawn(&api_bin, &["serve"], &env, &format!("{}-api", db.name))?;
+        let client = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let start = Instant::now();
+        loop {
+            let ready = client.get(format!("{base}/readyz")).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            api.check_alive()?;
+            anyhow::ensure!(
+                start.elapsed() < Duration::from_secs(30),
+                "API not ready in 30s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let token = token(&api_bin, &env)?;
+        let concurrency = args.concurrency.to_string();
+        let workers = (0..args.workers)
+            .map(|i| {
+                Proc::spawn(
+                    &worker_bin,
+                    &["--queues", "import,validate", "--concurrency", &concurrency],
+                    &env,
+                    &format!("{}-worker{i}", db.name),
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Pipeline {
+            api,
+            workers,
+            base,
+            token,
+            client,
+        })
+    }
+
+    pub fn check_alive(&mut self) -> anyhow::Result<()> {
+        self.api.check_alive()?;
+        self.workers.iter_mut().try_for_each(Proc::check_alive)
+    }
+
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        let mut pids = vec![("api".to_owned(), self.api.pid())];
+        for (i, w) in self.workers.iter().enumerate() {
+            pids.push((format!("worker{i}"), w.pid()));
+        }
+        pids
+    }
+
+    async fn show(&self, list: Uuid) -> anyhow::Result<Value> {
+        let resp = self
+            .client
+            .get(format!("{}/v1/contact-lists/{list}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        anyhow::ensure!(resp.status().is_success(), "GET list: {}", resp.status());
+        Ok(resp.json().await?)
+    }
+
+    /// Uploads `path` and polls until the list is `validated` (or `failed`, an error).
+    pub async fn run(
+        &mut self,
+        path: &Path,
+        name: &str,
+        poll: Duration,
+        timeout: Duration,
+    ) -> anyhow::Result<ListRun> {
+        let start = Instant::now();
+        let path_owned = path.to_owned();
+        let name_owned = name.to_owned();
+        let this = (self.base.clone(), self.token.clone());
+        let uploader = tokio::task::spawn_blocking(move || {
+            let p = upload(&this.0, &this.1, &path_owned, &name_owned);
+            (p, start.elapsed().as_secs_f64())
+        });
+        let (list, upload_seconds) = uploader.await?;
+        let list = list?;
+        log(format!(
+            "{name}: uploaded in {upload_seconds:.2}s, list {list}"
+        ));
+        let mut transitions = vec![Transition {
+            status: "pending".into(),
+            at_s: upload_seconds,
+        }];
+        let mut last_log = Instant::now();
+        loop {
+            let shown = self.show(list).await?;
+            let status = shown["status"].as_str().unwrap_or("").to_owned();
+            let at_s = start.elapsed().as_secs_f64();
+            if transitions.last().is_none_or(|t| t.status != status) {
+                log(format!("{name}: {status} at {at_s:.2}s"));
+                transitions.push(Transition {
+                    status: status.clone(),
+                    at_s,
+                });
+            }
+            match status.as_str() {
+                "validated" => {
+                    return Ok(ListRun {
+                        list_id: list,
+                        upload_seconds,
+                        total_seconds: at_s,
+                        transitions,
+                        list: shown,
+                    });
+                }
+                "failed" => anyhow::bail!("list {list} failed: {shown}"),
+                _ => {}
+            }
+            if last_log.elapsed() > Duration::from_secs(15) {
+                last_log = Instant::now();
+                log(format!(
+                    "{name}: {status} at {at_s:.0}s, valid {} risky {} invalid {} nonexistent {} import job {}",
+                    shown["valid_count"],
+                    shown["risky_count"],
+                    shown["invalid_count"],
+                    shown["nonexistent_count"],
+                    shown["import_job"]
+                ));
+            }
+            self.check_alive()?;
+            anyhow::ensure!(
+                start.elapsed() < timeout,
+                "list {list} not validated within {}s (status {status}): {shown}",
+                timeout.as_secs()
+            );
+            tokio::time::sleep(poll).await;
+        }
+    }
+
+    /// Stops the workers and the API.
+    pub fn stop(mut self) {
+        for w in &mut self.workers {
+            w.stop();
+        }
+        self.api.stop();
+    }
+}
+
+/// When the import job and the validate jobs ran, from `job_runs` (seconds relative to the
+/// import job's creation, i.e. the upload's commit), plus the domain cache's size.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Phases {
+    pub import_queued_s: f64,
+    pub import_started_s: f64,
+    pub import_finished_s: f64,
+    pub validate_jobs: i64,
+    pub validate_first_started_s: f64,
+    pub validate_last_finished_s: f64,
+    pub validate_attempts: i64,
+    pub domain_checks_rows: i64,
+    pub validation_logs_rows: i64,
+}
+
+pub async fn phases(maint: &sqlx::PgPool, list: Uuid) -> anyhow::Result<Phases> {
+    let (import_queued_s, import_started_s, import_finished_s): (f64, f64, f64) = sqlx::query_as(
+        "select 0::float8,
+                extract(epoch from started_at - created_at)::float8,
+                extract(epoch from finished_at - created_at)::float8
+           from job_runs where kind = 'import' and payload->>'list_id' = $1::text
+          order by created_at desc limit 1",
+    )
+    .bind(list)
+    .fetch_one(maint)
+    .await
+    .context("the import job's times")?;
+    let (validate_jobs, first, last, attempts): (i64, Option<f64>, Option<f64>, Option<i64>) =
+        sqlx::query_as(
+            "select count(*),
+                    extract(epoch from min(v.started_at) - i.created_at)::float8,
+                    extract(epoch from max(v.finished_at) - i.created_at)::float8,
+                    sum(v.attempts)::bigint
+               from job_runs v
+               join job_runs i on i.kind = 'import' and i.payload->>'list_id' = $1::text
+              where v.kind = 'validate' and v.payload->>'list_id' = $1::text
+              group by i.created_at",
+        )
+        .bind(list)
+        .fetch_optional(maint)
+        .await
+        .context("the validate jobs' times")?
+        .unwrap_or((0, None, None, None));
+    let (domain_checks_rows,): (i64,) = sqlx::query_as("select count(*) from domain_checks")
+        .fetch_one(maint)
+        .await?;
+    let (validation_logs_rows,): (i64,) =
+        sqlx::query_as("select count(*) from validation_logs where list_id = $1")
+            .bind(list)
+            .fetch_one(maint)
+            .await?;
+    Ok(Phases {
+        import_queued_s,
+        import_started_s,
+        import_finished_s,
+        validate_jobs,
+        validate_first_started_s: first.unwrap_or(0.0),
+        validate_last_finished_s: last.unwrap_or(0.0),
+        validate_attempts: attempts.unwrap_or(0),
+        domain_checks_rows,
+        validation_logs_rows,
+    })
+}

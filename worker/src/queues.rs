@@ -102,8 +102,15 @@ async fn handle(
     lane: Data<Lane>,
 ) -> Result<(), BoxDynError> {
     let worker: Arc<str> = worker.name().into();
-    lane.runner
-        .handle(lane.queue, worker, task_id.to_string(), delivery)
-        .await?;
+    // Its own task: if apalis drops this handler (its worker failed and restarts), the
+    // attempt still runs to its recorded end instead of stopping halfway.
+    let runner = lane.runner.clone();
+    let queue = lane.queue;
+    tokio::spawn(async move {
+        runner
+            .handle(queue, worker, task_id.to_string(), delivery)
+            .await
+    })
+    .await??;
     Ok(())
 }

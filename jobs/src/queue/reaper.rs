@@ -18,18 +18,31 @@ pub struct RunningSet {
     inner: Arc<Mutex<HashSet<(Uuid, Uuid)>>>,
 }
 
-impl RunningSet {
-    pub fn insert(&self, org: OrgId, id: Uuid) {
-        self.inner
-            .lock()
-            .expect("running set poisoned")
-            .insert((org.0, id));
+/// Keeps a job in the [`RunningSet`] while it lives: however the attempt ends (even a
+/// dropped future), the job leaves the heartbeat and, if unfinished, goes stale and is reaped.
+#[derive(Debug)]
+pub struct RunningGuard {
+    set: RunningSet,
+    key: (Uuid, Uuid),
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.set.inner.lock() {
+            set.remove(&self.key);
+        }
     }
-    pub fn remove(&self, org: OrgId, id: Uuid) {
-        self.inner
-            .lock()
-            .expect("running set poisoned")
-            .remove(&(org.0, id));
+}
+
+impl RunningSet {
+    /// Adds a job for as long as the returned guard lives.
+    pub fn enter(&self, org: OrgId, id: Uuid) -> RunningGuard {
+        let key = (org.0, id);
+        self.inner.lock().expect("running set poisoned").insert(key);
+        RunningGuard {
+            set: self.clone(),
+            key,
+        }
     }
     /// (organization ids, job ids), index-aligned.
     pub fn snapshot(&self) -> (Vec<Uuid>, Vec<Uuid>) {

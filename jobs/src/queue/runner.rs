@@ -64,7 +64,7 @@ impl Runner {
             tracing::debug!(job = %delivery.job, "stale delivery skipped");
             return Ok(());
         };
-        self.running.insert(ctx.org(), ctx.job_id());
+        let running = self.running.enter(ctx.org(), ctx.job_id());
         let span = tracing::info_span!("job", id = %ctx.job_id(), org = %ctx.org(),
             kind = ctx.kind().as_str(), attempt = ctx.attempt());
         let result = AssertUnwindSafe(dispatch(&ctx).instrument(span.clone()))
@@ -98,7 +98,7 @@ impl Runner {
         };
         // Off the heartbeat: if the outcome could not be recorded the job goes stale and the
         // reaper gives it back.
-        self.running.remove(ctx.org(), ctx.job_id());
+        drop(running);
         recorded
     }
 }

@@ -49,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let db = AppDb::connect(&config.app_database_url, 32)
+    let db = AppDb::connect(&config.app_database_url, 16)
         .await
         .context("connecting as the application role (APP_DATABASE_URL)")?;
     let redis = redis::Client::open(config.redis_url.as_str())?

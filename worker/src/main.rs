@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(worker = %name, ?queues, concurrency = args.concurrency, "starting");
 
     // More connections than this only add contention on a small machine; jobs queue for one.
-    let pool_size = u32::from(args.concurrency).clamp(4, 20);
+    let pool_size = u32::from(args.concurrency).clamp(4, 16);
     let app = AppDb::connect(&config.app_database_url, pool_size)
         .await
         .context("connecting as the application role (APP_DATABASE_URL)")?;

@@ -35,3 +35,24 @@ impl ListWorld {
         }
     }
 }
+
+/// Waits (up to `limit`) until the list is `validated` and returns it; a `failed` list fails
+/// the test at once.
+pub async fn wait_validated(
+    api: &Api,
+    token: &str,
+    id: &str,
+    limit: std::time::Duration,
+) -> serde_json::Value {
+    crate::wait_until("the list to be validated", limit, || async {
+        let reply = api
+            .get(&format!("/v1/contact-lists/{id}"), Some(token))
+            .await;
+        match reply.body["status"].as_str() {
+            Some("validated") => Some(reply.body),
+            Some("failed") => panic!("list failed: {:?}", reply.body),
+            _ => None,
+        }
+    })
+    .await
+}

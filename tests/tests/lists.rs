@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use reachly_tests::lists::ListWorld;
+use reachly_tests::lists::{ListWorld, wait_validated};
 use reachly_tests::wait_until;
-use serde_json::Value;
 
 const LIST: &str = "\
 Email Address,First Name,Plan
@@ -23,24 +22,6 @@ broken,row,with,too,many,fields
 grace@mail-ok.test,Grace,\"multi
 line\"
 ";
-
-async fn wait_validated(api: &reachly_tests::http::Api, token: &str, id: &str) -> Value {
-    wait_until(
-        "the list to be validated",
-        Duration::from_secs(120),
-        || async {
-            let reply = api
-                .get(&format!("/v1/contact-lists/{id}"), Some(token))
-                .await;
-            match reply.body["status"].as_str() {
-                Some("validated") => Some(reply.body),
-                Some("failed") => panic!("list failed: {:?}", reply.body),
-                _ => None,
-            }
-        },
-    )
-    .await
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
@@ -68,7 +49,7 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
         .await;
     assert_eq!(reply.status, 202, "{:?}", reply.body);
     let id = reply.body["list"]["id"].as_str().unwrap().to_owned();
-    let list = wait_validated(&api, &token, &id).await;
+    let list = wait_validated(&api, &token, &id, Duration::from_secs(120)).await;
 
     // 12 data rows: 1 unparseable, 1 duplicate (ANN@Mail-OK.test), 1 suppressed, 9 imported.
     assert_eq!(list["total_rows"], 12, "{list}");

@@ -5,24 +5,9 @@ use std::time::Duration;
 
 use reachly_tests::dns_server::DnsServer;
 use reachly_tests::http::Api;
-use reachly_tests::lists::ListWorld;
+use reachly_tests::lists::{ListWorld, wait_validated};
 use reachly_tests::process::{Proc, free_port};
 use reachly_tests::{Stack, wait_until};
-use serde_json::Value;
-
-async fn wait_validated(api: &Api, token: &str, id: &str, limit: Duration) -> Value {
-    wait_until("the list to be validated", limit, || async {
-        let reply = api
-            .get(&format!("/v1/contact-lists/{id}"), Some(token))
-            .await;
-        match reply.body["status"].as_str() {
-            Some("validated") => Some(reply.body),
-            Some("failed") => panic!("list failed: {:?}", reply.body),
-            _ => None,
-        }
-    })
-    .await
-}
 
 /// `reachly-api serve` with the stack's environment plus `extra`.
 async fn api_with_env(stack: &Stack, extra: &[(&str, &str)]) -> (Proc, Api) {

@@ -42,6 +42,16 @@ impl BenchDb {
         Ok(db)
     }
 
+    /// At the end of a run: keeps the database when asked (and says so), else drops it,
+    /// logging rather than failing if it cannot.
+    pub async fn finish(&self, keep: bool) {
+        if keep {
+            crate::log(format!("kept database {}", self.name));
+        } else if let Err(e) = self.drop_db().await {
+            crate::log(format!("could not drop database {}: {e}", self.name));
+        }
+    }
+
     /// Drops the database; retries while the stopped processes' sessions wind down.
     pub async fn drop_db(&self) -> anyhow::Result<()> {
         let mut admin = PgConnection::connect(&with_database(&self.owner_url, "postgres")).await?;

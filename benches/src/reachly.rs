@@ -3,12 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
 use crate::cli::Args;
 use crate::db::BenchDb;
 use crate::process::{Proc, binary, free_port};
 use crate::redis_server::RedisServer;
+use crate::stack::{admin_token, base_env, start_api};
 use crate::submit::Submitter;
 
 /// The running API and worker, a client for the API and a maintenance-role pool.
@@ -18,46 +17,6 @@ pub struct Reachly {
     pub worker: Proc,
     pub submitter: Submitter,
     pub maint: sqlx::PgPool,
-}
-
-fn env(db: &BenchDb, redis: &RedisServer, api_port: u16) -> Vec<(String, String)> {
-    [
-        ("DATABASE_URL", db.owner_url.clone()),
-        ("APP_DATABASE_URL", db.app_url.clone()),
-        ("MAINT_DATABASE_URL", db.maint_url.clone()),
-        ("REDIS_URL", redis.url()),
-        (
-            "REACHLY_JWT_SECRET",
-            format!("bench-{}", uuid::Uuid::new_v4()),
-        ),
-        ("REACHLY_API_ADDR", format!("127.0.0.1:{api_port}")),
-        ("RUST_LOG", "warn".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
-/// `reachly-api token` for an admin of organization `bench`.
-fn token(api_bin: &std::path::Path, env: &[(String, String)]) -> anyhow::Result<String> {
-    let out = std::process::Command::new(api_bin)
-        .args([
-            "token",
-            "--organization",
-            "bench",
-            "--email",
-            "bench@reachly.test",
-        ])
-        .args(["--role", "admin"])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .context("running reachly-api token")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "reachly-api token failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
 }
 
 /// Count of `job_runs` in status `succeeded` (all organizations), as the maintenance role.
@@ -76,24 +35,9 @@ impl Reachly {
         let api_bin = binary(&dir, "reachly-api")?;
         let worker_bin = binary(&dir, "reachly-worker")?;
         let port = free_port()?;
-        let env = env(db, redis, port);
-        let mut api = Proc::spawn(&api_bin, &["serve"], &env, &format!("{}-api", db.name))?;
-        let client = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        loop {
-            let ready = client.get(format!("{base}/readyz")).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            api.check_alive()?;
-            anyhow::ensure!(
-                start.elapsed() < Duration::from_secs(30),
-                "API not ready in 30s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let token = token(&api_bin, &env)?;
+        let env = base_env(db, redis, port);
+        let (api, base) = start_api(&api_bin, &env, port, &format!("{}-api", db.name)).await?;
+        let token = admin_token(&api_bin, &env)?;
         let concurrency = args.concurrency.to_string();
         let worker = Proc::spawn(
             &worker_bin,
@@ -109,7 +53,7 @@ impl Reachly {
             submitter: Submitter {
                 base,
                 token,
-                client,
+                client: reqwest::Client::new(),
             },
             maint,
         };

@@ -133,10 +133,6 @@ async fn main() -> anyhow::Result<()> {
         args.bin_dir().display()
     ));
     let result = run(&args, &db, &redis).await;
-    if args.keep_db {
-        log(format!("kept database {}", db.name));
-    } else if let Err(e) = db.drop_db().await {
-        log(format!("could not drop database {}: {e}", db.name));
-    }
+    db.finish(args.keep_db).await;
     result
 }

@@ -56,11 +56,7 @@ async fn main() -> anyhow::Result<()> {
         args.bin_dir().display()
     ));
     let result = run(&args, &db, &redis).await;
-    if args.keep_db {
-        log(format!("kept database {}", db.name));
-    } else if let Err(e) = db.drop_db().await {
-        log(format!("could not drop database {}: {e}", db.name));
-    }
+    db.finish(args.keep_db).await;
     let (reachly, bullmq) = result?;
     report::print(&args, &reachly, bullmq.as_ref().map(|(b, cpu)| (b, cpu)));
     if !reachly.exactly_once() {

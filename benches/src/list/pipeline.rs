@@ -15,6 +15,7 @@ use super::log;
 use crate::db::BenchDb;
 use crate::process::{Proc, binary, free_port};
 use crate::redis_server::RedisServer;
+use crate::stack::{admin_token, base_env, start_api};
 
 /// The running API and workers, with a token and the API's address.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ pub struct ListRun {
     pub list: Value,
 }
 
+/// The bench environment plus the DNS fixture and the upload limit.
 fn env(
     db: &BenchDb,
     redis: &RedisServer,
@@ -51,39 +53,13 @@ fn env(
     dns: &str,
     upload_limit: u64,
 ) -> Vec<(String, String)> {
-    [
-        ("DATABASE_URL", db.owner_url.clone()),
-        ("APP_DATABASE_URL", db.app_url.clone()),
-        ("MAINT_DATABASE_URL", db.maint_url.clone()),
-        ("REDIS_URL", redis.url()),
-        (
-            "REACHLY_JWT_SECRET",
-            format!("bench-{}", uuid::Uuid::new_v4()),
-        ),
-        ("REACHLY_API_ADDR", format!("127.0.0.1:{api_port}")),
-        ("REACHLY_DNS_SERVERS", dns.to_owned()),
-        ("REACHLY_UPLOAD_LIMIT_BYTES", upload_limit.to_string()),
-        ("RUST_LOG", "warn".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
-/// `reachly-api token` for an admin of organization `bench`.
-fn token(api_bin: &Path, env: &[(String, String)]) -> anyhow::Result<String> {
-    let out = std::process::Command::new(api_bin)
-        .args(["token", "--organization", "bench"])
-        .args(["--email", "bench@reachly.test", "--role", "admin"])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .context("running reachly-api token")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "reachly-api token failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+    let mut env = base_env(db, redis, api_port);
+    env.push(("REACHLY_DNS_SERVERS".into(), dns.to_owned()));
+    env.push((
+        "REACHLY_UPLOAD_LIMIT_BYTES".into(),
+        upload_limit.to_string(),
+    ));
+    env
 }
 
 /// `curl -F name=... -F file=@path`: the file streams from disk. Returns the list id.
@@ -127,23 +103,8 @@ impl Pipeline {
         let worker_bin = binary(&dir, "reachly-worker")?;
         let port = free_port()?;
         let env = env(db, redis, port, dns, upload_limit);
-        let mut api = Proc::spawn(&api_bin, &["serve"], &env, &format!("{}-api", db.name))?;
-        let client = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        loop {
-            let ready = client.get(format!("{base}/readyz")).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            api.check_alive()?;
-            anyhow::ensure!(
-                start.elapsed() < Duration::from_secs(30),
-                "API not ready in 30s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let token = token(&api_bin, &env)?;
+        let (api, base) = start_api(&api_bin, &env, port, &format!("{}-api", db.name)).await?;
+        let token = admin_token(&api_bin, &env)?;
         let concurrency = args.concurrency.to_string();
         let workers = (0..args.workers)
             .map(|i| {
@@ -160,7 +121,7 @@ impl Pipeline {
             workers,
             base,
             token,
-            client,
+            client: reqwest::Client::new(),
         })
     }
 

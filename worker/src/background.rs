@@ -27,6 +27,7 @@ impl Background {
 pub fn spawn(
     config: &Config,
     maint: MaintDb,
+    heartbeat_db: MaintDb,
     transport: Transport,
     queues: &[&'static str],
     worker: Arc<str>,
@@ -56,7 +57,7 @@ pub fn spawn(
         }
     });
 
-    let (db, until, name) = (maint.clone(), stop.clone(), worker.clone());
+    let (db, until, name) = (heartbeat_db, stop.clone(), worker.clone());
     tasks.spawn(every(settings.heartbeat_every, until, move || {
         let (db, name, running) = (db.clone(), name.clone(), running.clone());
         async move {

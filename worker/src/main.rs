@@ -38,6 +38,11 @@ async fn main() -> anyhow::Result<()> {
     let maint = MaintDb::connect(&config.maint_database_url, 4)
         .await
         .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?;
+    // The process heartbeat has a connection of its own: when the others are all busy, a
+    // late heartbeat would make the reaper take this process's running jobs away.
+    let heartbeat_db = MaintDb::connect(&config.maint_database_url, 1)
+        .await
+        .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?;
     let transport = Transport::connect(&config.redis_url)
         .await
         .context("connecting to Redis (REDIS_URL)")?;
@@ -59,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let background = background::spawn(
         &config,
         maint.clone(),
+        heartbeat_db,
         transport.clone(),
         &queues,
         name.clone(),

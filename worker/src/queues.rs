@@ -6,6 +6,7 @@ use std::time::Duration;
 use apalis::prelude::*;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use reachly_jobs::config::QueueSettings;
+use reachly_jobs::queue::JobKind;
 
 use crate::poll::EveryTick;
 use reachly_jobs::queue::runner::Runner;
@@ -42,7 +43,7 @@ impl WorkerNames {
 
 /// Builds the monitor: for each queue an apalis worker named `<process>-<queue>-<restarts>`,
 /// polling every `poll_interval` (apalis-redis alone waits for its 5 s heartbeat), running
-/// up to `concurrency` jobs at once.
+/// up to `concurrency` jobs at once (less for kinds with a [`JobKind::concurrency_cap`]).
 ///
 /// A worker whose backend fails is restarted under a new name after a short pause: after
 /// Redis loses its data (FLUSHALL, restart) apalis-redis 1.0.0 refuses to fetch for a
@@ -71,11 +72,15 @@ pub fn monitor(
         let process = process.to_owned();
         let poll = settings.poll_interval;
         let names = names.clone();
+        let concurrency = JobKind::queue_concurrency(queue, usize::from(concurrency));
+        // No more tasks per poll than can start: a busy process must not sit on tasks an
+        // idle one could run.
+        let config = queue_config(queue).batch_size(concurrency.min(100));
         monitor = monitor.register(move |restarts| {
             let name = format!("{process}-{queue}-{restarts}");
             names.add(queue, name.clone());
             let storage = RedisStorage::<Delivery>::new(conn.clone())
-                .with_config(queue_config(queue))
+                .with_config(config.clone())
                 .poll_with_strategy(EveryTick::new(poll))
                 .before_start(move |_| async move {
                     if restarts > 0 {
@@ -86,7 +91,7 @@ pub fn monitor(
             WorkerBuilder::new(name)
                 .backend(storage)
                 .data(lane.clone())
-                .concurrency(usize::from(concurrency))
+                .concurrency(concurrency)
                 .build(handle)
         });
     }

@@ -74,7 +74,9 @@ async fn load(ctx: &JobContext, batch: &ValidatePayload) -> Result<Vec<(Uuid, St
     Ok(rows)
 }
 
-/// Domain verdicts through the worker's shared checker (memory, `domain_checks`, DNS).
+/// Domain verdicts through the worker's shared checker (memory, `domain_checks`, DNS). No
+/// connection is held while DNS answers: under load a batch waiting on the network would
+/// otherwise starve the pool every other job (and the claims) needs.
 async fn check_domains(
     ctx: &JobContext,
     domains: &[String],
@@ -84,10 +86,19 @@ async fn check_domains(
             "this worker has no DNS checker configured".into(),
         ));
     };
-    let mut tx = ctx.begin().await?;
-    let verdicts = checker.check_many(&mut **tx, domains).await?;
-    tx.commit().await?;
-    Ok(verdicts)
+    let mut query = checker.start(domains);
+    if query.needs_shared() {
+        let mut tx = ctx.begin().await?;
+        checker.load_shared(&mut **tx, &mut query).await?;
+        tx.commit().await?;
+    }
+    checker.resolve(&mut query).await;
+    if query.has_new() {
+        let mut tx = ctx.begin().await?;
+        checker.store_new(&mut **tx, &mut query).await?;
+        tx.commit().await?;
+    }
+    Ok(query.finish())
 }
 
 async fn store(
@@ -135,7 +146,9 @@ async fn store(
     .execute(&mut **tx)
     .await?;
     // Counters and the last batch's finalization in one statement: concurrent batches
-    // serialize on the list row, and each sees the others' committed counts.
+    // serialize on the list row, and each sees the others' committed counts. The list's
+    // members are its imported rows (`total_rows - duplicates - suppressed - unparseable`,
+    // set by the import), so the lock is held for a single-row update, not a count.
     sqlx::query(
         "update contact_lists l
             set valid_count = valid_count + $3, risky_count = risky_count + $4,
@@ -143,8 +156,7 @@ async fn store(
                 status = case
                     when valid_count + $3 + risky_count + $4 + invalid_count + $5
                          + nonexistent_count + $6
-                         >= (select count(*) from contact_list_members m
-                              where m.organization_id = $1 and m.list_id = $2)
+                         >= total_rows - duplicate_count - suppressed_count - unparseable_count
                     then 'validated' else status end
           where organization_id = $1 and id = $2",
     )

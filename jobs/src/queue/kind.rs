@@ -50,6 +50,28 @@ impl JobKind {
         }
     }
 
+    /// Most attempts of this kind one worker process runs at once, whatever `--concurrency`
+    /// asks: a batch job is CPU- and database-bound, and more of them at once than the
+    /// machine has cores only queue for connections (and, holding fetched tasks, starve
+    /// other processes of work). `None`: no cap (small jobs).
+    pub fn concurrency_cap(self) -> Option<usize> {
+        match self {
+            JobKind::Noop => None,
+            JobKind::Import => Some(2),
+            JobKind::Validate => Some(4),
+        }
+    }
+
+    /// The concurrency of `queue`'s apalis worker when `requested` is asked for.
+    pub fn queue_concurrency(queue: &str, requested: usize) -> usize {
+        Self::ALL
+            .into_iter()
+            .filter(|k| k.queue() == queue)
+            .filter_map(JobKind::concurrency_cap)
+            .fold(requested, usize::min)
+            .max(1)
+    }
+
     /// Checks a payload at submission, so a bad one is refused (422) instead of dying later.
     pub fn check_payload(self, payload: &Value) -> Result<(), String> {
         match self {
@@ -81,6 +103,13 @@ mod tests {
             assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(JobKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn batch_kinds_are_capped_per_process() {
+        assert_eq!(JobKind::queue_concurrency("noop", 200), 200);
+        assert_eq!(JobKind::queue_concurrency("validate", 200), 4);
+        assert_eq!(JobKind::queue_concurrency("validate", 2), 2);
     }
 
     #[test]

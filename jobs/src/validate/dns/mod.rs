@@ -7,7 +7,8 @@
 //! 3. [`MailResolver`]: hickory-resolver against the configured nameservers, with retries and
 //!    backoff; temporary failures come back as [`DomainVerdict::Unavailable`].
 //!
-//! New definitive answers are written back to `domain_checks` in the caller's transaction.
+//! New definitive answers are written back to `domain_checks`. The steps can run on separate
+//! connections, so a batch holds none while DNS answers (see [`DomainChecker::start`]).
 //!
 //! ```no_run
 //! # async fn demo(tx: &mut reachly_jobs::TenantTx) -> Result<(), Box<dyn std::error::Error>> {
@@ -207,8 +208,11 @@ impl<L: DomainLookup> DomainChecker<L> {
     }
 
     /// The verdict of each of `domains` (any case, duplicates allowed), keyed by the strings
-    /// as given. `conn` is the caller's tenant transaction (`&mut tx` or `&mut **tx`):
-    /// `domain_checks` is read and new definitive answers are written in it.
+    /// as given, with every layer on one connection: `conn` is the caller's tenant
+    /// transaction (`&mut tx` or `&mut **tx`), in which `domain_checks` is read and new
+    /// definitive answers are written. A caller that must not hold a connection while DNS
+    /// answers (a batch job under load) runs the steps itself: [`DomainChecker::start`],
+    /// [`DomainChecker::load_shared`], [`DomainChecker::resolve`], [`DomainChecker::store_new`].
     ///
     /// An error is a database error only (DNS failures are verdicts); the caller's transaction
     /// is then unusable and should be rolled back.
@@ -217,48 +221,67 @@ impl<L: DomainLookup> DomainChecker<L> {
         conn: &mut C,
         domains: &[String],
     ) -> Result<HashMap<String, DomainVerdict>, sqlx::Error> {
-        // Distinct normalized names, in first-seen order.
+        let mut query = self.start(domains);
+        self.load_shared(conn, &mut query).await?;
+        self.resolve(&mut query).await;
+        self.store_new(conn, &mut query).await?;
+        Ok(query.finish())
+    }
+
+    /// Step 1: the distinct domains of `domains`, answered from memory where possible.
+    pub fn start(&self, domains: &[String]) -> DomainQuery {
+        let mut query = DomainQuery::default();
         let mut keys: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        let mut key_of: HashMap<&str, String> = HashMap::with_capacity(domains.len());
         for d in domains {
-            if key_of.contains_key(d.as_str()) {
+            if query.key_of.contains_key(d.as_str()) {
                 continue;
             }
             let key = normalize_domain(d);
             if seen.insert(key.clone()) {
                 keys.push(key.clone());
             }
-            key_of.insert(d.as_str(), key);
+            query.key_of.insert(d.clone(), key);
         }
-
-        // 1. Memory.
-        let mut found: HashMap<String, DomainVerdict> = HashMap::with_capacity(keys.len());
-        let mut missing: Vec<String> = Vec::new();
         for key in keys {
             match self.cache.get(&key) {
                 Some(v) => {
-                    found.insert(key, v);
+                    query.found.insert(key, v);
                 }
-                None => missing.push(key),
+                None => query.missing.push(key),
             }
         }
+        query
+    }
 
-        // 2. domain_checks.
-        if !missing.is_empty() {
-            let shared = shared::load_many(conn, &missing).await?;
-            self.shared_hits
-                .fetch_add(shared.len() as u64, Ordering::Relaxed);
-            let definitive_ttl = self.cache.settings().definitive_ttl;
-            for (key, sv) in shared {
-                self.cache
-                    .insert(&key, sv.verdict.clone(), sv.remaining.min(definitive_ttl));
-                found.insert(key, sv.verdict);
-            }
-            missing.retain(|k| !found.contains_key(k));
+    /// Step 2: what memory did not answer, from `domain_checks` (nothing to do, and no
+    /// query sent, when memory answered everything).
+    pub async fn load_shared<C: TxConnection + ?Sized>(
+        &self,
+        conn: &mut C,
+        query: &mut DomainQuery,
+    ) -> Result<(), sqlx::Error> {
+        if query.missing.is_empty() {
+            return Ok(());
         }
+        let shared = shared::load_many(conn, &query.missing).await?;
+        self.shared_hits
+            .fetch_add(shared.len() as u64, Ordering::Relaxed);
+        let definitive_ttl = self.cache.settings().definitive_ttl;
+        for (key, sv) in shared {
+            self.cache
+                .insert(&key, sv.verdict.clone(), sv.remaining.min(definitive_ttl));
+            query.found.insert(key, sv.verdict);
+        }
+        let found = &query.found;
+        query.missing.retain(|k| !found.contains_key(k));
+        Ok(())
+    }
 
-        // 3. DNS, a bounded number at once; lookups of one domain coalesce process-wide.
+    /// Step 3: DNS for the rest, a bounded number at once; lookups of one domain coalesce
+    /// process-wide. Needs no database connection.
+    pub async fn resolve(&self, query: &mut DomainQuery) {
+        let missing = std::mem::take(&mut query.missing);
         let resolved: Vec<(String, DomainVerdict, bool)> = futures::stream::iter(missing)
             .map(|key| async move {
                 let (verdict, ran) = self
@@ -270,22 +293,59 @@ impl<L: DomainLookup> DomainChecker<L> {
             .buffer_unordered(self.concurrency)
             .collect()
             .await;
-        let mut new: Vec<(String, DomainVerdict)> = Vec::new();
         for (key, verdict, ran) in resolved {
             // Answers another batch of this process looked up are written by that batch.
             if ran && !matches!(verdict, DomainVerdict::Unavailable { .. }) {
-                new.push((key.clone(), verdict.clone()));
+                query.new.push((key.clone(), verdict.clone()));
             }
-            found.insert(key, verdict);
+            query.found.insert(key, verdict);
         }
-        if !new.is_empty() {
-            shared::store_many(conn, &new, self.cache.settings().definitive_ttl).await?;
-        }
+    }
 
-        Ok(key_of
+    /// Step 4: the definitive answers this query's lookups produced, into `domain_checks`
+    /// (nothing to do when there are none). Returns the rows written.
+    pub async fn store_new<C: TxConnection + ?Sized>(
+        &self,
+        conn: &mut C,
+        query: &mut DomainQuery,
+    ) -> Result<u64, sqlx::Error> {
+        if query.new.is_empty() {
+            return Ok(0);
+        }
+        let new = std::mem::take(&mut query.new);
+        shared::store_many(conn, &new, self.cache.settings().definitive_ttl).await
+    }
+}
+
+/// One [`DomainChecker::check_many`] in progress, carried between its steps so that the
+/// caller decides which connection (if any) each step uses.
+#[derive(Debug, Default)]
+pub struct DomainQuery {
+    /// Each domain as given → its normalized key.
+    key_of: HashMap<String, String>,
+    found: HashMap<String, DomainVerdict>,
+    missing: Vec<String>,
+    new: Vec<(String, DomainVerdict)>,
+}
+
+impl DomainQuery {
+    /// Whether step 2 ([`DomainChecker::load_shared`]) has anything to look up.
+    pub fn needs_shared(&self) -> bool {
+        !self.missing.is_empty()
+    }
+
+    /// Whether step 4 ([`DomainChecker::store_new`]) has anything to write.
+    pub fn has_new(&self) -> bool {
+        !self.new.is_empty()
+    }
+
+    /// The verdicts keyed by the domains as given.
+    pub fn finish(self) -> HashMap<String, DomainVerdict> {
+        let found = self.found;
+        self.key_of
             .into_iter()
-            .filter_map(|(given, key)| found.get(&key).map(|v| (given.to_owned(), v.clone())))
-            .collect())
+            .filter_map(|(given, key)| found.get(&key).map(|v| (given, v.clone())))
+            .collect()
     }
 }
 

@@ -4,7 +4,7 @@
 //! while its answer is fresh. `domain_checks` has no `organization_id` and no row-level
 //! security (a domain's deliverability is the same for every tenant); the functions take the
 //! caller's tenant transaction ([`TxConnection`]), so no query runs outside the
-//! tenant transaction helper, and the rows commit or roll back with the batch.
+//! tenant transaction helper (the validation job uses short ones of its own around the DNS step).
 //!
 //! Only definitive verdicts are stored ([`DomainVerdict::Unavailable`] is skipped): a
 //! temporary failure must not outlive the worker that saw it.

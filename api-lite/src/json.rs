@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::error::ApiError;
 
 /// A JSON object body. Malformed JSON is 400; JSON that is not an object, or an object of the
-/// wrong shape, is 422.
+/// wrong shape, is 422. An empty body reads as `{}` (a request whose fields are all optional
+/// may omit it).
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -32,8 +33,12 @@ where
                     ApiError::BadRequest(e.body_text())
                 }
             })?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
+        };
         if !value.is_object() {
             return Err(ApiError::Unprocessable(
                 "the body must be a JSON object".into(),

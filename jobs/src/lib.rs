@@ -2,12 +2,14 @@
 //!
 //! The binaries (`reachly-worker`, `reachly-api`) only wire these pieces together.
 
+pub mod campaigns;
 pub mod config;
 pub mod db;
 pub mod import;
 pub mod lists;
 pub mod noop;
 pub mod queue;
+pub mod simulate;
 pub mod tenancy;
 pub mod validate;
 

@@ -2,12 +2,14 @@
 //! Redis server per test, and the real `reachly-api` / `reachly-worker` binaries as child
 //! processes. Nothing is mocked.
 
+pub mod campaigns;
 pub mod db;
 pub mod dns_server;
 pub mod http;
 pub mod lists;
 pub mod process;
 pub mod redis_server;
+pub mod sends;
 pub mod stack;
 pub mod wait;
 

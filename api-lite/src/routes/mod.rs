@@ -1,9 +1,22 @@
 //! The HTTP routes.
 
+pub mod campaign_events;
+pub mod campaign_launch;
+pub mod campaign_leads;
+pub mod campaigns;
+pub mod csv;
+pub mod event_cursor;
 pub mod export;
+pub mod form_fields;
+pub mod forms;
 pub mod health;
+pub mod input;
 pub mod jobs;
+pub mod lead_export;
+pub mod lead_filters;
 pub mod lists;
+pub mod paging;
+pub mod templates;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -20,6 +33,12 @@ pub fn router(state: AppState) -> Router {
         .merge(jobs::routes())
         .merge(lists::routes(state.upload_limit))
         .merge(export::routes())
+        .merge(templates::routes())
+        .merge(forms::routes())
+        .merge(campaigns::routes())
+        .merge(campaign_launch::routes())
+        .merge(campaign_events::routes())
+        .merge(campaign_leads::routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

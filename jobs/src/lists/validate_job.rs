@@ -168,17 +168,8 @@ async fn store(
     .bind(count(Status::Nonexistent))
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        "update job_runs p set progress_done = p.progress_done + $3
-          from job_runs c
-         where c.organization_id = $1 and c.id = $2 and p.organization_id = $1
-           and p.id = c.parent_id",
-    )
-    .bind(org)
-    .bind(ctx.job_id())
-    .bind(outcomes.len() as i64)
-    .execute(&mut **tx)
-    .await?;
+    ctx.add_parent_progress(&mut tx, outcomes.len() as i64)
+        .await?;
     let result = json!({ "batch": batch.batch, "contacts": outcomes.len(), "counts": counts });
     ctx.succeed(tx, result).await
 }

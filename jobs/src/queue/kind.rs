@@ -13,10 +13,22 @@ pub enum JobKind {
     Import,
     /// Validates one batch of a list's contacts (submitted by `import`, never by clients).
     Validate,
+    /// Picks a campaign's recipients and fans out `send` batches (submitted by the launch
+    /// endpoint, which checks the campaign, never through `/v1/jobs`).
+    Launch,
+    /// Simulates one batch of a campaign's sends and writes what happened (submitted by
+    /// `launch`).
+    Send,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::Noop, JobKind::Import, JobKind::Validate];
+    pub const ALL: [JobKind; 5] = [
+        JobKind::Noop,
+        JobKind::Import,
+        JobKind::Validate,
+        JobKind::Launch,
+        JobKind::Send,
+    ];
 
     /// The name stored in `job_runs.kind` and used in the API.
     pub fn as_str(self) -> &'static str {
@@ -24,6 +36,8 @@ impl JobKind {
             JobKind::Noop => "noop",
             JobKind::Import => "import",
             JobKind::Validate => "validate",
+            JobKind::Launch => "launch",
+            JobKind::Send => "send",
         }
     }
 
@@ -38,7 +52,7 @@ impl JobKind {
         match self {
             JobKind::Noop => Some("ops.manage"),
             JobKind::Import => Some("list.import"),
-            JobKind::Validate => None,
+            JobKind::Validate | JobKind::Launch | JobKind::Send => None,
         }
     }
 
@@ -46,7 +60,7 @@ impl JobKind {
     pub fn default_max_attempts(self) -> i32 {
         match self {
             JobKind::Noop => 3,
-            JobKind::Import | JobKind::Validate => 5,
+            JobKind::Import | JobKind::Validate | JobKind::Launch | JobKind::Send => 5,
         }
     }
 
@@ -57,8 +71,8 @@ impl JobKind {
     pub fn concurrency_cap(self) -> Option<usize> {
         match self {
             JobKind::Noop => None,
-            JobKind::Import => Some(2),
-            JobKind::Validate => Some(4),
+            JobKind::Import | JobKind::Launch => Some(2),
+            JobKind::Validate | JobKind::Send => Some(4),
         }
     }
 
@@ -78,6 +92,8 @@ impl JobKind {
             JobKind::Noop => crate::noop::NoopPayload::parse(payload).map(drop),
             JobKind::Import => crate::lists::ImportPayload::parse(payload).map(drop),
             JobKind::Validate => crate::lists::ValidatePayload::parse(payload).map(drop),
+            JobKind::Launch => crate::campaigns::LaunchPayload::parse(payload).map(drop),
+            JobKind::Send => crate::campaigns::SendPayload::parse(payload).map(drop),
         }
     }
 

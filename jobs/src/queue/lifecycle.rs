@@ -127,6 +127,23 @@ impl JobContext {
         }
     }
 
+    /// Adds `done` to the progress of the job that fanned this one out, in `tx` (the child's
+    /// effects): a parent's progress counts exactly what its committed children did.
+    pub async fn add_parent_progress(&self, tx: &mut TenantTx, done: i64) -> Result<(), JobError> {
+        sqlx::query(
+            "update job_runs p set progress_done = p.progress_done + $3
+              from job_runs c
+             where c.organization_id = $1 and c.id = $2 and p.organization_id = $1
+               and p.id = c.parent_id",
+        )
+        .bind(self.org)
+        .bind(self.job_id)
+        .bind(done)
+        .execute(&mut ***tx)
+        .await?;
+        Ok(())
+    }
+
     /// Records progress (`done` of `total`), readable at once through the API.
     pub async fn progress(&self, done: i64, total: Option<i64>) -> Result<(), JobError> {
         let mut tx = self.begin().await?;

@@ -109,6 +109,8 @@ async fn dispatch(ctx: &JobContext) -> Result<(), JobError> {
         JobKind::Noop => crate::noop::run(ctx).await,
         JobKind::Import => crate::lists::import_job::run(ctx).await,
         JobKind::Validate => crate::lists::validate_job::run(ctx).await,
+        JobKind::Launch => crate::campaigns::launch_job::run(ctx).await,
+        JobKind::Send => crate::campaigns::send_job::run(ctx).await,
     }
 }
 

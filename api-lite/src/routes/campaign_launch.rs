@@ -1,0 +1,84 @@
+//! `POST /v1/campaigns/{id}/launch` and `/cancel`: the thin HTTP side of
+//! [`reachly_jobs::campaigns::launch`] (which checks and records everything in the tenant
+//! transaction) and [`reachly_jobs::campaigns::cancel`].
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use reachly_jobs::campaigns::{LaunchError, LaunchRequest, cancel, launch};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/campaigns/{id}/launch", post(launch_campaign))
+        .route("/v1/campaigns/{id}/cancel", post(cancel_campaign))
+}
+
+fn campaign_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound("campaign"))
+}
+
+impl From<LaunchError> for ApiError {
+    fn from(e: LaunchError) -> Self {
+        match e {
+            LaunchError::NotFound => ApiError::NotFound("campaign"),
+            LaunchError::AlreadyLaunched(_) | LaunchError::NotCancellable(_) => {
+                ApiError::Conflict(e.to_string())
+            }
+            LaunchError::Invalid(message) => ApiError::Unprocessable(message),
+            LaunchError::Submit(e) => e.into(),
+            LaunchError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Body: [`LaunchRequest`] (all optional: `scheduled_at`, `include_risky`, `batch_size`,
+/// `seed`, `start_at`, `simulation` overrides). `202` with the launch job; `409` when the
+/// campaign is not a draft.
+async fn launch_campaign(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<LaunchRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    member.require("campaign.send")?;
+    let campaign = campaign_id(&id)?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let launched = launch(&mut tx, campaign, &request, Some(member.user)).await?;
+    tx.commit().await?;
+    let job = launched.job.job;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "campaign": { "id": campaign, "status": launched.status,
+                          "links": { "self": format!("/v1/campaigns/{campaign}") } },
+            "simulation": launched.record,
+            "seed": launched.record.seed,
+            "job": { "id": job.id, "status": job.status, "run_at": job.run_at,
+                     "links": { "self": format!("/v1/jobs/{}", job.id) } },
+        })),
+    ))
+}
+
+/// Stops a scheduled or sending campaign between batches; `409` for any other status.
+async fn cancel_campaign(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("campaign.send")?;
+    let campaign = campaign_id(&id)?;
+    let mut tx = state.db.tenant(member.org).await?;
+    cancel(&mut tx, campaign).await?;
+    tx.commit().await?;
+    Ok(Json(
+        json!({ "campaign": { "id": campaign, "status": "cancelled" } }),
+    ))
+}

@@ -1,0 +1,201 @@
+//! `/v1/campaigns`: create a campaign (a draft) and read campaigns with their send progress.
+//! Launching and cancelling live with the send job; events and leads have their own files.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::input::{created, optional, path_id, required};
+use super::paging::{limit, page, uuid_cursor};
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/campaigns", get(index).post(create))
+        .route("/v1/campaigns/{id}", get(show))
+}
+
+/// The statuses a campaign can be in (the `campaigns.status` check constraint).
+const STATUSES: [&str; 6] = [
+    "draft",
+    "scheduled",
+    "sending",
+    "completed",
+    "cancelled",
+    "failed",
+];
+
+/// A campaign as every campaign endpoint returns it (`c` is the `campaigns` row): its
+/// progress and its launch job (read through `launch_job_id`, `null` before launch).
+const CAMPAIGN_JSON: &str = "jsonb_build_object('id', c.id, 'name', c.name, 'subject', c.subject,
+        'from', jsonb_build_object('name', c.from_name, 'email', c.from_email),
+        'list_id', c.list_id, 'template_id', c.template_id, 'form_id', c.form_id,
+        'status', c.status, 'include_risky', c.include_risky,
+        'scheduled_at', c.scheduled_at, 'started_at', c.started_at,
+        'completed_at', c.completed_at, 'created_at', c.created_at, 'updated_at', c.updated_at,
+        'recipients', c.recipient_count,
+        'batches', jsonb_build_object('total', c.batches_total, 'done', c.batches_done),
+        'counts', c.counts,
+        'launch_job', (
+            select jsonb_build_object('id', j.id, 'status', j.status,
+                       'progress_done', j.progress_done, 'progress_total', j.progress_total,
+                       'last_error', j.last_error)
+              from job_runs j
+             where j.organization_id = c.organization_id and j.id = c.launch_job_id))";
+
+/// A new campaign as clients send it; it starts as a `draft`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCampaign {
+    name: String,
+    subject: String,
+    from_name: Option<String>,
+    from_email: String,
+    list_id: Uuid,
+    template_id: Uuid,
+    form_id: Option<Uuid>,
+}
+
+/// `?status=&cursor=&limit=`, newest first.
+#[derive(Debug, Deserialize)]
+struct IndexQuery {
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(body): ApiJson<NewCampaign>,
+) -> Result<Response, ApiError> {
+    member.require("campaign.send")?;
+    let name = required("name", &body.name)?;
+    let subject = required("subject", &body.subject)?;
+    let from_email = reachly_jobs::validate::parse(&body.from_email)
+        .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
+        .to_string();
+
+    let mut tx = state.db.tenant(member.org).await?;
+    // Another organization's id is invisible here (RLS), so it reads as missing.
+    let (list, template, form): (bool, bool, bool) = sqlx::query_as(
+        "select exists(select 1 from contact_lists
+                        where organization_id = $1 and id = $2 and deleted_at is null),
+                exists(select 1 from email_templates where organization_id = $1 and id = $3),
+                $4::uuid is null
+                    or exists(select 1 from forms where organization_id = $1 and id = $4)",
+    )
+    .bind(member.org)
+    .bind(body.list_id)
+    .bind(body.template_id)
+    .bind(body.form_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let missing = [
+        (list, "list_id", "contact list"),
+        (template, "template_id", "email template"),
+        (form, "form_id", "form"),
+    ];
+    if let Some((_, field, what)) = missing.iter().find(|(found, _, _)| !found) {
+        return Err(ApiError::Unprocessable(format!(
+            "{field}: no {what} with this id in this organization"
+        )));
+    }
+    let (id, campaign): (Uuid, Value) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "with c as (
+             insert into campaigns (organization_id, name, subject, from_name, from_email,
+                                    list_id, template_id, form_id, created_by)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             returning *)
+         select c.id, {CAMPAIGN_JSON} from c"
+    )))
+    .bind(member.org)
+    .bind(&name)
+    .bind(&subject)
+    .bind(optional(body.from_name))
+    .bind(&from_email)
+    .bind(body.list_id)
+    .bind(body.template_id)
+    .bind(body.form_id)
+    .bind(member.user)
+    .fetch_one(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(created(format!("/v1/campaigns/{id}"), campaign))
+}
+
+async fn index(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(query): ApiQuery<IndexQuery>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("campaign.read")?;
+    if let Some(s) = query.status.as_deref()
+        && !STATUSES.contains(&s)
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "unknown status {s:?} (expected one of {})",
+            STATUSES.join(", ")
+        )));
+    }
+    let limit = limit(query.limit);
+    let mut tx = state.db.tenant(member.org).await?;
+    let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select c.id, {CAMPAIGN_JSON} from campaigns c
+          where c.organization_id = $1 and c.deleted_at is null
+            and ($2::text is null or c.status = $2)
+            and ($3::uuid is null or c.id < $3)
+          order by c.id desc limit $4"
+    )))
+    .bind(member.org)
+    .bind(query.status.as_deref())
+    .bind(uuid_cursor(query.cursor.as_deref())?)
+    .bind(limit + 1)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(page(rows, limit, Uuid::to_string))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("campaign.read")?;
+    let id = path_id(&id, "campaign")?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let campaign: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select {CAMPAIGN_JSON} from campaigns c
+          where c.organization_id = $1 and c.id = $2 and c.deleted_at is null"
+    )))
+    .bind(member.org)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    campaign.map(Json).ok_or(ApiError::NotFound("campaign"))
+}
+
+/// The name of campaign `id` in the transaction's organization, or a 404 if it does not
+/// exist (or is deleted): the first step of every read below a campaign.
+pub async fn require_campaign(
+    tx: &mut reachly_jobs::TenantTx,
+    id: Uuid,
+) -> Result<String, ApiError> {
+    let name: Option<String> = sqlx::query_scalar(
+        "select name from campaigns where organization_id = $1 and id = $2 and deleted_at is null",
+    )
+    .bind(tx.org())
+    .bind(id)
+    .fetch_optional(&mut ***tx)
+    .await?;
+    name.ok_or(ApiError::NotFound("campaign"))
+}

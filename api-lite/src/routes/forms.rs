@@ -1,0 +1,182 @@
+//! `/v1/forms`: create, list and read landing-page forms with their fields.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::form_fields::{FieldInput, parse_fields};
+use super::input::{created, path_id, required};
+use super::paging::{limit, page, uuid_cursor};
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/forms", get(index).post(create))
+        .route("/v1/forms/{id}", get(show))
+}
+
+/// A form with its fields in position order, as every form endpoint returns it (`f` is the
+/// `forms` row).
+const FORM_JSON: &str = "jsonb_build_object('id', f.id, 'name', f.name, 'slug', f.slug,
+        'created_at', f.created_at, 'updated_at', f.updated_at,
+        'fields', coalesce((
+            select jsonb_agg(jsonb_build_object('id', ff.id, 'key', ff.key, 'label', ff.label,
+                       'field_type', ff.field_type, 'required', ff.required,
+                       'options', ff.options, 'position', ff.position) order by ff.position)
+              from form_fields ff
+             where ff.organization_id = f.organization_id and ff.form_id = f.id), '[]'))";
+
+/// A new form as clients send it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewForm {
+    name: String,
+    slug: String,
+    fields: Vec<FieldInput>,
+}
+
+/// `?cursor=&limit=`, newest first.
+#[derive(Debug, Deserialize)]
+struct IndexQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// A slug as it appears in a landing page's address: lowercase letters and digits in
+/// groups joined by single hyphens, at most 100 characters.
+fn valid_slug(slug: &str) -> bool {
+    slug.len() <= 100
+        && !slug.is_empty()
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(body): ApiJson<NewForm>,
+) -> Result<Response, ApiError> {
+    member.require("campaign.send")?;
+    let name = required("name", &body.name)?;
+    if !valid_slug(&body.slug) {
+        return Err(ApiError::Unprocessable(format!(
+            "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",
+            body.slug
+        )));
+    }
+    let fields = parse_fields(body.fields).map_err(ApiError::Unprocessable)?;
+    let fields = serde_json::to_value(&fields).expect("fields serialize");
+
+    let mut tx = state.db.tenant(member.org).await?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "insert into forms (organization_id, name, slug) values ($1, $2, $3)
+         on conflict (organization_id, slug) do nothing
+         returning id",
+    )
+    .bind(member.org)
+    .bind(&name)
+    .bind(&body.slug)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let id = id.ok_or_else(|| {
+        ApiError::Conflict(format!("a form with slug {:?} already exists", body.slug))
+    })?;
+    sqlx::query(
+        "insert into form_fields
+                (organization_id, form_id, key, label, field_type, required, options, position)
+         select $1, $2, f->>'key', f->>'label', f->>'field_type', (f->>'required')::boolean,
+                nullif(f->'options', 'null'::jsonb), (n - 1)::integer
+           from jsonb_array_elements($3) with ordinality as e(f, n)",
+    )
+    .bind(member.org)
+    .bind(id)
+    .bind(&fields)
+    .execute(&mut **tx)
+    .await?;
+    let form: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
+    )))
+    .bind(member.org)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(created(format!("/v1/forms/{id}"), form))
+}
+
+async fn index(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(query): ApiQuery<IndexQuery>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("campaign.read")?;
+    let limit = limit(query.limit);
+    let mut tx = state.db.tenant(member.org).await?;
+    let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select f.id, {FORM_JSON} from forms f
+          where f.organization_id = $1 and ($2::uuid is null or f.id < $2)
+          order by f.id desc limit $3"
+    )))
+    .bind(member.org)
+    .bind(uuid_cursor(query.cursor.as_deref())?)
+    .bind(limit + 1)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(page(rows, limit, Uuid::to_string))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    member.require("campaign.read")?;
+    let id = path_id(&id, "form")?;
+    let mut tx = state.db.tenant(member.org).await?;
+    let form: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
+    )))
+    .bind(member.org)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    form.map(Json).ok_or(ApiError::NotFound("form"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_slug;
+
+    #[test]
+    fn slugs_are_url_friendly() {
+        for ok in ["medicare-2025", "a", "open-enrollment-q4"] {
+            assert!(valid_slug(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "A",
+            "a_b",
+            "a b",
+            "é",
+            &"a".repeat(101),
+        ] {
+            assert!(!valid_slug(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The `launch` job: picks a campaign's recipients, assigns them to send batches and fans
+//! out one `send` job per batch, all in one transaction with its success.
+//!
+//! Recipients are the members of the campaign's list whose address is `valid` (and `risky`
+//! when the launch asked), not soft-deleted, still `subscribed` (not unsubscribed, bounced
+//! or complained) and not on the organization's suppression list. Batches are contiguous
+//! runs of contact ids, so a recipient's batch depends only on the recipient set and the
+//! batch size.
+
+use chrono::Datelike;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::payloads::{LaunchPayload, SendPayload};
+use super::record::SimulationRecord;
+use crate::queue::lifecycle::{JobContext, JobError};
+use crate::queue::submit::submit;
+use crate::queue::{JobKind, NewJob};
+
+/// Runs one attempt of a `launch` job.
+pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
+    let payload = LaunchPayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+    let campaign = payload.campaign_id;
+    ensure_partitions(ctx, campaign).await?;
+
+    let mut tx = ctx.begin().await?;
+    let row: Option<(String, Uuid)> = sqlx::query_as(
+        "select status, list_id from campaigns
+          where organization_id = $1 and id = $2 for update",
+    )
+    .bind(ctx.org())
+    .bind(campaign)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((status, list)) = row else {
+        return Err(JobError::Permanent(format!(
+            "campaign {campaign} not found"
+        )));
+    };
+    match status.as_str() {
+        "scheduled" => {}
+        "cancelled" => return ctx.succeed(tx, json!({ "cancelled": true })).await,
+        other => {
+            return Err(JobError::Permanent(format!(
+                "campaign {campaign} is {other}, not scheduled"
+            )));
+        }
+    }
+    let record = SimulationRecord::load(&mut tx, campaign)
+        .await?
+        .ok_or_else(|| JobError::Permanent(format!("campaign {campaign} has no simulation")))?;
+
+    let (recipients, batches): (i64, i32) = sqlx::query_as(
+        "with assigned as (
+             insert into campaign_contact_assignments (organization_id, campaign_id, contact_id,
+                                                       batch_no)
+             select $1, $2, c.id, ((row_number() over (order by c.id)) - 1) / $4
+               from contact_list_members m
+               join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
+              where m.organization_id = $1 and m.list_id = $3
+                and c.deleted_at is null
+                and c.subscription_status = 'subscribed'
+                and (c.validation_status = 'valid' or ($5 and c.validation_status = 'risky'))
+                and not exists (
+                    select 1 from suppressions s
+                     where s.organization_id = $1
+                       and s.email_hash = encode(sha256(convert_to(lower(c.email), 'UTF8')), 'hex'))
+             returning batch_no)
+         select count(*), coalesce(max(batch_no) + 1, 0)::int4 from assigned",
+    )
+    .bind(ctx.org())
+    .bind(campaign)
+    .bind(list)
+    .bind(record.batch_size as i64)
+    .bind(record.include_risky)
+    .fetch_one(&mut **tx)
+    .await?;
+
+    let jobs: Vec<NewJob> = (0..batches)
+        .map(|batch_no| {
+            let mut job = NewJob::new(
+                JobKind::Send,
+                serde_json::to_value(SendPayload {
+                    campaign_id: campaign,
+                    batch_no,
+                })
+                .expect("serializes"),
+            );
+            job.dedupe_key = Some(format!("send:{campaign}:{batch_no}"));
+            job.parent_id = Some(ctx.job_id());
+            job
+        })
+        .collect();
+    for chunk in jobs.chunks(1_000) {
+        submit(&mut tx, None, chunk)
+            .await
+            .map_err(|e| JobError::Retryable(e.to_string()))?;
+    }
+    sqlx::query(
+        "update campaigns
+            set status = case when $3 = 0 then 'completed' else 'sending' end,
+                started_at = now(), completed_at = case when $3 = 0 then now() end,
+                recipient_count = $3, batches_total = $4, batches_done = 0,
+                counts = jsonb_build_object('recipients', 0)
+          where organization_id = $1 and id = $2",
+    )
+    .bind(ctx.org())
+    .bind(campaign)
+    .bind(recipients)
+    .bind(batches)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "update job_runs set progress_done = 0, progress_total = $3
+          where organization_id = $1 and id = $2",
+    )
+    .bind(ctx.org())
+    .bind(ctx.job_id())
+    .bind(recipients)
+    .execute(&mut **tx)
+    .await?;
+    ctx.succeed(
+        tx,
+        json!({ "campaign_id": campaign, "recipients": recipients, "send_batches": batches }),
+    )
+    .await
+}
+
+/// Creates the monthly `events` partitions from the simulation's start to its horizon, in a
+/// short transaction of its own (idempotent; serialized by the function's advisory lock).
+async fn ensure_partitions(ctx: &JobContext, campaign: Uuid) -> Result<(), JobError> {
+    let mut tx = ctx.begin().await?;
+    let Some(record) = SimulationRecord::load(&mut tx, campaign).await? else {
+        return Ok(());
+    };
+    let (from, to) = (record.start_at.date_naive(), record.horizon().date_naive());
+    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
+    sqlx::query("select ensure_event_partitions($1, $2)")
+        .bind(from)
+        .bind(months.min(120))
+        .execute(&mut **tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -89,6 +89,40 @@ for c in json.load(sys.stdin)["data"]:
     d = c["validation_details"] or {}
     print("    {:<34} {:<12} score={:<3} {}".format(c["email"], c["validation_status"], d.get("risk_score", ""), ",".join(d.get("reasons", []))))'
 
+echo
+echo "Launching a campaign on the validated list (simulated sends; seed 2026, livelier rates for a small list)..."
+post() { curl -fsS -X POST "$BASE$1" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$2"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+TEMPLATE=$(post /v1/email-templates '{"name": "Spring plans", "subject": "Your 2027 health plan options", "html_body": "<p>Hi {{first_name}}</p>"}' | field '["id"]')
+FORM=$(post /v1/forms '{"name": "Get a quote", "slug": "quote-'"$RANDOM"'", "fields": [
+    {"key": "first_name", "label": "First name", "field_type": "text", "required": true},
+    {"key": "email", "label": "Email", "field_type": "email", "required": true},
+    {"key": "phone", "label": "Phone", "field_type": "phone"},
+    {"key": "birth_date", "label": "Date of birth", "field_type": "date"},
+    {"key": "zip", "label": "ZIP code", "field_type": "zip"},
+    {"key": "plan", "label": "Plan", "field_type": "select", "options": ["bronze", "silver", "gold"]},
+    {"key": "consent", "label": "Contact me", "field_type": "checkbox"}]}' | field '["id"]')
+CAMPAIGN=$(post /v1/campaigns '{"name": "Spring open enrollment", "subject": "Your 2027 health plan options", "from_name": "Acme Brokers", "from_email": "plans@acme.test", "list_id": "'"$LIST"'", "template_id": "'"$TEMPLATE"'", "form_id": "'"$FORM"'"}' | field '["id"]')
+post "/v1/campaigns/$CAMPAIGN/launch" '{"seed": 2026, "include_risky": true, "simulation": {"open_rate": 0.6, "click_rate": 0.3, "form_submit_rate": 0.6}}' >/dev/null
+for _ in $(seq 1 150); do
+    STATUS=$(curl -fsS "$BASE/v1/campaigns/$CAMPAIGN" -H "authorization: Bearer $TOKEN" | field '["status"]')
+    case "$STATUS" in completed | failed | cancelled) break ;; esac
+    sleep 0.2
+done
+curl -fsS "$BASE/v1/campaigns/$CAMPAIGN" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+print("Campaign {name!r}: {status}, {recipients} recipients".format(**c))
+print("  " + ", ".join("{} {}".format(k, v) for k, v in sorted(c["counts"].items())))'
+curl -fsS "$BASE/v1/campaigns/$CAMPAIGN/events?type=open&limit=5" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+for e in json.load(sys.stdin)["data"]:
+    print("    open  {occurred_at}  {ip:<40} {0}".format("machine" if e["data"].get("machine_open") else "human", **e))'
+curl -fsS "$BASE/v1/campaigns/$CAMPAIGN/leads?limit=5" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["data"]:
+    print("    lead  {email:<34} {status}  {0}".format(json.dumps(l["response"]), **l))'
+
 cat <<TXT
 
 API (pid $(cat "$RUN/api.pid")) and worker (pid $(cat "$RUN/worker.pid")) keep running; logs in $RUN/.
@@ -98,6 +132,9 @@ Try it:
   curl -s '$BASE/v1/jobs?limit=5' -H 'authorization: Bearer $TOKEN'
   curl -s -X POST $BASE/v1/contact-lists -H 'authorization: Bearer $TOKEN' -F name=mine -F file=@scripts/demo/sample-list.csv
   curl -s $BASE/v1/contact-lists/$LIST -H 'authorization: Bearer $TOKEN'
+  curl -s $BASE/v1/campaigns/$CAMPAIGN -H 'authorization: Bearer $TOKEN'
+  curl -s '$BASE/v1/campaigns/$CAMPAIGN/events?type=click' -H 'authorization: Bearer $TOKEN'
+  curl -s '$BASE/v1/campaigns/$CAMPAIGN/leads/export.csv?field.plan=gold' -H 'authorization: Bearer $TOKEN'
 
 Stop them with: kill \$(cat $RUN/api.pid) \$(cat $RUN/worker.pid)
 TXT

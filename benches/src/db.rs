@@ -1,7 +1,14 @@
-//! A bench database created from scratch (`reachly_bench_<random>`), migrated, dropped after.
+//! A bench database created from scratch (`reachly_bench_<random>`), migrated, dropped after;
+//! and the raw `COPY` both directions that baselines are measured with.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+use std::time::Instant;
 
 use anyhow::Context;
+use futures::TryStreamExt;
 use reachly_jobs::db::{RoleUrls, with_database};
+use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 
 /// Connection URLs of the bench database, one per role.
@@ -74,4 +81,54 @@ impl BenchDb {
             }
         }
     }
+}
+
+/// One table's raw load: the physical limit a pipeline writing the same rows is compared to.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableCopy {
+    pub table: String,
+    pub rows: i64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Writes `COPY (<select>) TO STDOUT` (text format) to `path`; returns the bytes written.
+pub async fn copy_out(conn: &mut PgConnection, select: &str, path: &Path) -> anyhow::Result<u64> {
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut stream = conn
+        .copy_out_raw(&format!("copy ({select}) to stdout"))
+        .await?;
+    let mut bytes = 0u64;
+    while let Some(chunk) = stream.try_next().await? {
+        bytes += chunk.len() as u64;
+        out.write_all(&chunk)?;
+    }
+    out.flush()?;
+    Ok(bytes)
+}
+
+/// Times `COPY <table> FROM STDIN` of a file written by [`copy_out`]. Postgres refuses it on
+/// a table under row-level security unless the role bypasses RLS (the maintenance role does).
+pub async fn copy_in(conn: &mut PgConnection, table: &str, path: &Path) -> anyhow::Result<TableCopy> {
+    let mut file = std::fs::File::open(path)?;
+    let bytes = file.metadata()?.len();
+    let start = Instant::now();
+    let mut copy = conn
+        .copy_in_raw(&format!("copy {table} from stdin"))
+        .await?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        copy.send(&buf[..n]).await?;
+    }
+    let rows = copy.finish().await? as i64;
+    Ok(TableCopy {
+        table: table.to_owned(),
+        rows,
+        bytes,
+        seconds: start.elapsed().as_secs_f64(),
+    })
 }

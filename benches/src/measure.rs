@@ -43,9 +43,9 @@ async fn audit(maint: &sqlx::PgPool) -> anyhow::Result<(i64, i64)> {
 }
 
 /// Postgres backends serving the bench database, by role: `app` (API requests and job
-/// transactions), `maint` (the worker's feeder, reaper, heartbeat) and `bench` (this poller,
-/// whose pool has a single connection).
-async fn backends(maint: &sqlx::PgPool) -> anyhow::Result<Vec<(String, u32)>> {
+/// transactions), `maint` (the worker's feeder, reaper, heartbeat) and `bench` (the caller,
+/// whose pool should have a single connection), for [`Snapshot::take`].
+pub async fn backends(maint: &sqlx::PgPool) -> anyhow::Result<Vec<(String, u32)>> {
     let rows: Vec<(String, i32)> = sqlx::query_as(
         "select case when pid = pg_backend_pid() then 'bench'
                      else replace(usename::text, 'reachly_', '') end, pid

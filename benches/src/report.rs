@@ -1,4 +1,5 @@
-//! The printed table and the one-line JSON summary.
+//! The printed table and the one-line JSON summary of `queue-bench`, and the rounding every
+//! bench's summary shares.
 
 use std::collections::BTreeMap;
 
@@ -16,12 +17,22 @@ struct Rates {
     end_to_end: f64,
 }
 
+/// `x` rounded to 3 decimals (ratios and seconds in the JSON summaries).
+pub fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// `n` per second over `seconds`, rounded to 1 decimal.
+pub fn rate(n: f64, seconds: f64) -> f64 {
+    (n / seconds.max(1e-9) * 10.0).round() / 10.0
+}
+
 fn per_s(jobs: usize, seconds: f64) -> f64 {
-    (jobs as f64 / seconds * 10.0).round() / 10.0
+    rate(jobs as f64, seconds)
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
-    (a / b * 1000.0).round() / 1000.0
+    r3(a / b)
 }
 
 fn reachly_rates(r: &ReachlyRun) -> Rates {
@@ -70,8 +81,8 @@ pub fn print(
         "in_flight": args.in_flight,
         "poll_ms": args.poll_ms,
         "reachly": {
-            "submit_seconds": (reachly.submit_seconds * 1000.0).round() / 1000.0,
-            "complete_seconds": (reachly.complete_seconds * 1000.0).round() / 1000.0,
+            "submit_seconds": r3(reachly.submit_seconds),
+            "complete_seconds": r3(reachly.complete_seconds),
             "submitted_per_s": r.submitted,
             "completed_per_s": r.completed,
             "succeeded_at_submit_end": reachly.succeeded_at_submit_end,

@@ -1,7 +1,7 @@
-//! What every benchmark starts the same way: the processes' environment, the release API
-//! (waited on until ready) and an admin token.
+//! What every benchmark starts the same way: where the release binaries are, the processes'
+//! environment, the release API (waited on until ready), the workers and an admin token.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -9,6 +9,27 @@ use anyhow::Context;
 use crate::db::BenchDb;
 use crate::process::Proc;
 use crate::redis_server::RedisServer;
+
+/// The directory of the release binaries: `explicit` (a `--bin-dir` flag), else
+/// `$CARGO_TARGET_DIR/release`, else the workspace's `target/release`.
+pub fn release_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit.map(Path::to_path_buf).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| crate::cli::workspace_root().join("target"))
+            .join("release")
+    })
+}
+
+/// A bench's scratch directory (created): `explicit` (a `--work-dir` flag), else
+/// `<tmp>/<name>-<pid>`.
+pub fn work_dir(explicit: Option<&Path>, name: &str) -> anyhow::Result<PathBuf> {
+    let dir = explicit.map(Path::to_path_buf).unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("{name}-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
 
 /// The environment of the API and workers of one bench run.
 pub fn base_env(db: &BenchDb, redis: &RedisServer, api_port: u16) -> Vec<(String, String)> {
@@ -53,6 +74,29 @@ pub async fn start_api(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// `count` processes of `reachly-worker --queues <queues> --concurrency <concurrency>`,
+/// logging to `<label>-worker<i>.log`.
+pub fn spawn_workers(
+    worker_bin: &Path,
+    count: usize,
+    queues: &str,
+    concurrency: u16,
+    env: &[(String, String)],
+    label: &str,
+) -> anyhow::Result<Vec<Proc>> {
+    let concurrency = concurrency.to_string();
+    (0..count)
+        .map(|i| {
+            Proc::spawn(
+                worker_bin,
+                &["--queues", queues, "--concurrency", &concurrency],
+                env,
+                &format!("{label}-worker{i}"),
+            )
+        })
+        .collect()
 }
 
 /// `reachly-api token` for an admin of organization `bench`.

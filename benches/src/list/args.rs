@@ -47,20 +47,11 @@ pub struct ListArgs {
 impl ListArgs {
     /// Where the release binaries are.
     pub fn bin_dir(&self) -> PathBuf {
-        self.bin_dir.clone().unwrap_or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| crate::cli::workspace_root().join("target"))
-                .join("release")
-        })
+        crate::stack::release_dir(self.bin_dir.as_deref())
     }
 
     /// The working directory (created).
     pub fn work_dir(&self) -> anyhow::Result<PathBuf> {
-        let dir = self.work_dir.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("list-bench-{}", std::process::id()))
-        });
-        std::fs::create_dir_all(&dir)?;
-        Ok(dir)
+        crate::stack::work_dir(self.work_dir.as_deref(), "list-bench")
     }
 }

@@ -3,27 +3,15 @@
 //! and timed while `COPY ... FROM STDIN` loads them into the same tables, with the same
 //! indexes and constraints, of another fresh, migrated database.
 
-use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::Context;
-use futures::TryStreamExt;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::log;
-use crate::db::BenchDb;
-
-/// One table's load.
-#[derive(Debug, Clone, Serialize)]
-pub struct TableCopy {
-    pub table: String,
-    pub rows: i64,
-    pub bytes: u64,
-    pub seconds: f64,
-}
+use crate::db::{BenchDb, TableCopy, copy_in, copy_out};
 
 /// The baseline: contacts + contact_list_members (the pipeline's final rows), and the
 /// validation_logs on their own.
@@ -46,46 +34,14 @@ impl RawCopy {
     }
 }
 
-async fn export(conn: &mut PgConnection, select: &str, path: &Path) -> anyhow::Result<u64> {
-    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    let mut stream = conn
-        .copy_out_raw(&format!("copy ({select}) to stdout"))
-        .await?;
-    let mut bytes = 0u64;
-    while let Some(chunk) = stream.try_next().await? {
-        bytes += chunk.len() as u64;
-        out.write_all(&chunk)?;
-    }
-    out.flush()?;
-    Ok(bytes)
-}
-
+/// Times one table's load and says how it went.
 async fn load(conn: &mut PgConnection, table: &str, path: &Path) -> anyhow::Result<TableCopy> {
-    let mut file = std::fs::File::open(path)?;
-    let bytes = file.metadata()?.len();
-    let start = Instant::now();
-    let mut copy = conn
-        .copy_in_raw(&format!("copy {table} from stdin"))
-        .await?;
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        copy.send(&buf[..n]).await?;
-    }
-    let rows = copy.finish().await? as i64;
-    let seconds = start.elapsed().as_secs_f64();
+    let copy = copy_in(conn, table, path).await?;
     log(format!(
-        "raw copy: {table}: {rows} rows, {bytes} bytes in {seconds:.2}s"
+        "raw copy: {table}: {} rows, {} bytes in {:.2}s",
+        copy.rows, copy.bytes, copy.seconds
     ));
-    Ok(TableCopy {
-        table: table.to_owned(),
-        rows,
-        bytes,
-        seconds,
-    })
+    Ok(copy)
 }
 
 /// Exports the list's final rows from `source` and times loading them into a fresh database.
@@ -130,7 +86,7 @@ pub async fn run(
         ),
     ];
     for (table, select, path) in &files {
-        let bytes = export(&mut src, select, path).await?;
+        let bytes = copy_out(&mut src, select, path).await?;
         log(format!("exported {table}: {bytes} bytes"));
     }
     src.close().await?;

@@ -15,7 +15,7 @@ use super::log;
 use crate::db::BenchDb;
 use crate::process::{Proc, binary, free_port};
 use crate::redis_server::RedisServer;
-use crate::stack::{admin_token, base_env, start_api};
+use crate::stack::{admin_token, base_env, spawn_workers, start_api};
 
 /// The running API and workers, with a token and the API's address.
 #[derive(Debug)]
@@ -105,17 +105,14 @@ impl Pipeline {
         let env = env(db, redis, port, dns, upload_limit);
         let (api, base) = start_api(&api_bin, &env, port, &format!("{}-api", db.name)).await?;
         let token = admin_token(&api_bin, &env)?;
-        let concurrency = args.concurrency.to_string();
-        let workers = (0..args.workers)
-            .map(|i| {
-                Proc::spawn(
-                    &worker_bin,
-                    &["--queues", "import,validate", "--concurrency", &concurrency],
-                    &env,
-                    &format!("{}-worker{i}", db.name),
-                )
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let workers = spawn_workers(
+            &worker_bin,
+            args.workers,
+            "import,validate",
+            args.concurrency,
+            &env,
+            &db.name,
+        )?;
         Ok(Pipeline {
             api,
             workers,

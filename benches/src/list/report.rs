@@ -9,14 +9,8 @@ use super::baseline::RawCopy;
 use super::data::Generated;
 use super::dnsmasq::QueryCount;
 use super::pipeline::{ListRun, Phases};
+use crate::report::{r3, rate as per_s};
 
-fn r3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-fn per_s(rows: f64, seconds: f64) -> f64 {
-    (rows / seconds.max(1e-9) * 10.0).round() / 10.0
-}
 
 /// Everything one run measured.
 #[derive(Debug)]

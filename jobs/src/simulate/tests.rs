@@ -728,3 +728,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn zz_parts() {
+    use super::seed::RecipientKey;
+    let c = campaign(7, None);
+    let n = 1_000_000u64;
+    let start = Instant::now();
+    let mut acc = 0u64;
+    for i in 0..n {
+        let k = RecipientKey::derive(c.seed, c.campaign_id, Uuid::from_u64_pair(1, i));
+        let mut rng = k.rng();
+        acc ^= std::hint::black_box(rng.next_u64());
+    }
+    println!("key+rng+1 draw: {:.0} ns {acc}", start.elapsed().as_nanos() as f64 / n as f64);
+    let start = Instant::now();
+    for i in 0..n {
+        let k = RecipientKey::derive(c.seed, c.campaign_id, Uuid::from_u64_pair(1, i));
+        acc ^= std::hint::black_box(k.id_key()[0]);
+    }
+    println!("key: {:.0} ns {acc}", start.elapsed().as_nanos() as f64 / n as f64);
+    let config = SimulationConfig::default();
+    let start = Instant::now();
+    for i in 0..n {
+        let o = simulate_recipient(&config, &c, &recipient(i, false));
+        acc ^= std::hint::black_box(o.events.len() as u64);
+    }
+    println!("full incl. recipient alloc: {:.0} ns {acc}", start.elapsed().as_nanos() as f64 / n as f64);
+}

@@ -1,0 +1,104 @@
+//! Where Postgres' time goes during the send: at every poll, the bench database's backends
+//! that are busy (`active`, or `idle in transaction` while a job computes between two
+//! statements) are counted by role and wait event (`CPU` when not waiting). Only a superuser
+//! (or `pg_read_all_stats`) sees other roles' states, so this connects as
+//! `$REACHLY_PG_SUPERUSER` (default `postgres`, the role scripts/services.sh bootstraps with)
+//! and, when that is refused, says so and samples nothing.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sqlx::PgPool;
+
+use super::log;
+use crate::db::BenchDb;
+
+/// The sampler: a one-connection pool as the superuser, when one is reachable.
+#[derive(Debug)]
+pub struct WaitSampler {
+    pool: Option<PgPool>,
+    samples: u64,
+    counts: BTreeMap<String, u64>,
+}
+
+/// What the samples add up to: for each `role state`, the average number of backends in it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WaitProfile {
+    pub samples: u64,
+    pub avg_backends: BTreeMap<String, f64>,
+}
+
+impl WaitSampler {
+    /// Connects to `db` as the superuser; a sampler that samples nothing if it cannot.
+    pub async fn connect(db: &BenchDb) -> WaitSampler {
+        let pool = match superuser_url(&db.owner_url) {
+            Ok(url) => reachly_jobs::db::connect(&url, 1).await.map_err(Into::into),
+            Err(e) => Err(e),
+        };
+        let pool = match pool {
+            Ok(pool) => Some(pool),
+            Err(e) => {
+                log(format!("no wait-event profile (no superuser connection: {e})"));
+                None
+            }
+        };
+        WaitSampler {
+            pool,
+            samples: 0,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Counts the busy backends once (errors are ignored: a profile, not a measurement).
+    pub async fn sample(&mut self) {
+        let Some(pool) = &self.pool else { return };
+        let rows: Result<Vec<(String, i64)>, _> = sqlx::query_as(
+            "select replace(usename::text, 'reachly_', '') || ' '
+                    || case when state = 'active'
+                            then coalesce(wait_event_type || ':' || wait_event, 'CPU')
+                            else 'idle-in-tx' end,
+                    count(*)
+               from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid()
+                and state in ('active', 'idle in transaction')
+              group by 1",
+        )
+        .fetch_all(pool)
+        .await;
+        if let Ok(rows) = rows {
+            self.samples += 1;
+            for (state, n) in rows {
+                *self.counts.entry(state).or_default() += n as u64;
+            }
+        }
+    }
+
+    pub fn profile(&self) -> WaitProfile {
+        let samples = self.samples.max(1) as f64;
+        WaitProfile {
+            samples: self.samples,
+            avg_backends: self
+                .counts
+                .iter()
+                .map(|(k, v)| (k.clone(), (*v as f64 / samples * 100.0).round() / 100.0))
+                .collect(),
+        }
+    }
+
+    pub async fn close(self) {
+        if let Some(pool) = self.pool {
+            pool.close().await;
+        }
+    }
+}
+
+/// `owner_url` with the superuser's name (and `$PGPASSWORD`, if set) instead of the owner's.
+fn superuser_url(owner_url: &str) -> anyhow::Result<String> {
+    let mut url = reqwest::Url::parse(owner_url)?;
+    let user = std::env::var("REACHLY_PG_SUPERUSER").unwrap_or_else(|_| "postgres".into());
+    let password = std::env::var("PGPASSWORD").ok();
+    url.set_username(&user)
+        .and_then(|()| url.set_password(password.as_deref()))
+        .map_err(|()| anyhow::anyhow!("cannot set the user of {owner_url}"))?;
+    Ok(url.into())
+}

@@ -32,15 +32,17 @@ impl RecipientKey {
         let (c_hi, c_lo) = campaign_id.as_u64_pair();
         let (r_hi, r_lo) = contact_id.as_u64_pair();
         let input = [seed, c_hi, c_lo, r_hi, r_lo];
-        let mut lanes = [0u64; 6];
-        for (lane, out) in (1u64..).zip(lanes.iter_mut()) {
-            let mut h = GOLDEN.wrapping_mul(lane);
-            for word in input {
-                h = mix64(h ^ word).wrapping_add(GOLDEN);
+        // Lane i starts from (i + 1)·φ. Words outside, lanes inside: the six chains are
+        // independent, so they run interleaved.
+        let mut lanes: [u64; 6] = std::array::from_fn(|i| GOLDEN.wrapping_mul(i as u64 + 1));
+        for word in input {
+            for h in &mut lanes {
+                *h = mix64(*h ^ word).wrapping_add(GOLDEN);
             }
-            *out = mix64(h);
         }
-        RecipientKey { lanes }
+        RecipientKey {
+            lanes: lanes.map(mix64),
+        }
     }
 
     /// The recipient's generator.

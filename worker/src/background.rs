@@ -24,10 +24,16 @@ impl Background {
     }
 }
 
+/// The maintenance-role pools of the loops: the heartbeat has a connection of its own, so a
+/// busy feeder or reaper can never delay it past the stale limit.
+pub struct LoopDbs {
+    pub maint: MaintDb,
+    pub heartbeat: MaintDb,
+}
+
 pub fn spawn(
     config: &Config,
-    maint: MaintDb,
-    heartbeat_db: MaintDb,
+    dbs: LoopDbs,
     transport: Transport,
     queues: &[&'static str],
     worker: Arc<str>,
@@ -36,6 +42,10 @@ pub fn spawn(
 ) -> Background {
     let settings = config.queue.clone();
     let mut tasks = JoinSet::new();
+    let LoopDbs {
+        maint,
+        heartbeat: heartbeat_db,
+    } = dbs;
 
     let feeder = Feeder::new(
         maint.clone(),

@@ -38,8 +38,6 @@ async fn main() -> anyhow::Result<()> {
     let maint = MaintDb::connect(&config.maint_database_url, 4)
         .await
         .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?;
-    // The process heartbeat has a connection of its own: when the others are all busy, a
-    // late heartbeat would make the reaper take this process's running jobs away.
     let heartbeat_db = MaintDb::connect(&config.maint_database_url, 1)
         .await
         .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?;
@@ -63,8 +61,10 @@ async fn main() -> anyhow::Result<()> {
 
     let background = background::spawn(
         &config,
-        maint.clone(),
-        heartbeat_db,
+        background::LoopDbs {
+            maint: maint.clone(),
+            heartbeat: heartbeat_db,
+        },
         transport.clone(),
         &queues,
         name.clone(),

@@ -20,6 +20,18 @@ struct Loaded {
     sendable: bool,
 }
 
+/// A recipient row of the batch's query.
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    contact_id: Uuid,
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    risky: bool,
+    sendable: bool,
+}
+
 /// What a batch reads before simulating.
 struct Batch {
     cancelled: bool,
@@ -77,23 +89,15 @@ async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobErro
         Some(id) => Some(load_form(tx, id).await?),
         None => None,
     };
-    let rows: Vec<(
-        Uuid,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        bool,
-        bool,
-    )> = sqlx::query_as(
+    let rows: Vec<RecipientRow> = sqlx::query_as(
         "select a.contact_id, c.email, c.first_name, c.last_name, c.phone,
-                    c.validation_status = 'risky',
-                    c.deleted_at is null and c.subscription_status = 'subscribed'
-               from campaign_contact_assignments a
-               join contacts c on c.organization_id = a.organization_id and c.id = a.contact_id
-              where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
-                and a.status = 'pending'
-              order by a.contact_id",
+                c.validation_status = 'risky' as risky,
+                c.deleted_at is null and c.subscription_status = 'subscribed' as sendable
+           from campaign_contact_assignments a
+           join contacts c on c.organization_id = a.organization_id and c.id = a.contact_id
+          where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
+            and a.status = 'pending'
+          order by a.contact_id",
     )
     .bind(org)
     .bind(campaign)
@@ -102,19 +106,17 @@ async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobErro
     .await?;
     let recipients = rows
         .into_iter()
-        .map(
-            |(contact_id, email, first_name, last_name, phone, risky, sendable)| Loaded {
-                recipient: Recipient {
-                    contact_id,
-                    email,
-                    first_name,
-                    last_name,
-                    phone,
-                    risky,
-                },
-                sendable,
+        .map(|row| Loaded {
+            recipient: Recipient {
+                contact_id: row.contact_id,
+                email: row.email,
+                first_name: row.first_name,
+                last_name: row.last_name,
+                phone: row.phone,
+                risky: row.risky,
             },
-        )
+            sendable: row.sendable,
+        })
         .collect();
     Ok(Batch {
         cancelled: status == "cancelled",

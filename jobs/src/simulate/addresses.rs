@@ -33,7 +33,7 @@ where
 }
 
 /// Whether `ip` is a public unicast address: IPv4 outside every block of
-/// [`V4_NOT_PUBLIC`]; IPv6 in global unicast 2000::/3 but not documentation 2001:db8::/32
+/// `V4_NOT_PUBLIC`; IPv6 in global unicast 2000::/3 but not documentation 2001:db8::/32
 /// nor the IETF protocol block 2001::/23.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {

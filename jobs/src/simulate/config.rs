@@ -174,8 +174,8 @@ sim_config! {
     send_window_secs: f64 = 3_600.0, Range::Seconds;
     /// Shortest time from `sent` to `delivered` (or to a bounce).
     delivery_delay_min_secs: f64 = 1.0, Range::Seconds;
-    /// Longest time from `sent` to `delivered` (or to a bounce). Drawn log-uniformly between
-    /// the two (most replies within seconds, median √(min·max) ≈ 5.5 s).
+    /// Longest time from `sent` to `delivered` (or to a bounce). Drawn between the two,
+    /// skewed to the short end (most replies within seconds, median 4.6 s).
     delivery_delay_max_secs: f64 = 30.0, Range::Seconds;
 
     // --- Bounces (fractions of sent) -------------------------------------------------------
@@ -273,7 +273,7 @@ sim_config! {
 
 impl SimulationConfig {
     /// This config with `overrides` applied, each value rounded to its grid (1 ms for
-    /// durations, 10⁻⁹ otherwise: see [`Range`]) so that its JSON reads back identical, and
+    /// durations, 10⁻⁹ otherwise: see `Range`) so that its JSON reads back identical, and
     /// checked as a whole (see [`Self::validate`]).
     pub fn with_overrides(
         &self,

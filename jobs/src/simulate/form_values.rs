@@ -187,12 +187,12 @@ pub struct Person<'a> {
 
 /// A drawn first name.
 pub(crate) fn first_name(rng: &mut SimRng) -> &'static str {
-    *rng.pick(&FIRST_NAMES)
+    rng.pick::<&str>(&FIRST_NAMES)
 }
 
 /// A drawn last name.
 pub(crate) fn last_name(rng: &mut SimRng) -> &'static str {
-    *rng.pick(&LAST_NAMES)
+    rng.pick::<&str>(&LAST_NAMES)
 }
 
 /// A plausible US number, `(AAA) 555-01XX`: 555-0100 to 555-0199 are reserved for fiction,

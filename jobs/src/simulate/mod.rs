@@ -11,10 +11,10 @@
 //!
 //! 1. [`seed`]: a key mixed from (seed, campaign id, contact id) seeds a ChaCha8 generator
 //!    and the [`ids`] hash.
-//! 2. [`fate`]: what happens (bounce, opens, click, unsubscribe, form submit), from a fixed
+//! 2. `fate`: what happens (bounce, opens, click, unsubscribe, form submit), from a fixed
 //!    number of draws, so changing one rate does not reshuffle the other decisions.
 //! 3. [`devices`] and [`addresses`]: the recipient's mail client and IP addresses.
-//! 4. [`recipient`]: when each event happens, through the [`timeline`]; a submitted form
+//! 4. `recipient`: when each event happens, through the `timeline`; a submitted form
 //!    gets its answers from [`form_values`].
 //!
 //! ```

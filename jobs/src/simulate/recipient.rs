@@ -15,7 +15,7 @@ use super::bounces::bounce_data;
 use super::campaign::{CampaignSim, FormSpec, Recipient};
 use super::config::SimulationConfig;
 use super::devices::{APPLE_PROXY_UA, Device, draw_device};
-use super::dist::{LogNormal, log_uniform};
+use super::dist::{LogNormal, skewed_short};
 use super::fate::{Exit, Fate};
 use super::form_values::{Person, first_name, last_name, response_data, us_phone};
 use super::ids::{IdMaker, IdSlot};
@@ -135,7 +135,7 @@ impl Run<'_> {
         let launched = self.campaign.launched_at;
         // The launch rounded up to a whole millisecond, so nothing precedes it.
         let start = launched.timestamp_millis()
-            + i64::from(launched.timestamp_subsec_nanos() % 1_000_000 != 0);
+            + i64::from(!launched.timestamp_subsec_nanos().is_multiple_of(1_000_000));
         let offset = (self.rng.unit() * self.config.send_window_secs * 1_000.0) as i64;
         self.timeline.push(
             EventType::Sent,
@@ -149,7 +149,7 @@ impl Run<'_> {
     /// From `sent` to the receiving server's reply.
     fn delivery_delay(&mut self) -> i64 {
         let c = self.config;
-        delay_ms(log_uniform(
+        delay_ms(skewed_short(
             &mut self.rng,
             c.delivery_delay_min_secs,
             c.delivery_delay_max_secs,

@@ -19,9 +19,9 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The 384 bits of one recipient's randomness: 256 seed the generator, 128 key its ids.
-/// Each lane absorbs (seed, campaign id, contact id) through its own chain of [`mix64`], so
-/// any input bit changes every lane.
+/// One recipient's randomness: two independent 64-bit chains of `mix64` absorb (seed,
+/// campaign id, contact id), so any input bit changes both; the generator's 256-bit seed and
+/// the ids' 128-bit key are spread from those 128 bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecipientKey {
     lanes: [u64; 6],
@@ -31,17 +31,21 @@ impl RecipientKey {
     pub fn derive(seed: u64, campaign_id: Uuid, contact_id: Uuid) -> RecipientKey {
         let (c_hi, c_lo) = campaign_id.as_u64_pair();
         let (r_hi, r_lo) = contact_id.as_u64_pair();
-        let input = [seed, c_hi, c_lo, r_hi, r_lo];
-        // Lane i starts from (i + 1)·φ. Words outside, lanes inside: the six chains are
-        // independent, so they run interleaved.
-        let mut lanes: [u64; 6] = std::array::from_fn(|i| GOLDEN.wrapping_mul(i as u64 + 1));
-        for word in input {
-            for h in &mut lanes {
-                *h = mix64(*h ^ word).wrapping_add(GOLDEN);
-            }
+        let (mut a, mut b) = (GOLDEN, GOLDEN.wrapping_mul(3));
+        for word in [seed, c_hi, c_lo, r_hi, r_lo] {
+            a = mix64(a ^ word).wrapping_add(GOLDEN);
+            b = mix64(b ^ word.rotate_left(32)).wrapping_add(GOLDEN);
         }
+        let spread = |h: u64, i: u64| mix64(h ^ GOLDEN.wrapping_mul(i));
         RecipientKey {
-            lanes: lanes.map(mix64),
+            lanes: [
+                spread(a, 1),
+                spread(b, 2),
+                spread(a, 3),
+                spread(b, 4),
+                spread(a, 5),
+                spread(b, 6),
+            ],
         }
     }
 
@@ -87,7 +91,7 @@ impl SimRng {
 
     /// Uniform in `0..n` (`n > 0`), by multiply-shift (bias below 2⁻³²).
     pub fn below(&mut self, n: u32) -> u32 {
-        ((self.0.next_u64() >> 32) * u64::from(n) >> 32) as u32
+        (((self.0.next_u64() >> 32) * u64::from(n)) >> 32) as u32
     }
 
     /// Uniform in `lo..=hi`.
@@ -148,8 +152,12 @@ mod tests {
         assert_eq!(key.id_key(), PINNED_ID_KEY);
     }
 
-    const PINNED_STREAM: [u64; 3] = [0, 0, 0];
-    const PINNED_ID_KEY: [u64; 2] = [0, 0];
+    const PINNED_STREAM: [u64; 3] = [
+        1_997_828_501_377_967_755,
+        427_589_476_933_751_423,
+        13_458_127_847_773_580_764,
+    ];
+    const PINNED_ID_KEY: [u64; 2] = [6_551_667_843_260_612_883, 10_258_548_316_719_834_759];
 
     #[test]
     fn draws_stay_in_their_ranges() {

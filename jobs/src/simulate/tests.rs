@@ -69,9 +69,9 @@ fn recipient(i: u64, risky: bool) -> Recipient {
     Recipient {
         contact_id: Uuid::from_u64_pair(0x0195_5a00_0000_7000, 0x8000_0000_0000_0000 | i),
         email: format!("person{i}@example.com"),
-        first_name: (i % 3 == 0).then(|| "Grace".to_owned()),
-        last_name: (i % 3 == 0).then(|| "Hopper".to_owned()),
-        phone: (i % 5 == 0).then(|| "+1 212 555 0100".to_owned()),
+        first_name: i.is_multiple_of(3).then(|| "Grace".to_owned()),
+        last_name: i.is_multiple_of(3).then(|| "Hopper".to_owned()),
+        phone: i.is_multiple_of(5).then(|| "+1 212 555 0100".to_owned()),
         risky,
     }
 }
@@ -527,30 +527,48 @@ fn outcomes_do_not_depend_on_call_order_or_batching() {
     assert_eq!(threaded, forward[1_234]);
 }
 
-/// A replay must give the same events as the first run: pinned for one recipient.
+/// A replay must give the same events as the first run, in every build: one recipient
+/// (with a click, the form and a lead) pinned. A change here changes every replay.
 #[test]
 fn a_known_recipient_is_pinned() {
     let o = simulate_recipient(
-        &SimulationConfig::default(),
-        &campaign(1, None),
-        &recipient(0, false),
+        &overridden(),
+        &campaign(1, Some(form())),
+        &recipient(PINNED_RECIPIENT, false),
     );
     let summary: Vec<String> = o
         .events
         .iter()
         .map(|e| {
+            let ip = e.ip.map(|ip| ip.to_string()).unwrap_or_default();
+            let data = serde_json::to_string(&e.data).unwrap();
             format!(
-                "{} {} {}",
+                "{} {} {} {ip} {data}",
                 e.event_type.as_str(),
                 e.occurred_at.to_rfc3339(),
                 e.id
             )
         })
         .collect();
-    assert_eq!(summary, PINNED);
+    let lead = serde_json::to_string(&o.lead).unwrap();
+    assert_eq!(summary, PINNED_EVENTS);
+    assert_eq!(lead, PINNED_LEAD);
 }
 
-const PINNED: [&str; 0] = [];
+const PINNED_RECIPIENT: u64 = 80;
+const PINNED_EVENTS: [&str; 10] = [
+    r#"sent 2025-03-04T09:45:24.858+00:00 0195608b-ba7a-870b-aee8-d62026d04d86  {}"#,
+    r#"delivered 2025-03-04T09:45:25.965+00:00 0195608b-becd-8cf3-8462-557302eb35f2  {"smtp_code":250}"#,
+    r#"open 2025-03-04T12:40:34.534+00:00 0195612c-17e6-88d5-a068-3dd45265414f 66.102.2.115 {"machine_open":false,"device":"iphone","client":"gmail"}"#,
+    r#"click 2025-03-04T12:47:03.309+00:00 01956132-068d-858f-b570-a3ba133651fd 65.20.38.175 {"url":"https://www.example.com/forms/01955a00-0000-7000-8000-00000000f001?utm_source=reachly&utm_medium=email&utm_campaign=01955a00-0000-7000-8000-00000000c001&utm_content=form_cta","link":"form_cta"}"#,
+    r#"form_view 2025-03-04T12:47:08.864+00:00 01956132-1c40-8051-987e-d7220a1117c6 65.20.38.175 {"form_id":"01955a00-0000-7000-8000-00000000f001"}"#,
+    r#"form_submit 2025-03-04T12:48:55.774+00:00 01956133-bdde-8fc5-a1eb-17ca7ef4bcb7 65.20.38.175 {"form_id":"01955a00-0000-7000-8000-00000000f001","lead_id":"01956133-bdde-8fc3-871d-ea3f48d30f4b","response_id":"01956133-bdde-8c00-a08e-b272f3dcd983"}"#,
+    r#"open 2025-03-04T16:55:52.337+00:00 01956215-d311-8567-94ef-0c90f1f0608b 66.249.84.153 {"machine_open":false,"device":"iphone","client":"gmail"}"#,
+    r#"open 2025-03-04T20:40:35.484+00:00 019562e3-8f9c-83e5-9b4d-2a3c60da6e75 66.102.10.212 {"machine_open":false,"device":"iphone","client":"gmail"}"#,
+    r#"open 2025-03-05T03:50:37.312+00:00 0195646d-4400-82d5-936a-fd380548a73a 66.249.84.216 {"machine_open":false,"device":"iphone","client":"gmail"}"#,
+    r#"open 2025-03-07T12:01:22.078+00:00 0195707b-469e-807c-a2ce-b52f8a41181f 66.102.5.46 {"machine_open":false,"device":"iphone","client":"gmail"}"#,
+];
+const PINNED_LEAD: &str = r#"{"lead_id":"01956133-bdde-8fc3-871d-ea3f48d30f4b","response_id":"01956133-bdde-8c00-a08e-b272f3dcd983","email":"person80@example.com","first_name":"Joshua","last_name":"Scott","phone":"+1 212 555 0100","submitted_at":"2025-03-04T12:48:55.774Z","response_data":{"birth_date":"2002-07-24","company":"Orchard Learning","consent":true,"email":"person80@example.com","first_name":"Joshua","last_name":"Scott","phone":"+1 212 555 0100","plan":"basic","seats":9,"zip":"84671"},"ip":"65.20.38.175","user_agent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"}"#;
 
 #[test]
 fn default_rates_hold_over_100k_recipients() {
@@ -727,32 +745,4 @@ proptest! {
             prop_assert_eq!(&o, &simulate_recipient(&config, &c, &r));
         }
     }
-}
-
-#[test]
-fn zz_parts() {
-    use super::seed::RecipientKey;
-    let c = campaign(7, None);
-    let n = 1_000_000u64;
-    let start = Instant::now();
-    let mut acc = 0u64;
-    for i in 0..n {
-        let k = RecipientKey::derive(c.seed, c.campaign_id, Uuid::from_u64_pair(1, i));
-        let mut rng = k.rng();
-        acc ^= std::hint::black_box(rng.next_u64());
-    }
-    println!("key+rng+1 draw: {:.0} ns {acc}", start.elapsed().as_nanos() as f64 / n as f64);
-    let start = Instant::now();
-    for i in 0..n {
-        let k = RecipientKey::derive(c.seed, c.campaign_id, Uuid::from_u64_pair(1, i));
-        acc ^= std::hint::black_box(k.id_key()[0]);
-    }
-    println!("key: {:.0} ns {acc}", start.elapsed().as_nanos() as f64 / n as f64);
-    let config = SimulationConfig::default();
-    let start = Instant::now();
-    for i in 0..n {
-        let o = simulate_recipient(&config, &c, &recipient(i, false));
-        acc ^= std::hint::black_box(o.events.len() as u64);
-    }
-    println!("full incl. recipient alloc: {:.0} ns {acc}", start.elapsed().as_nanos() as f64 / n as f64);
 }

@@ -68,8 +68,7 @@ impl Timeline {
 
     /// The events sorted by `(occurred_at, id)`.
     pub fn finish(mut self) -> Vec<SimEvent> {
-        self.events
-            .sort_unstable_by(|a, b| (a.occurred_at, a.id).cmp(&(b.occurred_at, b.id)));
+        self.events.sort_unstable_by_key(|e| (e.occurred_at, e.id));
         self.events
     }
 }

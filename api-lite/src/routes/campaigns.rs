@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::input::{created, optional, path_id, required};
-use super::paging::{limit, page, uuid_cursor};
+use super::input::{created, optional, required};
+use super::reads::{index_page, show_one};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
@@ -145,23 +145,21 @@ async fn index(
             STATUSES.join(", ")
         )));
     }
-    let limit = limit(query.limit);
-    let mut tx = state.db.tenant(member.org).await?;
-    let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select c.id, {CAMPAIGN_JSON} from campaigns c
-          where c.organization_id = $1 and c.deleted_at is null
-            and ($2::text is null or c.status = $2)
-            and ($3::uuid is null or c.id < $3)
-          order by c.id desc limit $4"
-    )))
-    .bind(member.org)
-    .bind(query.status.as_deref())
-    .bind(uuid_cursor(query.cursor.as_deref())?)
-    .bind(limit + 1)
-    .fetch_all(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(page(rows, limit, Uuid::to_string))
+    index_page(
+        &state,
+        &member,
+        format!(
+            "select c.id, {CAMPAIGN_JSON} from campaigns c
+              where c.organization_id = $1 and c.deleted_at is null
+                and ($4::text is null or c.status = $4)
+                and ($2::uuid is null or c.id < $2)
+              order by c.id desc limit $3"
+        ),
+        query.cursor.as_deref(),
+        query.limit,
+        query.status.as_deref(),
+    )
+    .await
 }
 
 async fn show(
@@ -169,19 +167,18 @@ async fn show(
     member: Member,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    let id = path_id(&id, "campaign")?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let campaign: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select {CAMPAIGN_JSON} from campaigns c
+    show_one(
+        &state,
+        &member,
+        "campaign.read",
+        "campaign",
+        &id,
+        format!(
+            "select {CAMPAIGN_JSON} from campaigns c
           where c.organization_id = $1 and c.id = $2 and c.deleted_at is null"
-    )))
-    .bind(member.org)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    campaign.map(Json).ok_or(ApiError::NotFound("campaign"))
+        ),
+    )
+    .await
 }
 
 /// The name of campaign `id` in the transaction's organization, or a 404 if it does not

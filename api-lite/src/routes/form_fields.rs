@@ -7,51 +7,9 @@ use serde_json::Value;
 /// Most fields one form may have.
 pub const MAX_FIELDS: usize = 100;
 
-/// What a form field holds; it exists so both the form endpoints and the lead filters (which
-/// turn `field.<key>=<text>` into the JSON a response stores) agree on the list of types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    Text,
-    Email,
-    Phone,
-    Date,
-    Zip,
-    Select,
-    Checkbox,
-    Number,
-}
-
-impl FieldType {
-    /// Every type, as the API names them (the `form_fields.field_type` check constraint).
-    pub const ALL: [FieldType; 8] = [
-        FieldType::Text,
-        FieldType::Email,
-        FieldType::Phone,
-        FieldType::Date,
-        FieldType::Zip,
-        FieldType::Select,
-        FieldType::Checkbox,
-        FieldType::Number,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldType::Text => "text",
-            FieldType::Email => "email",
-            FieldType::Phone => "phone",
-            FieldType::Date => "date",
-            FieldType::Zip => "zip",
-            FieldType::Select => "select",
-            FieldType::Checkbox => "checkbox",
-            FieldType::Number => "number",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<FieldType> {
-        FieldType::ALL.into_iter().find(|t| t.as_str() == raw)
-    }
-}
+/// What a form field holds: the engine's own type (the simulator fills answers by it), so
+/// the form endpoints, the lead filters and the send job agree on the list.
+pub use reachly_jobs::simulate::FieldType;
 
 /// A field as clients send it, before any rule is checked.
 #[derive(Debug, Deserialize)]

@@ -9,8 +9,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::form_fields::{FieldInput, parse_fields};
-use super::input::{created, path_id, required};
-use super::paging::{limit, page, uuid_cursor};
+use super::input::{created, required};
+use super::reads::{index_page, show_one};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
@@ -120,21 +120,20 @@ async fn index(
     member: Member,
     ApiQuery(query): ApiQuery<IndexQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    let limit = limit(query.limit);
-    let mut tx = state.db.tenant(member.org).await?;
-    let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select f.id, {FORM_JSON} from forms f
-          where f.organization_id = $1 and ($2::uuid is null or f.id < $2)
-          order by f.id desc limit $3"
-    )))
-    .bind(member.org)
-    .bind(uuid_cursor(query.cursor.as_deref())?)
-    .bind(limit + 1)
-    .fetch_all(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(page(rows, limit, Uuid::to_string))
+    index_page(
+        &state,
+        &member,
+        format!(
+            "select f.id, {FORM_JSON} from forms f
+              where f.organization_id = $1 and ($2::uuid is null or f.id < $2)
+                and $4::text is null
+              order by f.id desc limit $3"
+        ),
+        query.cursor.as_deref(),
+        query.limit,
+        None,
+    )
+    .await
 }
 
 async fn show(
@@ -142,18 +141,15 @@ async fn show(
     member: Member,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    let id = path_id(&id, "form")?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let form: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
-    )))
-    .bind(member.org)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    form.map(Json).ok_or(ApiError::NotFound("form"))
+    show_one(
+        &state,
+        &member,
+        "campaign.read",
+        "form",
+        &id,
+        format!("select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"),
+    )
+    .await
 }
 
 #[cfg(test)]

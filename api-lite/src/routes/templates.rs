@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::input::{created, optional, path_id, required};
-use super::paging::{limit, page, uuid_cursor};
+use super::input::{created, optional, required};
+use super::reads::{index_page, show_one};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
@@ -72,23 +72,20 @@ async fn index(
     member: Member,
     ApiQuery(query): ApiQuery<IndexQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    let limit = limit(query.limit);
-    let mut tx = state.db.tenant(member.org).await?;
-    let rows: Vec<(Uuid, Value)> = sqlx::query_as(
+    index_page(
+        &state,
+        &member,
         "select id, jsonb_build_object('id', id, 'name', name, 'subject', subject,
                     'created_at', created_at, 'updated_at', updated_at)
            from email_templates
-          where organization_id = $1 and ($2::uuid is null or id < $2)
-          order by id desc limit $3",
+          where organization_id = $1 and ($2::uuid is null or id < $2) and $4::text is null
+          order by id desc limit $3"
+            .to_owned(),
+        query.cursor.as_deref(),
+        query.limit,
+        None,
     )
-    .bind(member.org)
-    .bind(uuid_cursor(query.cursor.as_deref())?)
-    .bind(limit + 1)
-    .fetch_all(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(page(rows, limit, Uuid::to_string))
+    .await
 }
 
 async fn show(
@@ -96,19 +93,16 @@ async fn show(
     member: Member,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    let id = path_id(&id, "email template")?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let template: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select to_jsonb(t) from (select {TEMPLATE_COLUMNS} from email_templates
+    show_one(
+        &state,
+        &member,
+        "campaign.read",
+        "email template",
+        &id,
+        format!(
+            "select to_jsonb(t) from (select {TEMPLATE_COLUMNS} from email_templates
                                    where organization_id = $1 and id = $2) t"
-    )))
-    .bind(member.org)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    template
-        .map(Json)
-        .ok_or(ApiError::NotFound("email template"))
+        ),
+    )
+    .await
 }

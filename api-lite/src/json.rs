@@ -11,10 +11,13 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// A JSON object body. Malformed JSON is 400; JSON that is not an object, or an object of the
-/// wrong shape, is 422. An empty body reads as `{}` (a request whose fields are all optional
-/// may omit it).
+/// A JSON object body. Malformed JSON (an empty body included) is 400; JSON that is not an
+/// object, or an object of the wrong shape, is 422.
 pub struct ApiJson<T>(pub T);
+
+/// Like [`ApiJson`], for requests whose fields are all optional: an empty body reads as
+/// `{}`.
+pub struct ApiJsonOrEmpty<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
@@ -24,30 +27,48 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e: BytesRejection| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::BadRequest(e.body_text())
-                }
-            })?;
-        let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Object(Default::default())
-        } else {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
-        };
-        if !value.is_object() {
-            return Err(ApiError::Unprocessable(
-                "the body must be a JSON object".into(),
-            ));
-        }
-        serde_json::from_value(value)
-            .map(ApiJson)
-            .map_err(|e| ApiError::Unprocessable(e.to_string()))
+        let bytes = body_bytes(req, state).await?;
+        parse_object(&bytes).map(ApiJson)
     }
+}
+
+impl<S, T> FromRequest<S> for ApiJsonOrEmpty<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return parse_object(b"{}").map(ApiJsonOrEmpty);
+        }
+        parse_object(&bytes).map(ApiJsonOrEmpty)
+    }
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest(e.body_text())
+            }
+        })
+}
+
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::Unprocessable(
+            "the body must be a JSON object".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::Unprocessable(e.to_string()))
 }
 
 /// Query parameters; a malformed query string is a JSON 400.

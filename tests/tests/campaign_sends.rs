@@ -171,7 +171,15 @@ async fn launching_twice_is_a_conflict_and_cancel_stops_a_scheduled_campaign() {
     assert_eq!(launched["campaign"]["status"], "scheduled");
     let job = launched["job"]["id"].as_str().unwrap().to_owned();
 
-    let again = world.launch_reply(CAMPAIGN, json!({})).await;
+    // An empty body is a launch with every default; this one conflicts.
+    let again = world
+        .api
+        .post_raw(
+            &format!("/v1/campaigns/{CAMPAIGN}/launch"),
+            Some(&world.token),
+            "",
+        )
+        .await;
     assert_eq!(again.status, 409, "{:?}", again.body);
     assert_eq!(again.body["error"]["code"], "conflict");
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::ApiJson;
+use crate::json::ApiJsonOrEmpty;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -39,14 +39,14 @@ impl From<LaunchError> for ApiError {
     }
 }
 
-/// Body: [`LaunchRequest`] (all optional: `scheduled_at`, `include_risky`, `batch_size`,
+/// Body (may be empty): [`LaunchRequest`] (all optional: `scheduled_at`, `include_risky`, `batch_size`,
 /// `seed`, `start_at`, `simulation` overrides). `202` with the launch job; `409` when the
 /// campaign is not a draft.
 async fn launch_campaign(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<LaunchRequest>,
+    ApiJsonOrEmpty(request): ApiJsonOrEmpty<LaunchRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     member.require("campaign.send")?;
     let campaign = campaign_id(&id)?;

@@ -46,26 +46,31 @@ impl fmt::Display for Delimiter {
 }
 
 /// Picks the delimiter that splits the first records of `sample` into the same number of
-/// fields (more than one) most consistently; `,` when none does (e.g. one column).
+/// fields (more than one) most consistently, preferring one under which the first record
+/// (the header, in nearly every export) has that same number of fields; `,` when none
+/// splits (e.g. one column).
 ///
 /// Each candidate is tried with the real CSV parser, so delimiters inside quoted fields, and
 /// newlines inside them, count as they will when the file is read. `complete` tells whether
 /// `sample` is the whole file; when it is not, its last record may be cut and is ignored.
 pub(crate) fn sniff_delimiter(sample: &str, complete: bool) -> Delimiter {
     let mut best = Delimiter::Comma;
-    let mut best_score = (0usize, 0usize);
+    let mut best_score = (false, 0usize, 0usize);
     for delimiter in Delimiter::ALL {
-        let (consistency, width) = score(sample, complete, delimiter);
-        if width > 1 && (consistency, width) > best_score {
+        let score = score(sample, complete, delimiter);
+        if score.2 > 1 && score > best_score {
             best = delimiter;
-            best_score = (consistency, width);
+            best_score = score;
         }
     }
     best
 }
 
-/// How many sampled records share the most common field count, and that count.
-fn score(sample: &str, complete: bool, delimiter: Delimiter) -> (usize, usize) {
+/// Whether the first record has the most common field count, how many sampled records
+/// share that count, and the count. (A quoted carriage return read under the wrong
+/// delimiter splits a line into several short, equally wide records: counting records
+/// alone would let them outvote the header.)
+fn score(sample: &str, complete: bool, delimiter: Delimiter) -> (bool, usize, usize) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -88,14 +93,15 @@ fn score(sample: &str, complete: bool, delimiter: Delimiter) -> (usize, usize) {
     }
     widths.truncate(SAMPLE_RECORDS);
     let mut counts: HashMap<usize, usize> = HashMap::new();
-    for width in widths {
+    for &width in &widths {
         *counts.entry(width).or_default() += 1;
     }
-    counts
+    let (count, width) = counts
         .into_iter()
         .map(|(width, count)| (count, width))
         .max()
-        .unwrap_or((0, 0))
+        .unwrap_or((0, 0));
+    (widths.first() == Some(&width), count, width)
 }
 
 #[cfg(test)]
@@ -133,6 +139,14 @@ mod tests {
     }
 
     #[test]
+    fn quoted_carriage_returns_do_not_outvote_the_header() {
+        // Under tab, each quoted `\r` ends a record: three 2-field records against a
+        // 1-field header; under comma, header and row both have 3 fields.
+        let sample = "Email,First Name,Notes\n\t,\"\r\t\",\"\r\t\"\n";
+        assert_eq!(sniff_delimiter(sample, true), Delimiter::Comma);
+    }
+
+    #[test]
     fn unquoted_decimal_commas_lose_to_consistent_semicolons() {
         let sample = "email;price;rate\na@b.de;1,5;2,25\nc@d.de;3,0;1,1\ne@f.de;2;1,5\n";
         assert_eq!(sniff_delimiter(sample, true), Delimiter::Semicolon);
@@ -141,8 +155,8 @@ mod tests {
     #[test]
     fn a_cut_last_record_is_ignored() {
         let sample = "email;name\na@b.de;Ann\nc@d.de;J";
-        assert_eq!(score(sample, false, Delimiter::Semicolon), (2, 2));
-        assert_eq!(score(sample, true, Delimiter::Semicolon), (3, 2));
+        assert_eq!(score(sample, false, Delimiter::Semicolon), (true, 2, 2));
+        assert_eq!(score(sample, true, Delimiter::Semicolon), (true, 3, 2));
         assert_eq!(sniff_delimiter(sample, false), Delimiter::Semicolon);
     }
 }

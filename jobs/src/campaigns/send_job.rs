@@ -187,20 +187,21 @@ async fn write(
         .execute(&mut ***tx)
         .await?;
     }
-    if !rows.assignment_contacts.is_empty() {
-        sqlx::query(
-            "update campaign_contact_assignments a set status = t.status
-               from unnest($3::uuid[], $4::text[]) as t(contact_id, status)
-              where a.organization_id = $1 and a.campaign_id = $2
-                and a.contact_id = any($3) and a.contact_id = t.contact_id",
-        )
-        .bind(org)
-        .bind(campaign)
-        .bind(&rows.assignment_contacts)
-        .bind(&rows.assignment_statuses)
-        .execute(&mut ***tx)
-        .await?;
-    }
+    sqlx::query(
+        "update campaign_contact_assignments a
+            set status = case when a.contact_id = any($4) then 'bounced'
+                              when a.contact_id = any($5) then 'skipped'
+                              else 'delivered' end
+          where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
+            and a.status = 'pending'",
+    )
+    .bind(org)
+    .bind(campaign)
+    .bind(payload.batch_no)
+    .bind(&rows.bounced)
+    .bind(&rows.skipped)
+    .execute(&mut ***tx)
+    .await?;
     if !rows.changed_contacts.is_empty() {
         sqlx::query(
             "update contacts c set subscription_status = t.status

@@ -42,9 +42,11 @@ pub struct LeadColumns {
 #[derive(Debug, Default)]
 pub struct SendRows {
     pub events: EventColumns,
-    /// `campaign_contact_assignments.status` per contact.
-    pub assignment_contacts: Vec<Uuid>,
-    pub assignment_statuses: Vec<&'static str>,
+    /// Recipients whose assignment becomes `bounced`, and `skipped`; every other recipient
+    /// of the batch becomes `delivered` (one statement over the batch's index, whatever the
+    /// table's statistics say).
+    pub bounced: Vec<Uuid>,
+    pub skipped: Vec<Uuid>,
     /// `contacts.subscription_status` changes (hard bounce, unsubscribe, complaint).
     pub changed_contacts: Vec<Uuid>,
     pub changed_statuses: Vec<&'static str>,
@@ -56,9 +58,9 @@ impl SendRows {
     /// Adds one simulated recipient.
     pub fn push(&mut self, contact: Uuid, outcome: RecipientOutcome) {
         self.counts.add_outcome(&outcome);
-        self.assignment_contacts.push(contact);
-        self.assignment_statuses
-            .push(outcome.delivery.assignment_status());
+        if outcome.delivery.assignment_status() == "bounced" {
+            self.bounced.push(contact);
+        }
         if let Some(change) = outcome.contact_change {
             self.changed_contacts.push(contact);
             self.changed_statuses.push(change.subscription_status());
@@ -96,8 +98,7 @@ impl SendRows {
     /// the launch, or the campaign was cancelled): no events, assignment `skipped`.
     pub fn skip(&mut self, contact: Uuid) {
         self.counts.add("skipped", 1);
-        self.assignment_contacts.push(contact);
-        self.assignment_statuses.push("skipped");
+        self.skipped.push(contact);
     }
 }
 
@@ -145,8 +146,11 @@ mod tests {
         ] {
             assert_eq!(len, n);
         }
-        assert_eq!(rows.assignment_contacts.len(), 2_001);
-        assert_eq!(rows.assignment_statuses.len(), 2_001);
+        assert_eq!(rows.skipped, vec![Uuid::from_u128(99)]);
+        assert_eq!(
+            rows.bounced.len() as i64,
+            rows.counts.get("hard_bounced") + rows.counts.get("soft_bounced")
+        );
         assert_eq!(rows.counts.get("recipients"), 2_000);
         assert_eq!(rows.counts.get("skipped"), 1);
         assert_eq!(

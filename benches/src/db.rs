@@ -109,7 +109,11 @@ pub async fn copy_out(conn: &mut PgConnection, select: &str, path: &Path) -> any
 
 /// Times `COPY <table> FROM STDIN` of a file written by [`copy_out`]. Postgres refuses it on
 /// a table under row-level security unless the role bypasses RLS (the maintenance role does).
-pub async fn copy_in(conn: &mut PgConnection, table: &str, path: &Path) -> anyhow::Result<TableCopy> {
+pub async fn copy_in(
+    conn: &mut PgConnection,
+    table: &str,
+    path: &Path,
+) -> anyhow::Result<TableCopy> {
     let mut file = std::fs::File::open(path)?;
     let bytes = file.metadata()?.len();
     let start = Instant::now();

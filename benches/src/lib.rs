@@ -12,6 +12,7 @@ pub mod process;
 pub mod reachly;
 pub mod redis_server;
 pub mod report;
+pub mod send;
 pub mod stack;
 pub mod submit;
 

@@ -24,9 +24,9 @@ pub fn release_dir(explicit: Option<&Path>) -> PathBuf {
 /// A bench's scratch directory (created): `explicit` (a `--work-dir` flag), else
 /// `<tmp>/<name>-<pid>`.
 pub fn work_dir(explicit: Option<&Path>, name: &str) -> anyhow::Result<PathBuf> {
-    let dir = explicit.map(Path::to_path_buf).unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("{name}-{}", std::process::id()))
-    });
+    let dir = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("{name}-{}", std::process::id())));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

@@ -11,7 +11,6 @@ use super::dnsmasq::QueryCount;
 use super::pipeline::{ListRun, Phases};
 use crate::report::{r3, rate as per_s};
 
-
 /// Everything one run measured.
 #[derive(Debug)]
 pub struct Measured<'a> {

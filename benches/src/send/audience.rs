@@ -25,7 +25,11 @@ const FIELDS: [(&str, &str, Option<&str>); 5] = [
     ("first_name", "text", None),
     ("email", "email", None),
     ("phone", "phone", None),
-    ("plan", "select", Some(r#"["starter", "team", "enterprise"]"#)),
+    (
+        "plan",
+        "select",
+        Some(r#"["starter", "team", "enterprise"]"#),
+    ),
     ("consent", "checkbox", None),
 ];
 

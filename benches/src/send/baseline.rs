@@ -58,7 +58,9 @@ pub async fn run(
         "select * from events where organization_id = '{org}' and campaign_id = '{CAMPAIGN}'"
     );
     let bytes = copy_out(&mut src, &select, &path).await?;
-    log(format!("exported events: {bytes} bytes, {months} months from {first_month}"));
+    log(format!(
+        "exported events: {bytes} bytes, {months} months from {first_month}"
+    ));
     src.close().await?;
 
     let target = BenchDb::create().await?;

@@ -1,6 +1,7 @@
 //! Where Postgres' time goes during the send: at every poll, the bench database's backends
 //! that are busy (`active`, or `idle in transaction` while a job computes between two
-//! statements) are counted by role and wait event (`CPU` when not waiting). Only a superuser
+//! statements) are counted by role, wait event (`CPU` when not waiting) and the head of the
+//! statement they run (or last ran). Only a superuser
 //! (or `pg_read_all_stats`) sees other roles' states, so this connects as
 //! `$REACHLY_PG_SUPERUSER` (default `postgres`, the role scripts/services.sh bootstraps with)
 //! and, when that is refused, says so and samples nothing.
@@ -21,7 +22,8 @@ pub struct WaitSampler {
     counts: BTreeMap<String, u64>,
 }
 
-/// What the samples add up to: for each `role state`, the average number of backends in it.
+/// What the samples add up to: for each `role state | statement`, the average number of
+/// backends in it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct WaitProfile {
     pub samples: u64,
@@ -38,7 +40,9 @@ impl WaitSampler {
         let pool = match pool {
             Ok(pool) => Some(pool),
             Err(e) => {
-                log(format!("no wait-event profile (no superuser connection: {e})"));
+                log(format!(
+                    "no wait-event profile (no superuser connection: {e})"
+                ));
                 None
             }
         };
@@ -56,7 +60,8 @@ impl WaitSampler {
             "select replace(usename::text, 'reachly_', '') || ' '
                     || case when state = 'active'
                             then coalesce(wait_event_type || ':' || wait_event, 'CPU')
-                            else 'idle-in-tx' end,
+                            else 'idle-in-tx' end
+                    || ' | ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 50),
                     count(*)
                from pg_stat_activity
               where datname = current_database() and pid <> pg_backend_pid()
@@ -89,6 +94,20 @@ impl WaitSampler {
         if let Some(pool) = self.pool {
             pool.close().await;
         }
+    }
+}
+
+impl WaitProfile {
+    /// The `n` busiest entries, busiest first.
+    pub fn top(&self, n: usize) -> Vec<(String, f64)> {
+        let mut all: Vec<(String, f64)> = self
+            .avg_backends
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1));
+        all.truncate(n);
+        all
     }
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Campaign send benchmark: launch -> send batches -> `completed` with two workers, beside a
+# raw COPY of the same event rows into the same partitioned, indexed table, in one run.
+#
+#   benches/run-send-bench.sh [send_bench flags]     e.g. --recipients 100000 --workers 2
+#
+# Makes Postgres and Redis available (scripts/services.sh), builds the release binaries,
+# then runs `send_bench`. It creates its own databases (reachly_bench_<random>, dropped
+# afterwards) and its own redis-server on a free port. Progress goes to stderr; stdout gets
+# the table and a final one-line JSON summary.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ENV_LINES="$(scripts/services.sh)"
+set -a
+eval "$ENV_LINES"
+set +a
+
+# Every workspace binary with the workspace's unified features (see run-queue-bench.sh).
+cargo build --release --bins
+exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/send_bench" "$@"

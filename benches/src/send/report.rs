@@ -1,0 +1,134 @@
+//! The printed table and the one-line JSON summary of `send_bench`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::args::SendArgs;
+use super::baseline::EventsCopy;
+use super::pipeline::SendRun;
+use super::waits::WaitProfile;
+use super::written::Written;
+use crate::report::{r3, rate};
+
+/// The ratio the issue asks the pipeline's events/s to reach against the raw COPY.
+const TARGET_RATIO: f64 = 0.7;
+
+/// Everything one run measured.
+#[derive(Debug)]
+pub struct Measured<'a> {
+    pub args: &'a SendArgs,
+    pub audience_seconds: f64,
+    pub run: &'a SendRun,
+    pub written: &'a Written,
+    pub raw: &'a EventsCopy,
+    pub cpu: BTreeMap<String, f64>,
+    pub waits: WaitProfile,
+}
+
+/// Prints the table and the summary line; returns the summary.
+pub fn print(m: &Measured) -> Value {
+    let w = m.written;
+    let (events, recipients) = (w.events as f64, w.recipients as f64);
+    let total = m.run.completed_s;
+    let raw = m.raw.copy.seconds;
+    let pipeline_events_per_s = rate(events, total);
+    let copy_events_per_s = rate(events, raw);
+    let ratio = r3(pipeline_events_per_s / copy_events_per_s);
+    let line = |what: &str, secs: f64, note: String| {
+        println!("{what:<46} {secs:>9.2}  {note}");
+    };
+    println!("{:<46} {:>9}  note", "phase", "seconds");
+    line(
+        "audience (bulk insert, not timed)",
+        m.audience_seconds,
+        format!("{} contacts", m.args.recipients),
+    );
+    line(
+        "launch request -> 202",
+        m.run.accepted_s,
+        "campaign scheduled, launch job submitted".into(),
+    );
+    line(
+        "launch job (202 -> `sending` seen)",
+        m.run.launch_seconds(),
+        format!(
+            "{} recipients in {} batches of {}",
+            w.recipients, w.batches_total, m.args.batch_size
+        ),
+    );
+    line(
+        "send batches (`sending` -> `completed` seen)",
+        m.run.sends_seconds(),
+        format!(
+            "{} send jobs, {} attempts, {} workers",
+            w.send_jobs, w.send_attempts, m.args.workers
+        ),
+    );
+    line(
+        "PIPELINE launch request -> completed",
+        total,
+        format!(
+            "{} recipients/s, {pipeline_events_per_s} events/s",
+            rate(recipients, total)
+        ),
+    );
+    line(
+        "RAW COPY events FROM STDIN",
+        raw,
+        format!(
+            "{copy_events_per_s} events/s as {} (bypassrls {}), {} monthly partitions",
+            m.raw.role, m.raw.bypass_rls, m.raw.months
+        ),
+    );
+    println!("ratio pipeline / raw COPY (events/s) = {ratio:.3}   (target >= {TARGET_RATIO})");
+    println!(
+        "written: {} events {:?}, {} leads, {} form responses",
+        w.events, w.events_by_type, w.leads, w.form_responses
+    );
+    println!("cpu seconds during the pipeline: {:?}", m.cpu);
+    println!(
+        "busy postgres backends (average over {} samples; role, wait, statement):",
+        m.waits.samples
+    );
+    for (what, avg) in m.waits.top(12) {
+        println!("  {avg:>6.2}  {what}");
+    }
+    let summary = json!({
+        "bench": "send",
+        "recipients": w.recipients,
+        "events": w.events,
+        "pipeline_events_per_s": pipeline_events_per_s,
+        "copy_events_per_s": copy_events_per_s,
+        "ratio": ratio,
+        "target_ratio": TARGET_RATIO,
+        "pipeline_seconds": r3(total),
+        "launch_seconds": r3(m.run.launch_seconds()),
+        "sends_seconds": r3(m.run.sends_seconds()),
+        "pipeline_recipients_per_s": rate(recipients, total),
+        "copy_seconds": r3(raw),
+        "copy_bytes": m.raw.copy.bytes,
+        "copy_role": m.raw.role,
+        "copy_role_bypassrls": m.raw.bypass_rls,
+        "batches": w.batches_total,
+        "batch_size": m.args.batch_size,
+        "workers": m.args.workers,
+        "concurrency": m.args.concurrency,
+        "seed": m.args.seed,
+        "leads": w.leads,
+        "form_responses": w.form_responses,
+        "events_by_type": w.events_by_type,
+        "send_jobs": w.send_jobs,
+        "send_attempts": w.send_attempts,
+        "launch_attempts": w.launch_attempts,
+        "audience_seconds": r3(m.audience_seconds),
+        "run": m.run,
+        "cpu_seconds": m.cpu,
+        "pg_busy_backends": {
+            "samples": m.waits.samples,
+            "top": m.waits.top(12),
+        },
+    });
+    println!("{summary}");
+    summary
+}

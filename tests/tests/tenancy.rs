@@ -795,6 +795,11 @@ async fn a_foreign_key_from_one_tenant_to_another_is_refused() {
             &[a.org, b.campaign, a.contact],
         ),
         (
+            "insert into validation_logs (organization_id, contact_id, list_id, status)
+             values ($1, $2, $3, 'valid')",
+            &[a.org, a.contact, b.list],
+        ),
+        (
             "insert into leads (organization_id, form_id, email)
              values ($1, $2, 'x@example.test')",
             &[a.org, b.form],

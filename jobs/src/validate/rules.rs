@@ -190,7 +190,13 @@ mod tests {
         assert_eq!(entry(&l, "role_account")["outcome"], "fail");
         assert_eq!(entry(&l, "classification")["detail"]["status"], "risky");
         assert_eq!(entry(&l, "role_account")["outcome"], "fail");
-        for passed in ["syntax", "domain_dns", "disposable", "free_provider", "typo"] {
+        for passed in [
+            "syntax",
+            "domain_dns",
+            "disposable",
+            "free_provider",
+            "typo",
+        ] {
             assert!(entry(&l, passed).get("detail").is_none(), "{passed}");
         }
         let l = log("joe@mailinator.com", None);

@@ -114,3 +114,55 @@ pub fn admin_token(api_bin: &Path, env: &[(String, String)]) -> anyhow::Result<S
     );
     Ok(String::from_utf8(out.stdout)?.trim().to_owned())
 }
+
+/// The running API and workers of one benchmark, with an admin token of organization
+/// `bench`, the API's address and an HTTP client: what every pipeline starts first.
+#[derive(Debug)]
+pub struct Services {
+    pub api: Proc,
+    pub workers: Vec<Proc>,
+    pub base: String,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+impl Services {
+    /// Starts the API from `bin_dir` on `port` (waits for /readyz), gets a token (creating
+    /// the organization) and starts `workers` workers serving `queues`.
+    pub async fn start(
+        bin_dir: &Path,
+        env: &[(String, String)],
+        port: u16,
+        label: &str,
+        workers: usize,
+        queues: &str,
+        concurrency: u16,
+    ) -> anyhow::Result<Services> {
+        let api_bin = crate::process::binary(bin_dir, "reachly-api")?;
+        let worker_bin = crate::process::binary(bin_dir, "reachly-worker")?;
+        let (api, base) = start_api(&api_bin, env, port, &format!("{label}-api")).await?;
+        let token = admin_token(&api_bin, env)?;
+        let workers = spawn_workers(&worker_bin, workers, queues, concurrency, env, label)?;
+        Ok(Services {
+            api,
+            workers,
+            base,
+            token,
+            client: reqwest::Client::new(),
+        })
+    }
+
+    pub fn check_alive(&mut self) -> anyhow::Result<()> {
+        self.api.check_alive()?;
+        self.workers.iter_mut().try_for_each(Proc::check_alive)
+    }
+
+    /// `(name, pid)` of the API and each worker, for CPU accounting.
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        let mut pids = vec![("api".to_owned(), self.api.pid())];
+        for (i, w) in self.workers.iter().enumerate() {
+            pids.push((format!("worker{i}"), w.pid()));
+        }
+        pids
+    }
+}

@@ -13,18 +13,27 @@ use uuid::Uuid;
 use super::args::ListArgs;
 use super::log;
 use crate::db::BenchDb;
-use crate::process::{Proc, binary, free_port};
+use crate::process::free_port;
 use crate::redis_server::RedisServer;
-use crate::stack::{admin_token, base_env, spawn_workers, start_api};
+use crate::stack::{Services, base_env};
 
 /// The running API and workers, with a token and the API's address.
 #[derive(Debug)]
 pub struct Pipeline {
-    pub api: Proc,
-    pub workers: Vec<Proc>,
-    pub base: String,
-    pub token: String,
-    pub client: reqwest::Client,
+    services: Services,
+}
+
+impl std::ops::Deref for Pipeline {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+impl std::ops::DerefMut for Pipeline {
+    fn deref_mut(&mut self) -> &mut Services {
+        &mut self.services
+    }
 }
 
 /// One observed status change of the list (seconds after the upload started).
@@ -98,41 +107,19 @@ impl Pipeline {
         dns: &str,
         upload_limit: u64,
     ) -> anyhow::Result<Pipeline> {
-        let dir = args.bin_dir();
-        let api_bin = binary(&dir, "reachly-api")?;
-        let worker_bin = binary(&dir, "reachly-worker")?;
         let port = free_port()?;
         let env = env(db, redis, port, dns, upload_limit);
-        let (api, base) = start_api(&api_bin, &env, port, &format!("{}-api", db.name)).await?;
-        let token = admin_token(&api_bin, &env)?;
-        let workers = spawn_workers(
-            &worker_bin,
+        let services = Services::start(
+            &args.bin_dir(),
+            &env,
+            port,
+            &db.name,
             args.workers,
             "import,validate",
             args.concurrency,
-            &env,
-            &db.name,
-        )?;
-        Ok(Pipeline {
-            api,
-            workers,
-            base,
-            token,
-            client: reqwest::Client::new(),
-        })
-    }
-
-    pub fn check_alive(&mut self) -> anyhow::Result<()> {
-        self.api.check_alive()?;
-        self.workers.iter_mut().try_for_each(Proc::check_alive)
-    }
-
-    pub fn pids(&self) -> Vec<(String, u32)> {
-        let mut pids = vec![("api".to_owned(), self.api.pid())];
-        for (i, w) in self.workers.iter().enumerate() {
-            pids.push((format!("worker{i}"), w.pid()));
-        }
-        pids
+        )
+        .await?;
+        Ok(Pipeline { services })
     }
 
     async fn show(&self, list: Uuid) -> anyhow::Result<Value> {

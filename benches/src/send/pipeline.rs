@@ -15,18 +15,27 @@ use super::args::SendArgs;
 use super::log;
 use super::waits::WaitSampler;
 use crate::db::BenchDb;
-use crate::process::{Proc, binary, free_port};
+use crate::process::free_port;
 use crate::redis_server::RedisServer;
-use crate::stack::{admin_token, base_env, spawn_workers, start_api};
+use crate::stack::{Services, base_env};
 
 /// The running API and workers, with an admin token of organization `bench`.
 #[derive(Debug)]
 pub struct SendStack {
-    pub api: Proc,
-    pub workers: Vec<Proc>,
-    pub base: String,
-    pub token: String,
-    pub client: reqwest::Client,
+    services: Services,
+}
+
+impl std::ops::Deref for SendStack {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+impl std::ops::DerefMut for SendStack {
+    fn deref_mut(&mut self) -> &mut Services {
+        &mut self.services
+    }
 }
 
 /// When the campaign got where, in seconds after the launch request was sent (the status
@@ -62,41 +71,19 @@ impl SendStack {
         db: &BenchDb,
         redis: &RedisServer,
     ) -> anyhow::Result<SendStack> {
-        let dir = args.bin_dir();
-        let api_bin = binary(&dir, "reachly-api")?;
-        let worker_bin = binary(&dir, "reachly-worker")?;
         let port = free_port()?;
         let env = base_env(db, redis, port);
-        let (api, base) = start_api(&api_bin, &env, port, &format!("{}-api", db.name)).await?;
-        let token = admin_token(&api_bin, &env)?;
-        let workers = spawn_workers(
-            &worker_bin,
+        let services = Services::start(
+            &args.bin_dir(),
+            &env,
+            port,
+            &db.name,
             args.workers,
             "launch,send",
             args.concurrency,
-            &env,
-            &db.name,
-        )?;
-        Ok(SendStack {
-            api,
-            workers,
-            base,
-            token,
-            client: reqwest::Client::new(),
-        })
-    }
-
-    pub fn check_alive(&mut self) -> anyhow::Result<()> {
-        self.api.check_alive()?;
-        self.workers.iter_mut().try_for_each(Proc::check_alive)
-    }
-
-    pub fn pids(&self) -> Vec<(String, u32)> {
-        let mut pids = vec![("api".to_owned(), self.api.pid())];
-        for (i, w) in self.workers.iter().enumerate() {
-            pids.push((format!("worker{i}"), w.pid()));
-        }
-        pids
+        )
+        .await?;
+        Ok(SendStack { services })
     }
 
     /// `POST /v1/campaigns/{campaign}/launch`; fails unless `202`.

@@ -18,28 +18,38 @@
 alter table events drop constraint events_organization_id_campaign_id_fkey;
 alter table events drop constraint events_organization_id_fkey;
 
-create function events_campaign_must_exist() returns trigger
+-- Checks, once per statement, that every written row's (organization_id, <column>) names a
+-- row (organization_id, id) of <parent table>: trigger arguments (parent table, column),
+-- transition table `written`. Shared by every table that references a hot parent row.
+create function reference_must_exist() returns trigger
 language plpgsql as $$
+declare
+    dangling boolean;
 begin
-    if exists (
-        select 1
-          from (select distinct organization_id, campaign_id from written) w
-         where not exists (select 1 from campaigns c
-                            where c.organization_id = w.organization_id and c.id = w.campaign_id)
-    ) then
-        raise exception 'insert or update on table "events" violates its campaign reference'
+    execute format(
+        'select exists (
+             select 1
+               from (select distinct organization_id, %1$I as ref from written) w
+              where not exists (select 1 from %2$I p
+                                 where p.organization_id = w.organization_id and p.id = w.ref))',
+        tg_argv[1], tg_argv[0])
+    into dangling;
+    if dangling then
+        raise exception 'insert or update on table "%" violates its reference to %',
+            tg_table_name, tg_argv[0]
             using errcode = '23503',
-                  detail = 'An event''s (organization_id, campaign_id) must name an existing campaign.';
+                  detail = format('(organization_id, %s) must name an existing row of %s.',
+                                  tg_argv[1], tg_argv[0]);
     end if;
     return null;
 end $$;
 
 create trigger events_campaign_exists_after_insert
     after insert on events referencing new table as written
-    for each statement execute function events_campaign_must_exist();
+    for each statement execute function reference_must_exist('campaigns', 'campaign_id');
 create trigger events_campaign_exists_after_update
     after update on events referencing new table as written
-    for each statement execute function events_campaign_must_exist();
+    for each statement execute function reference_must_exist('campaigns', 'campaign_id');
 
 create function campaigns_keep_their_events() returns trigger
 language plpgsql as $$

@@ -136,3 +136,12 @@ pub async fn copy_in(
         seconds: start.elapsed().as_secs_f64(),
     })
 }
+
+/// `job_runs` counted by kind and status, for the log of a run that failed or timed out:
+/// where the jobs were when it stopped. Empty if the query fails.
+pub async fn job_counts(pool: &sqlx::PgPool) -> Vec<(String, String, i64)> {
+    sqlx::query_as("select kind, status, count(*) from job_runs group by 1, 2 order by 1, 2")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
+}

@@ -75,13 +75,7 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resu
     let list_run = match measured {
         Ok(r) => r,
         Err(e) => {
-            // Where it was: the jobs' times so far.
-            let stuck: Vec<(String, String, i64)> = sqlx::query_as(
-                "select kind, status, count(*) from job_runs group by 1, 2 order by 1, 2",
-            )
-            .fetch_all(&maint)
-            .await
-            .unwrap_or_default();
+            let stuck = reachly_benches::db::job_counts(&maint).await;
             log(format!("job_runs by kind and status: {stuck:?}"));
             pipe.stop();
             return Err(e);

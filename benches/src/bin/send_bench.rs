@@ -46,12 +46,7 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
     let send_run = match measured {
         Ok(r) => r,
         Err(e) => {
-            let jobs: Vec<(String, String, i64)> = sqlx::query_as(
-                "select kind, status, count(*) from job_runs group by 1, 2 order by 1, 2",
-            )
-            .fetch_all(&poller)
-            .await
-            .unwrap_or_default();
+            let jobs = reachly_benches::db::job_counts(&poller).await;
             log(format!("job_runs by kind and status: {jobs:?}"));
             stack.stop();
             return Err(e);

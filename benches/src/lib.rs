@@ -15,6 +15,7 @@ pub mod report;
 pub mod send;
 pub mod stack;
 pub mod submit;
+pub mod waits;
 
 /// Progress line on stderr (stdout carries only the table and the JSON summary).
 pub fn log(msg: impl std::fmt::Display) {

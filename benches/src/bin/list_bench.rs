@@ -13,6 +13,7 @@ use reachly_benches::list::dnsmasq::{Dnsmasq, QueryCount};
 use reachly_benches::list::pipeline::{self, Pipeline};
 use reachly_benches::list::{baseline, log, report};
 use reachly_benches::redis_server::RedisServer;
+use reachly_benches::waits::WaitSampler;
 
 async fn domain_checks(maint: &sqlx::PgPool) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar("select count(*) from domain_checks")
@@ -55,8 +56,15 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resu
 
     // A tiny list through the whole path first, so the timed run starts with every process
     // serving; its DNS queries and domain_checks rows are subtracted.
-    pipe.run(&warmup, "warm-up", poll, Duration::from_secs(120))
-        .await?;
+    let mut no_waits = WaitSampler::disabled();
+    pipe.run(
+        &warmup,
+        "warm-up",
+        poll,
+        Duration::from_secs(120),
+        &mut no_waits,
+    )
+    .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let q0 = dns.queries()?;
     let checks0 = domain_checks(&maint).await?;
@@ -69,9 +77,12 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resu
         "uploading {} rows with {} workers (concurrency {})",
         args.rows, args.workers, args.concurrency
     ));
+    let mut waits = WaitSampler::connect(db).await;
     let before = Snapshot::take(&named_ref, &[]);
-    let measured = pipe.run(&csv, "list", poll, timeout).await;
+    let measured = pipe.run(&csv, "list", poll, timeout, &mut waits).await;
     let cpu = Snapshot::take(&named_ref, &[]).since(&before);
+    let waits_profile = waits.profile();
+    waits.close().await;
     let list_run = match measured {
         Ok(r) => r,
         Err(e) => {
@@ -108,6 +119,7 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resu
         queries,
         raw: &raw,
         cpu,
+        waits: waits_profile,
     });
     if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&dir);

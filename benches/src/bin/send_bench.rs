@@ -13,8 +13,8 @@ use reachly_benches::redis_server::RedisServer;
 use reachly_benches::send::args::SendArgs;
 use reachly_benches::send::audience::{self, CAMPAIGN};
 use reachly_benches::send::pipeline::SendStack;
-use reachly_benches::send::waits::WaitSampler;
 use reachly_benches::send::{baseline, log, report, written};
+use reachly_benches::waits::WaitSampler;
 
 async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
     let mut stack = SendStack::start(args, db, redis).await?;

@@ -16,6 +16,7 @@ use crate::db::BenchDb;
 use crate::process::free_port;
 use crate::redis_server::RedisServer;
 use crate::stack::{Services, base_env};
+use crate::waits::WaitSampler;
 
 /// The running API and workers, with a token and the API's address.
 #[derive(Debug)]
@@ -140,6 +141,7 @@ impl Pipeline {
         name: &str,
         poll: Duration,
         timeout: Duration,
+        waits: &mut WaitSampler,
     ) -> anyhow::Result<ListRun> {
         let start = Instant::now();
         let path_owned = path.to_owned();
@@ -200,6 +202,7 @@ impl Pipeline {
                 "list {list} not validated within {}s (status {status}): {shown}",
                 timeout.as_secs()
             );
+            waits.sample().await;
             tokio::time::sleep(poll).await;
         }
     }

@@ -10,6 +10,7 @@ use super::data::Generated;
 use super::dnsmasq::QueryCount;
 use super::pipeline::{ListRun, Phases};
 use crate::report::{r3, rate as per_s};
+use crate::waits::WaitProfile;
 
 /// Everything one run measured.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ pub struct Measured<'a> {
     pub queries: QueryCount,
     pub raw: &'a RawCopy,
     pub cpu: BTreeMap<String, f64>,
+    pub waits: WaitProfile,
 }
 
 fn count(list: &Value, key: &str) -> i64 {
@@ -131,6 +133,7 @@ pub fn print(m: &Measured) -> Value {
         m.generated.top10_rows,
     );
     println!("cpu seconds during the pipeline: {:?}", m.cpu);
+    m.waits.print(15);
     let summary = json!({
         "bench": "list",
         "rows": m.args.rows,
@@ -163,6 +166,7 @@ pub fn print(m: &Measured) -> Value {
         },
         "generated": m.generated,
         "cpu_seconds": m.cpu,
+        "pg_busy_backends": m.waits.summary(15),
     });
     println!("{summary}");
     summary

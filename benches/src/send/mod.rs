@@ -9,7 +9,6 @@ pub mod audience;
 pub mod baseline;
 pub mod pipeline;
 pub mod report;
-pub mod waits;
 pub mod written;
 
 /// Progress line on stderr (stdout carries only the table and the JSON summary).

@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use super::args::SendArgs;
 use super::log;
-use super::waits::WaitSampler;
 use crate::db::BenchDb;
 use crate::process::free_port;
 use crate::redis_server::RedisServer;
 use crate::stack::{Services, base_env};
+use crate::waits::WaitSampler;
 
 /// The running API and workers, with an admin token of organization `bench`.
 #[derive(Debug)]

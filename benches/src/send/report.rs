@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use super::args::SendArgs;
 use super::baseline::EventsCopy;
 use super::pipeline::SendRun;
-use super::waits::WaitProfile;
 use super::written::Written;
 use crate::report::{r3, rate};
+use crate::waits::WaitProfile;
 
 /// The ratio the issue asks the pipeline's events/s to reach against the raw COPY.
 const TARGET_RATIO: f64 = 0.7;
@@ -87,13 +87,7 @@ pub fn print(m: &Measured) -> Value {
         w.events, w.events_by_type, w.leads, w.form_responses
     );
     println!("cpu seconds during the pipeline: {:?}", m.cpu);
-    println!(
-        "busy postgres backends (average over {} samples; role, wait, statement):",
-        m.waits.samples
-    );
-    for (what, avg) in m.waits.top(12) {
-        println!("  {avg:>6.2}  {what}");
-    }
+    m.waits.print(12);
     let summary = json!({
         "bench": "send",
         "recipients": w.recipients,
@@ -124,10 +118,7 @@ pub fn print(m: &Measured) -> Value {
         "audience_seconds": r3(m.audience_seconds),
         "run": m.run,
         "cpu_seconds": m.cpu,
-        "pg_busy_backends": {
-            "samples": m.waits.samples,
-            "top": m.waits.top(12),
-        },
+        "pg_busy_backends": m.waits.summary(12),
     });
     println!("{summary}");
     summary

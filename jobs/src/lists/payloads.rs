@@ -33,4 +33,12 @@ impl ValidatePayload {
     pub fn parse(payload: &Value) -> Result<Self, String> {
         serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
     }
+
+    /// The exclusive upper bound of the batch's contact ids: `to`, or for the last batch the
+    /// all-ones UUID, which no contact id (a UUID v7) can be. A bound that is always a value
+    /// lets Postgres use it as an index condition; `($to is null or id < $to)` cannot be one,
+    /// and made every batch scan the list's members from `from` to the end.
+    pub fn end(&self) -> Uuid {
+        self.to.unwrap_or(Uuid::max())
+    }
 }

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use super::log;
 use crate::db::BenchDb;
 
 /// The sampler: a one-connection pool as the superuser, when one is reachable.
@@ -40,14 +39,21 @@ impl WaitSampler {
         let pool = match pool {
             Ok(pool) => Some(pool),
             Err(e) => {
-                log(format!(
-                    "no wait-event profile (no superuser connection: {e})"
-                ));
+                eprintln!("[bench] no wait-event profile (no superuser connection: {e})");
                 None
             }
         };
         WaitSampler {
             pool,
+            samples: 0,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// A sampler that samples nothing (for runs outside the measurement, like a warm-up).
+    pub fn disabled() -> WaitSampler {
+        WaitSampler {
+            pool: None,
             samples: 0,
             counts: BTreeMap::new(),
         }
@@ -108,6 +114,22 @@ impl WaitProfile {
         all.sort_by(|a, b| b.1.total_cmp(&a.1));
         all.truncate(n);
         all
+    }
+
+    /// Prints the `n` busiest entries under a heading.
+    pub fn print(&self, n: usize) {
+        println!(
+            "busy postgres backends (average over {} samples; role, wait, statement):",
+            self.samples
+        );
+        for (what, avg) in self.top(n) {
+            println!("  {avg:>6.2}  {what}");
+        }
+    }
+
+    /// The summary's JSON form.
+    pub fn summary(&self, n: usize) -> serde_json::Value {
+        serde_json::json!({ "samples": self.samples, "top": self.top(n) })
     }
 }
 

@@ -105,6 +105,24 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
         .unwrap();
     assert_eq!(grace["custom_fields"]["Plan"], "multi\nline");
 
+    // Keyset pages: every contact once, in id order, whatever the page size and filter.
+    let all = pages(
+        &api,
+        &token,
+        &format!("/v1/contact-lists/{id}/contacts?limit=2"),
+    )
+    .await;
+    assert_eq!(all.len(), 9, "{all:?}");
+    let valid = pages(
+        &api,
+        &token,
+        &format!("/v1/contact-lists/{id}/contacts?validation_status=valid&limit=1"),
+    )
+    .await;
+    assert_eq!(valid.len(), 4, "{valid:?}");
+    let lists = pages(&api, &token, "/v1/contact-lists?limit=1").await;
+    assert!(lists.iter().any(|l| l["id"] == id.as_str()), "{lists:?}");
+
     let (logs,): (i64,) =
         sqlx::query_as("select count(*) from validation_logs where list_id = $1::uuid")
             .bind(&id)
@@ -119,6 +137,34 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
         .get(&format!("/v1/contact-lists/{id}"), Some(&other))
         .await;
     assert_eq!(hidden.status, 404);
+}
+
+/// Follows `next_cursor` from the first page of `path` (which has a `?`) to the last, checking
+/// that ids never repeat and keep one direction; returns every row.
+async fn pages(api: &reachly_tests::http::Api, token: &str, path: &str) -> Vec<serde_json::Value> {
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_owned(),
+        };
+        let page = api.get(&url, Some(token)).await;
+        assert_eq!(page.status, 200, "{url}: {:?}", page.body);
+        rows.extend(page.body["data"].as_array().unwrap().iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ascending = ids.windows(2).all(|w| w[0] < w[1]);
+    let descending = ids.windows(2).all(|w| w[0] > w[1]);
+    assert!(
+        ascending || descending,
+        "{path}: ids out of order or repeated: {ids:?}"
+    );
+    rows
 }
 
 #[tokio::test(flavor = "multi_thread")]

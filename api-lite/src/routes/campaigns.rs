@@ -152,7 +152,7 @@ async fn index(
             "select c.id, {CAMPAIGN_JSON} from campaigns c
               where c.organization_id = $1 and c.deleted_at is null
                 and ($4::text is null or c.status = $4)
-                and ($2::uuid is null or c.id < $2)
+                and c.id < $2
               order by c.id desc limit $3"
         ),
         query.cursor.as_deref(),

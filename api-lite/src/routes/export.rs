@@ -15,6 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::csv::{Pages, download, file_name, record};
+use super::paging::after;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
@@ -123,13 +124,13 @@ impl Pages for Pager {
                join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
               where m.organization_id = $1 and m.list_id = $2 and c.deleted_at is null
                 and ($3::text is null or c.validation_status = $3)
-                and ($4::uuid is null or c.id > $4)
-              order by c.id limit $5",
+                and m.contact_id > $4
+              order by m.contact_id limit $5",
         )
         .bind(self.org)
         .bind(self.list)
         .bind(self.status.as_deref())
-        .bind(self.after)
+        .bind(after(self.after))
         .bind(PAGE)
         .fetch_all(&mut **tx)
         .await?;

@@ -125,7 +125,7 @@ async fn index(
         &member,
         format!(
             "select f.id, {FORM_JSON} from forms f
-              where f.organization_id = $1 and ($2::uuid is null or f.id < $2)
+              where f.organization_id = $1 and f.id < $2
                 and $4::text is null
               order by f.id desc limit $3"
         ),

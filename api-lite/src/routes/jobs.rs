@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::paging::before;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
@@ -190,12 +191,12 @@ async fn list(
     let mut jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
         "select {JOB_RUN_COLUMNS} from job_runs
           where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
-            and ($3::uuid is null or id < $3)
+            and id < $3
           order by id desc limit $4"
     )))
     .bind(status.map(JobStatus::as_str))
     .bind(kind.map(JobKind::as_str))
-    .bind(cursor)
+    .bind(before(cursor))
     .bind(limit + 1)
     .fetch_all(&mut **tx)
     .await?;

@@ -13,13 +13,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::paging::{after, before, limit, page, uuid_cursor};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
 use crate::state::AppState;
-
-const PAGE_DEFAULT: i64 = 100;
-const PAGE_MAX: i64 = 1_000;
 
 pub fn routes(upload_limit: u64) -> Router<AppState> {
     Router::new()
@@ -127,31 +125,6 @@ struct PageQuery {
     validation_status: Option<String>,
 }
 
-impl PageQuery {
-    fn cursor(&self) -> Result<Option<Uuid>, ApiError> {
-        self.cursor
-            .as_deref()
-            .map(|c| {
-                c.parse()
-                    .map_err(|_| ApiError::BadRequest("invalid cursor".into()))
-            })
-            .transpose()
-    }
-    fn limit(&self) -> i64 {
-        self.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX)
-    }
-}
-
-/// Rows as JSON objects (the query builds them), plus the cursor after the last one.
-fn page(mut rows: Vec<(Uuid, Value)>, limit: i64) -> Json<Value> {
-    let next = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.0.to_string())
-    });
-    let data: Vec<Value> = rows.into_iter().map(|r| r.1).collect();
-    Json(json!({ "data": data, "next_cursor": next.flatten() }))
-}
-
 async fn index(
     State(state): State<AppState>,
     member: Member,
@@ -161,16 +134,16 @@ async fn index(
     let mut tx = state.db.tenant(member.org).await?;
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select id, to_jsonb(l) from (select {LIST_COLUMNS} from contact_lists
-          where organization_id = $1 and deleted_at is null and ($2::uuid is null or id < $2)
+          where organization_id = $1 and deleted_at is null and id < $2
           order by id desc limit $3) l"
     )))
     .bind(member.org)
-    .bind(query.cursor()?)
-    .bind(query.limit() + 1)
+    .bind(before(uuid_cursor(query.cursor.as_deref())?))
+    .bind(limit(query.limit) + 1)
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    Ok(page(rows, query.limit()))
+    Ok(page(rows, limit(query.limit), Uuid::to_string))
 }
 
 async fn show(
@@ -226,18 +199,18 @@ async fn contacts(
            join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
           where m.organization_id = $1 and m.list_id = $2 and c.deleted_at is null
             and ($3::text is null or c.validation_status = $3)
-            and ($4::uuid is null or c.id > $4)
-          order by c.id limit $5",
+            and m.contact_id > $4
+          order by m.contact_id limit $5",
     )
     .bind(member.org)
     .bind(id)
     .bind(query.validation_status.as_deref())
-    .bind(query.cursor()?)
-    .bind(query.limit() + 1)
+    .bind(after(uuid_cursor(query.cursor.as_deref())?))
+    .bind(limit(query.limit) + 1)
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    Ok(page(rows, query.limit()))
+    Ok(page(rows, limit(query.limit), Uuid::to_string))
 }
 
 async fn errors(
@@ -252,15 +225,15 @@ async fn errors(
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(
         "select id, jsonb_build_object('line', line_number, 'raw', raw_line, 'reason', reason)
            from list_import_errors
-          where organization_id = $1 and list_id = $2 and ($3::uuid is null or id > $3)
+          where organization_id = $1 and list_id = $2 and id > $3
           order by id limit $4",
     )
     .bind(member.org)
     .bind(id)
-    .bind(query.cursor()?)
-    .bind(query.limit() + 1)
+    .bind(after(uuid_cursor(query.cursor.as_deref())?))
+    .bind(limit(query.limit) + 1)
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    Ok(page(rows, query.limit()))
+    Ok(page(rows, limit(query.limit), Uuid::to_string))
 }

@@ -26,6 +26,20 @@ pub fn uuid_cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
     .transpose()
 }
 
+/// Where a newest-first page (`id < $n order by id desc`) starts: below the cursor, or on
+/// the first page below every id (the all-ones UUID, which no v7 id reaches). Bound as a
+/// value, never as `($n is null or id < $n)`, which Postgres cannot use as an index condition:
+/// a deep page then costs what the first one does instead of re-reading every row before it.
+pub fn before(cursor: Option<Uuid>) -> Uuid {
+    cursor.unwrap_or(Uuid::max())
+}
+
+/// Where an oldest-first page (`id > $n order by id`) starts: after the cursor, or on the
+/// first page after the nil UUID. A value for the same reason as [`before`].
+pub fn after(cursor: Option<Uuid>) -> Uuid {
+    cursor.unwrap_or(Uuid::nil())
+}
+
 /// One page: `rows` were fetched with `limit + 1` so that a row beyond the page tells that
 /// there is a next one; `next_cursor` is `cursor` of the page's last row then, else `null`.
 pub fn page<K>(
@@ -69,5 +83,13 @@ mod tests {
         assert_eq!(limit(Some(1_000_000)), PAGE_MAX);
         assert!(uuid_cursor(Some("nope")).is_err());
         assert_eq!(uuid_cursor(None).unwrap(), None);
+    }
+
+    #[test]
+    fn first_pages_start_beyond_every_v7_id() {
+        let id = Uuid::now_v7();
+        assert!(id < before(None) && id > after(None));
+        assert_eq!(before(Some(id)), id);
+        assert_eq!(after(Some(id)), id);
     }
 }

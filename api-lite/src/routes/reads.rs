@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::input::path_id;
-use super::paging::{limit, page, uuid_cursor};
+use super::paging::{before, limit, page, uuid_cursor};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,7 +35,8 @@ pub async fn show_one(
     row.map(Json).ok_or(ApiError::NotFound(what))
 }
 
-/// One page of `sql` (binds: `$1` organization, `$2` the cursor's id or null, `$3` the row
+/// One page of `sql` (binds: `$1` organization, `$2` the cursor's id, or the all-ones UUID on
+/// the first page (see [`before`]), `$3` the row
 /// limit, `$4` an optional text filter; selects `(id, json)` newest first).
 pub async fn index_page(
     state: &AppState,
@@ -50,7 +51,7 @@ pub async fn index_page(
     let mut tx = state.db.tenant(member.org).await?;
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(member.org)
-        .bind(uuid_cursor(cursor)?)
+        .bind(before(uuid_cursor(cursor)?))
         .bind(limit + 1)
         .bind(filter)
         .fetch_all(&mut **tx)

@@ -78,7 +78,7 @@ async fn index(
         "select id, jsonb_build_object('id', id, 'name', name, 'subject', subject,
                     'created_at', created_at, 'updated_at', updated_at)
            from email_templates
-          where organization_id = $1 and ($2::uuid is null or id < $2) and $4::text is null
+          where organization_id = $1 and id < $2 and $4::text is null
           order by id desc limit $3"
             .to_owned(),
         query.cursor.as_deref(),

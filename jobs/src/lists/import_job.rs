@@ -287,9 +287,12 @@ async fn merge(tx: &mut TenantTx, list: Uuid) -> Result<Counts, sqlx::Error> {
     .bind(list)
     .fetch_one(&mut ***tx)
     .await?;
+    // Sorted by bytes (`collate "C"`): the database's collation orders the same equal keys
+    // together but compares each pair through the locale, a third slower at 1M rows here.
     sqlx::raw_sql(
-        "create temp table import_unique on commit drop as
-             select distinct on (lower(email)) * from import_rows order by lower(email), line",
+        r#"create temp table import_unique on commit drop as
+             select distinct on (lower(email) collate "C") * from import_rows
+              order by lower(email) collate "C", line"#,
     )
     .execute(&mut ***tx)
     .await?;

@@ -15,6 +15,26 @@ use crate::validate::flags::flags;
 use crate::validate::rules::rule_results;
 use crate::validate::syntax;
 
+/// Reads a batch's contacts: `$1` organization, `$2` list, `$3` first contact id, `$4` the
+/// exclusive end ([`ValidatePayload::end`]). Public so a test can check its plan.
+pub const LOAD_BATCH: &str = "select c.id, c.email
+       from contact_list_members m
+       join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
+      where m.organization_id = $1 and m.list_id = $2 and m.contact_id >= $3
+        and m.contact_id < $4
+      order by c.id";
+
+/// Stores a batch's outcomes on its contacts: `$1` organization, `$2` ids, `$3` statuses,
+/// `$4` details, `$5`/`$6` the batch's id range. The range bounds the scan of the primary key:
+/// without it (`c.id = any($2)` alone) Postgres, with no statistics on a freshly imported
+/// table, read every contact of the organization for each batch, so validating a list took
+/// time quadratic in its size. Public so a test can check its plan.
+pub const STORE_CONTACTS: &str = "update contacts c
+        set validation_status = t.status, validation_details = t.details,
+            last_validated_at = now()
+       from unnest($2::uuid[], $3::text[], $4::jsonb[]) as t(id, status, details)
+      where c.organization_id = $1 and c.id >= $5 and c.id < $6 and c.id = t.id";
+
 /// One contact's outcome, ready to store.
 struct Outcome {
     contact: Uuid,
@@ -56,20 +76,13 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
 
 async fn load(ctx: &JobContext, batch: &ValidatePayload) -> Result<Vec<(Uuid, String)>, JobError> {
     let mut tx = ctx.begin().await?;
-    let rows = sqlx::query_as(
-        "select c.id, c.email
-           from contact_list_members m
-           join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
-          where m.organization_id = $1 and m.list_id = $2 and m.contact_id >= $3
-            and m.contact_id < $4
-          order by c.id",
-    )
-    .bind(ctx.org())
-    .bind(batch.list_id)
-    .bind(batch.from)
-    .bind(batch.end())
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = sqlx::query_as(LOAD_BATCH)
+        .bind(ctx.org())
+        .bind(batch.list_id)
+        .bind(batch.from)
+        .bind(batch.end())
+        .fetch_all(&mut **tx)
+        .await?;
     tx.commit().await?;
     Ok(rows)
 }
@@ -118,24 +131,15 @@ async fn store(
     let count = |s: Status| counts.get(s.as_str()).copied().unwrap_or(0);
 
     let mut tx = ctx.begin().await?;
-    // The batch's id range bounds the scan of the primary key. Without it (`c.id = any($2)`
-    // alone) Postgres, with no statistics on a freshly imported table, read every contact of
-    // the organization and filtered: each batch cost as much as the whole list.
-    sqlx::query(
-        "update contacts c
-            set validation_status = t.status, validation_details = t.details,
-                last_validated_at = now()
-           from unnest($2::uuid[], $3::text[], $4::jsonb[]) as t(id, status, details)
-          where c.organization_id = $1 and c.id >= $5 and c.id < $6 and c.id = t.id",
-    )
-    .bind(org)
-    .bind(&ids)
-    .bind(&statuses)
-    .bind(&details)
-    .bind(batch.from)
-    .bind(batch.end())
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(STORE_CONTACTS)
+        .bind(org)
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&details)
+        .bind(batch.from)
+        .bind(batch.end())
+        .execute(&mut **tx)
+        .await?;
     sqlx::query(
         "insert into validation_logs (organization_id, contact_id, list_id, job_run_id,
                                       rule_results, status)

@@ -36,8 +36,8 @@ impl ValidatePayload {
 
     /// The exclusive upper bound of the batch's contact ids: `to`, or for the last batch the
     /// all-ones UUID, which no contact id (a UUID v7) can be. A bound that is always a value
-    /// lets Postgres use it as an index condition; `($to is null or id < $to)` cannot be one,
-    /// and made every batch scan the list's members from `from` to the end.
+    /// lets Postgres use it as an index condition; `($to is null or id < $to)` is not one in a
+    /// generic plan, which then scanned the list's members from `from` to the end.
     pub fn end(&self) -> Uuid {
         self.to.unwrap_or(Uuid::max())
     }

@@ -148,6 +148,7 @@ async fn index(
     index_page(
         &state,
         &member,
+        "campaign.read",
         format!(
             "select c.id, {CAMPAIGN_JSON} from campaigns c
               where c.organization_id = $1 and c.deleted_at is null

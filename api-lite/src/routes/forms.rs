@@ -123,6 +123,7 @@ async fn index(
     index_page(
         &state,
         &member,
+        "campaign.read",
         format!(
             "select f.id, {FORM_JSON} from forms f
               where f.organization_id = $1 and f.id < $2

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::paging::{after, before, limit, page, uuid_cursor};
+use super::paging::{after, limit, page, uuid_cursor};
+use super::reads::index_page;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
@@ -130,20 +131,21 @@ async fn index(
     member: Member,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("list.read")?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select id, to_jsonb(l) from (select {LIST_COLUMNS} from contact_lists
-          where organization_id = $1 and deleted_at is null and id < $2
-          order by id desc limit $3) l"
-    )))
-    .bind(member.org)
-    .bind(before(uuid_cursor(query.cursor.as_deref())?))
-    .bind(limit(query.limit) + 1)
-    .fetch_all(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(page(rows, limit(query.limit), Uuid::to_string))
+    index_page(
+        &state,
+        &member,
+        "list.read",
+        format!(
+            "select id, to_jsonb(l) from (select {LIST_COLUMNS} from contact_lists
+              where organization_id = $1 and deleted_at is null and id < $2
+                and $4::text is null
+              order by id desc limit $3) l"
+        ),
+        query.cursor.as_deref(),
+        query.limit,
+        None,
+    )
+    .await
 }
 
 async fn show(

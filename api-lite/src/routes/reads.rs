@@ -35,18 +35,19 @@ pub async fn show_one(
     row.map(Json).ok_or(ApiError::NotFound(what))
 }
 
-/// One page of `sql` (binds: `$1` organization, `$2` the cursor's id, or the all-ones UUID on
-/// the first page (see [`before`]), `$3` the row
-/// limit, `$4` an optional text filter; selects `(id, json)` newest first).
+/// One page of `sql` for a member with `permission` (binds: `$1` organization, `$2` the
+/// cursor's id, or the all-ones UUID on the first page (see [`before`]), `$3` the row limit,
+/// `$4` an optional text filter; selects `(id, json)` newest first).
 pub async fn index_page(
     state: &AppState,
     member: &Member,
+    permission: &'static str,
     sql: String,
     cursor: Option<&str>,
     requested_limit: Option<i64>,
     filter: Option<&str>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
+    member.require(permission)?;
     let limit = limit(requested_limit);
     let mut tx = state.db.tenant(member.org).await?;
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

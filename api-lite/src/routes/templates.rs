@@ -75,6 +75,7 @@ async fn index(
     index_page(
         &state,
         &member,
+        "campaign.read",
         "select id, jsonb_build_object('id', id, 'name', name, 'subject', subject,
                     'created_at', created_at, 'updated_at', updated_at)
            from email_templates

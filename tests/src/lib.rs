@@ -7,6 +7,7 @@ pub mod db;
 pub mod dns_server;
 pub mod http;
 pub mod lists;
+pub mod plans;
 pub mod process;
 pub mod redis_server;
 pub mod sends;

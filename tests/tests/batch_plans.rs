@@ -1,134 +1,422 @@
-//! A validate batch reads and writes its own contacts, not the organization's, on tables
-//! with no planner statistics (a list just imported; autovacuum may be off, as on CI).
+//! Every statement whose cost grows with a list or a campaign reads only the rows it needs,
+//! on tables with no planner statistics (a list is launched seconds after it is imported;
+//! autovacuum may be off, as on CI), under custom and generic plans, at two sizes.
 //!
-//! The statements are the job's own (`LOAD_BATCH`, `STORE_CONTACTS`), run with
-//! `EXPLAIN (ANALYZE, FORMAT JSON)` as the application role in a tenant transaction that is
-//! rolled back. What is counted is rows, not time: every row a scan of `contacts` or
-//! `contact_list_members` produced or filtered away. Before the batch's id range was bound as
-//! an index condition, each 1,000-contact batch read every contact of the organization.
+//! The statements are the engine's own (public constants and query builders of `jobs`), run
+//! as the application role in a tenant transaction that is rolled back. What is counted is
+//! rows, not time ([`reachly_tests::plans`]). The organization holds more than each statement
+//! needs, so a plan that scans it shows: a second list with every contact, a second campaign
+//! to every contact with its own events and leads, and another organization of the same size.
+//!
+//! A new bulk statement gets a `check` here: its constant, its arguments and what it needs.
 
 use reachly_jobs::OrgId;
+use reachly_jobs::campaigns::reads::{EventPosition, LeadFilter, events_page, leads_page};
+use reachly_jobs::campaigns::recipients::{ASSIGN_CHUNK, CHUNK_MEMBERS};
+use reachly_jobs::campaigns::send_job::{LOAD_RECIPIENTS, MARK_ASSIGNMENTS, STORE_SUBSCRIPTIONS};
+use reachly_jobs::lists::import_job::BATCH_STARTS;
+use reachly_jobs::lists::import_merge::{DEDUPE, DROP_SUPPRESSED, STAGING_TABLES, UPSERT_AND_LINK};
+use reachly_jobs::lists::reads::MEMBER_CONTACTS_PAGE;
 use reachly_jobs::lists::validate_job::{LOAD_BATCH, STORE_CONTACTS};
 use reachly_tests::db::TestDb;
-use serde_json::Value;
+use reachly_tests::plans::{assert_reads, plan_both};
 use uuid::Uuid;
 
-const CONTACTS: i64 = 30_000;
-const BATCH: usize = 1_000;
+/// Send batch size the seeded campaigns use.
+const SEND_BATCH: i64 = 500;
+/// A page as the API reads it (`limit` + 1).
+const PAGE: i64 = 101;
 
-/// Rows produced or filtered away by the plan's scans of the two tables (and their indexes).
-fn rows_read(node: &Value) -> f64 {
-    let touches = |key: &str| {
-        node[key].as_str().is_some_and(|name| {
-            name.starts_with("contacts") || name.starts_with("contact_list_members")
-        })
-    };
-    let own = if touches("Relation Name") || touches("Index Name") {
-        let n = |key: &str| node[key].as_f64().unwrap_or(0.0);
-        (n("Actual Rows") + n("Rows Removed by Filter") + n("Rows Removed by Index Recheck"))
-            * n("Actual Loops").max(1.0)
-    } else {
-        0.0
-    };
-    let children: f64 = node["Plans"]
-        .as_array()
-        .map(|plans| plans.iter().map(rows_read).sum())
-        .unwrap_or(0.0);
-    own + children
+/// The seeded organization's ids.
+struct Seeded {
+    org: Uuid,
+    /// Every second contact of the organization.
+    list: Uuid,
+    /// A list being imported (empty).
+    importing: Uuid,
+    /// Sending to `list`'s valid members, with events and leads.
+    campaign: Uuid,
+    /// Scheduled on `list`, nothing assigned yet.
+    scheduled: Uuid,
 }
 
-/// An organization with one list of `CONTACTS` members, written in bulk (no ANALYZE).
-async fn seed(db: &TestDb) -> (Uuid, Uuid) {
+/// Two organizations of `contacts` contacts each, written in bulk as the maintenance role (no
+/// ANALYZE). In the first: a list of every second contact, a list of all of them, a campaign on
+/// each with assignments in batches of [`SEND_BATCH`], two events per recipient and a lead
+/// (with its form response) for every tenth; 1 in 40 addresses suppressed.
+async fn seed(db: &TestDb, contacts: i64) -> Seeded {
+    let s = Seeded {
+        org: Uuid::now_v7(),
+        list: Uuid::now_v7(),
+        importing: Uuid::now_v7(),
+        campaign: Uuid::now_v7(),
+        scheduled: Uuid::now_v7(),
+    };
+    let (org, list, importing, campaign, scheduled) =
+        (s.org, s.list, s.importing, s.campaign, s.scheduled);
+    let (other, all, other_list) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (template, form, everyone) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let maint = db.maint().await;
-    let org = Uuid::now_v7();
-    let list = Uuid::now_v7();
+    let started = std::time::Instant::now();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "insert into organizations (id, slug, name) values ('{org}', 'plans', 'Plans');
+        "begin;
+         insert into organizations (id, slug, name)
+              values ('{org}', 'plans', 'Plans'), ('{other}', 'other', 'Other');
+         insert into contacts (organization_id, email, validation_status)
+              select o, 'person' || g || '@example.test',
+                     case g % 10 when 0 then 'risky' when 1 then 'invalid' else 'valid' end
+                from generate_series(1, {contacts}) g,
+                     (values ('{org}'::uuid), ('{other}'::uuid)) as orgs(o);
          insert into contact_lists (organization_id, id, name, status)
-              values ('{org}', '{list}', 'big', 'validating');
-         insert into contacts (organization_id, email)
-              select '{org}', 'person' || g || '@example.test' from generate_series(1, {CONTACTS}) g;
+              values ('{org}', '{list}', 'half', 'validated'),
+                     ('{org}', '{all}', 'all', 'validated'),
+                     ('{org}', '{importing}', 'new', 'importing'),
+                     ('{other}', '{other_list}', 'theirs', 'validated');
+         create temp table numbered on commit drop as
+              select organization_id, id, validation_status,
+                     row_number() over (partition by organization_id order by id) as n
+                from contacts;
          insert into contact_list_members (organization_id, list_id, contact_id)
-              select '{org}', '{list}', id from contacts where organization_id = '{org}';"
+              select organization_id, '{list}', id from numbered
+               where organization_id = '{org}' and n % 2 = 0;
+         insert into contact_list_members (organization_id, list_id, contact_id)
+              select organization_id, case organization_id when '{org}' then '{all}'::uuid
+                                                           else '{other_list}'::uuid end, id
+                from numbered;
+         insert into suppressions (organization_id, email_hash, reason)
+              select organization_id, encode(sha256(convert_to(lower(email), 'UTF8')), 'hex'),
+                     'manual'
+                from (select organization_id, email, row_number() over (order by id) as n
+                        from contacts where organization_id = '{org}') c
+               where n % 40 = 3;
+         insert into email_templates (organization_id, id, name) values ('{org}', '{template}', 't');
+         insert into forms (organization_id, id, name, slug) values ('{org}', '{form}', 'f', 'f');
+         insert into campaigns (organization_id, id, name, list_id, template_id, form_id, status)
+              values ('{org}', '{campaign}', 'half', '{list}', '{template}', '{form}', 'sending'),
+                     ('{org}', '{everyone}', 'all', '{all}', '{template}', '{form}', 'completed'),
+                     ('{org}', '{scheduled}', 'later', '{list}', '{template}', '{form}',
+                      'scheduled');
+         insert into campaign_contact_assignments (organization_id, campaign_id, contact_id,
+                                                   batch_no)
+              select organization_id, cam, id,
+                     (row_number() over (partition by cam order by id) - 1) / {SEND_BATCH}
+                from numbered,
+                     lateral (select '{campaign}'::uuid where n % 2 = 0
+                              union all select '{everyone}'::uuid) as c(cam)
+               where organization_id = '{org}' and validation_status = 'valid';
+         select ensure_event_partitions(current_date, 1);
+         insert into events (organization_id, campaign_id, contact_id, event_type, occurred_at)
+              select a.organization_id, a.campaign_id, a.contact_id, t,
+                     date_trunc('month', now())
+                       + make_interval(secs => (row_number() over (order by a.contact_id)) % 86400)
+                from campaign_contact_assignments a, unnest(array['sent', 'delivered']) t;
+         insert into leads (organization_id, contact_id, campaign_id, form_id, email)
+              select a.organization_id, a.contact_id, a.campaign_id, '{form}', 'lead@example.test'
+                from campaign_contact_assignments a
+               where get_byte(uuid_send(a.contact_id), 15) % 10 = 0;
+         insert into form_responses (organization_id, form_id, lead_id, contact_id, campaign_id,
+                                     response_data)
+              select organization_id, form_id, id, contact_id, campaign_id, '{{\"zip\": \"10001\"}}'
+                from leads;
+         commit;"
     )))
     .execute(&maint)
     .await
     .unwrap();
+    eprintln!("seeded {contacts} contacts in {:?}", started.elapsed());
     maint.close().await;
-    (org, list)
+    s
+}
+
+/// One scalar read as the application role inside the tenant transaction.
+async fn scalar<T>(conn: &mut sqlx::PgConnection, sql: &str, arg: Uuid) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(arg)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+fn uuid_array(ids: &[Uuid]) -> String {
+    let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    format!("'{{{}}}'::uuid[]", list.join(","))
+}
+
+async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
+    let db = TestDb::fresh().await;
+    let s = seed(&db, contacts).await;
+    let (org, list, campaign) = (s.org, s.list, s.campaign);
+    let app = db.app().await;
+    let mut tx = app.tenant(OrgId(org)).await.unwrap();
+    let conn: &mut sqlx::PgConnection = &mut tx;
+    let at = format!("{contacts} contacts in the organization");
+
+    let members: i64 = scalar(
+        conn,
+        "select count(*) from contact_list_members where list_id = $1",
+        list,
+    )
+    .await;
+
+    // launch: one chunk of recipients, assigned.
+    let plans = plan_both(
+        conn,
+        "assign_chunk",
+        ASSIGN_CHUNK,
+        &format!(
+            "'{org}', '{}', '{list}', {SEND_BATCH}, false, '{}', 0, {CHUNK_MEMBERS}",
+            s.scheduled,
+            Uuid::nil()
+        ),
+    )
+    .await;
+    let chunk = members.min(CHUNK_MEMBERS) as f64;
+    assert_reads(
+        &plans,
+        &["contacts", "contact_list_members"],
+        2.0 * chunk,
+        &at,
+    );
+
+    // send: a batch from the middle of the campaign.
+    let batch_no: i32 = scalar(
+        conn,
+        "select (max(batch_no) / 2)::int4 from campaign_contact_assignments where campaign_id = $1",
+        campaign,
+    )
+    .await;
+    let batch: Vec<Uuid> = sqlx::query_scalar(
+        "select contact_id from campaign_contact_assignments
+          where campaign_id = $1 and batch_no = $2 order by contact_id",
+    )
+    .bind(campaign)
+    .bind(batch_no)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let size = batch.len() as f64;
+    let plans = plan_both(
+        conn,
+        "load_recipients",
+        LOAD_RECIPIENTS,
+        &format!("'{org}', '{campaign}', {batch_no}"),
+    )
+    .await;
+    assert_reads(
+        &plans,
+        &["contacts", "campaign_contact_assignments"],
+        2.0 * size,
+        &at,
+    );
+    let plans = plan_both(
+        conn,
+        "mark_assignments",
+        MARK_ASSIGNMENTS,
+        &format!(
+            "'{org}', '{campaign}', {batch_no}, {}, '{{}}'::uuid[]",
+            uuid_array(&batch[..10])
+        ),
+    )
+    .await;
+    assert_reads(&plans, &["campaign_contact_assignments"], size, &at);
+    let changed: Vec<Uuid> = batch.iter().step_by(10).copied().collect();
+    let (lo, hi) = (changed[0], changed[changed.len() - 1]);
+    let in_range: i64 =
+        sqlx::query_scalar("select count(*) from contacts where id between $1 and $2")
+            .bind(lo)
+            .bind(hi)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    let plans = plan_both(
+        conn,
+        "store_subscriptions",
+        STORE_SUBSCRIPTIONS,
+        &format!(
+            "'{org}', {}, array_fill('unsubscribed'::text, array[{}]), '{lo}', '{hi}'",
+            uuid_array(&changed),
+            changed.len()
+        ),
+    )
+    .await;
+    assert_reads(&plans, &["contacts"], in_range as f64, &at);
+
+    // import: the validate fan-out of a list, then a merge of a file into a new list.
+    let plans = plan_both(
+        conn,
+        "batch_starts",
+        BATCH_STARTS,
+        &format!("'{org}', '{list}', 1000"),
+    )
+    .await;
+    assert_reads(&plans, &["contact_list_members"], members as f64, &at);
+    // Half the file is already in the organization (every fourth contact), half is new.
+    let file_rows = contacts / 2;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "{STAGING_TABLES}
+         insert into import_rows (line, email, custom_fields)
+              select g, case when g % 2 = 0 then 'person' || (g * 2) || '@example.test'
+                             else 'new' || g || '@example.test' end, '{{}}'
+                from generate_series(1, {file_rows}) g;
+         {DEDUPE};"
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let suppressions: i64 = scalar(
+        conn,
+        "select count(*) from suppressions where organization_id = $1",
+        org,
+    )
+    .await;
+    let plans = plan_both(
+        conn,
+        "drop_suppressed",
+        DROP_SUPPRESSED,
+        &format!("'{org}'"),
+    )
+    .await;
+    assert_reads(
+        &plans,
+        &["import_unique", "suppressions"],
+        (file_rows + suppressions) as f64,
+        &at,
+    );
+    let plans = plan_both(
+        conn,
+        "upsert_and_link",
+        UPSERT_AND_LINK,
+        &format!("'{org}', '{}'", s.importing),
+    )
+    .await;
+    assert_reads(
+        &plans,
+        &["import_unique", "contacts", "contact_list_members"],
+        file_rows as f64,
+        &at,
+    );
+
+    // validate: a batch of 1,000 members from the middle of the list, [from, end).
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "select contact_id from contact_list_members where list_id = $1
+          order by contact_id offset $2 limit 1001",
+    )
+    .bind(list)
+    .bind(members / 2)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let (batch, end) = (&ids[..1000], ids[1000]);
+    let plans = plan_both(
+        conn,
+        "load_batch",
+        LOAD_BATCH,
+        &format!("'{org}', '{list}', '{}', '{end}'", batch[0]),
+    )
+    .await;
+    assert_reads(&plans, &["contacts", "contact_list_members"], 2000.0, &at);
+    let in_range: i64 =
+        sqlx::query_scalar("select count(*) from contacts where id >= $1 and id < $2")
+            .bind(batch[0])
+            .bind(end)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    let plans = plan_both(
+        conn,
+        "store_contacts",
+        STORE_CONTACTS,
+        &format!(
+            "'{org}', {}, array_fill('valid'::text, array[1000]),
+             array_fill('{{\"status\": \"valid\"}}'::jsonb, array[1000]), '{}', '{end}'",
+            uuid_array(batch),
+            batch[0]
+        ),
+    )
+    .await;
+    assert_reads(&plans, &["contacts"], in_range as f64, &at);
+
+    // The list's contacts page (and its CSV export, which pages with the same statement),
+    // from the middle of the list: all, and only the valid ones (8 in 10).
+    for (status, needed) in [("null", PAGE as f64), ("'valid'", PAGE as f64 * 10.0 / 8.0)] {
+        let plans = plan_both(
+            conn,
+            "member_contacts_page",
+            MEMBER_CONTACTS_PAGE,
+            &format!("'{org}', '{list}', {status}, '{}', {PAGE}", batch[0]),
+        )
+        .await;
+        assert_reads(
+            &plans,
+            &["contacts", "contact_list_members"],
+            2.0 * needed,
+            &at,
+        );
+    }
+
+    // The campaign's events: the first page, and a page of one type after a cursor.
+    let (occurred_at, id): (chrono::DateTime<chrono::Utc>, Uuid) = sqlx::query_as(
+        "select occurred_at, id from events where campaign_id = $1
+          order by occurred_at, id offset 5000 limit 1",
+    )
+    .bind(campaign)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let first = events_page(org, campaign, None, None, PAGE);
+    let typed = events_page(
+        org,
+        campaign,
+        Some("delivered".into()),
+        Some(EventPosition { occurred_at, id }),
+        PAGE,
+    );
+    for (name, query, args) in [
+        (
+            "events_first",
+            first,
+            format!("'{org}', '{campaign}', {PAGE}"),
+        ),
+        (
+            "events_after",
+            typed,
+            format!(
+                "'{org}', '{campaign}', 'delivered', '{occurred_at:?}', '{occurred_at:?}', '{id}', {PAGE}"
+            ),
+        ),
+    ] {
+        let plans = plan_both(conn, name, query.sql().as_str(), &args).await;
+        assert_reads(&plans, &["events"], PAGE as f64, &at);
+    }
+
+    // The campaign's leads (and their CSV export): a page after a cursor, with its responses.
+    let after: Uuid = scalar(
+        conn,
+        "select id from leads where campaign_id = $1 order by id offset 100 limit 1",
+        campaign,
+    )
+    .await;
+    let query = leads_page(org, campaign, &LeadFilter::default(), Some(after), PAGE);
+    let plans = plan_both(
+        conn,
+        "leads_page",
+        query.sql().as_str(),
+        &format!("'{org}', '{campaign}', '{after}', {PAGE}"),
+    )
+    .await;
+    assert_reads(&plans, &["leads", "form_responses"], 2.0 * PAGE as f64, &at);
+    drop(tx);
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_validate_batch_reads_only_its_own_contacts() {
-    let db = TestDb::fresh().await;
-    let (org, list) = seed(&db).await;
-    let app = db.app().await;
-    let mut tx = app.tenant(OrgId(org)).await.unwrap();
+async fn bulk_statements_read_only_what_they_need_at_20k_contacts() {
+    every_bulk_statement_reads_only_what_it_needs(20_000).await;
+}
 
-    // A batch from the middle of the list: [from, end), as the import's fan-out cuts them.
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "select contact_id from contact_list_members where list_id = $1
-          order by contact_id offset 15000 limit 1001",
-    )
-    .bind(list)
-    .fetch_all(&mut **tx)
-    .await
-    .unwrap();
-    let (batch, end) = (&ids[..BATCH], ids[BATCH]);
-
-    // Prepared, as the job's statements are, and planned both ways Postgres plans them: with
-    // the values (a connection's first runs) and generically (later, when not costlier).
-    let uuids = |ids: &[Uuid]| {
-        let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        format!("'{{{}}}'::uuid[]", list.join(","))
-    };
-    let runs = [
-        (
-            "load",
-            LOAD_BATCH,
-            format!("'{org}', '{list}', '{}', '{end}'", batch[0]),
-        ),
-        (
-            "store",
-            STORE_CONTACTS,
-            format!(
-                "'{org}', {}, array_fill('valid'::text, array[{BATCH}]),
-                 array_fill('{{\"status\": \"valid\"}}'::jsonb, array[{BATCH}]),
-                 '{}', '{end}'",
-                uuids(batch),
-                batch[0]
-            ),
-        ),
-    ];
-    let mut plans = Vec::new();
-    for (name, sql, args) in &runs {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("prepare {name} as {sql}")))
-            .execute(&mut **tx)
-            .await
-            .unwrap();
-        for mode in ["force_custom_plan", "force_generic_plan"] {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "set local plan_cache_mode = {mode}"
-            )))
-            .execute(&mut **tx)
-            .await
-            .unwrap();
-            let plan: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "explain (analyze, format json) execute {name}({args})"
-            )))
-            .fetch_one(&mut **tx)
-            .await
-            .unwrap();
-            plans.push((format!("{name} ({mode})"), plan));
-        }
-    }
-    drop(tx);
-
-    for (name, plan) in &plans {
-        let read = rows_read(&plan[0]["Plan"]);
-        assert!(
-            read >= BATCH as f64 && read <= 3.0 * BATCH as f64,
-            "{name} read {read} rows for a batch of {BATCH} among {CONTACTS}: {plan:#}"
-        );
-    }
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_statements_read_only_what_they_need_at_60k_contacts() {
+    every_bulk_statement_reads_only_what_it_needs(60_000).await;
 }

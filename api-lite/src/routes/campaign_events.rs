@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use reachly_jobs::campaigns::reads::{EventPosition, events_page};
 use serde::Deserialize;
 use serde_json::Value;
-use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::campaigns::require_campaign;
@@ -68,35 +68,16 @@ async fn index(
         .transpose()?;
     let limit = limit(query.limit);
 
-    // Only the conditions asked for are in the statement, so the planner sees plain
-    // equalities and ranges: (organization_id, campaign_id[, event_type], occurred_at) leads
-    // events_org_campaign_type_time_idx / events_org_campaign_time_idx, and a cursor prunes
-    // the monthly partitions before it.
-    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
-        "select e.occurred_at, e.id,
-                jsonb_build_object('id', e.id, 'type', e.event_type, 'contact_id', e.contact_id,
-                    'occurred_at', e.occurred_at, 'created_at', e.created_at,
-                    'data', e.event_data, 'ip', host(e.ip_address), 'user_agent', e.user_agent)
-           from events e
-          where e.organization_id = ",
+    let mut sql = events_page(
+        member.org.0,
+        id,
+        query.event_type.clone(),
+        after.map(|c| EventPosition {
+            occurred_at: c.occurred_at,
+            id: c.id,
+        }),
+        limit + 1,
     );
-    sql.push_bind(member.org)
-        .push(" and e.campaign_id = ")
-        .push_bind(id);
-    if let Some(t) = &query.event_type {
-        sql.push(" and e.event_type = ").push_bind(t);
-    }
-    if let Some(after) = after {
-        sql.push(" and e.occurred_at >= ")
-            .push_bind(after.occurred_at)
-            .push(" and (e.occurred_at, e.id) > (")
-            .push_bind(after.occurred_at)
-            .push(", ")
-            .push_bind(after.id)
-            .push(")");
-    }
-    sql.push(" order by e.occurred_at, e.id limit ")
-        .push_bind(limit + 1);
 
     let mut tx = state.db.tenant(member.org).await?;
     require_campaign(&mut tx, id).await?;

@@ -6,15 +6,15 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use reachly_jobs::TenantTx;
+pub use reachly_jobs::campaigns::reads::fetch_leads;
 use serde_json::Value;
-use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::campaigns::require_campaign;
 use super::form_fields::FieldType;
 use super::input::path_id;
 use super::lead_export;
-use super::lead_filters::{LeadFilter, LeadQuery};
+use super::lead_filters::LeadQuery;
 use super::paging::page;
 use crate::auth::Member;
 use crate::error::ApiError;
@@ -81,48 +81,4 @@ impl CampaignForm {
             .collect::<Result<_, ApiError>>()?;
         Ok(CampaignForm { name, fields })
     }
-}
-
-/// Up to `limit` leads of `campaign` matching `filter`, after lead `after`, in id order, as
-/// (id, the lead as JSON with its latest form `response`).
-pub async fn fetch_leads(
-    tx: &mut TenantTx,
-    campaign: Uuid,
-    filter: &LeadFilter,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<(Uuid, Value)>, sqlx::Error> {
-    // Only the conditions asked for are in the statement; the field filter is an `in`
-    // subquery (a semi-join the planner can feed from the GIN index on response_data).
-    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
-        "select l.id, jsonb_build_object('id', l.id, 'status', l.status, 'source', l.source,
-                    'email', l.email, 'first_name', l.first_name, 'last_name', l.last_name,
-                    'phone', l.phone, 'contact_id', l.contact_id, 'form_id', l.form_id,
-                    'created_at', l.created_at, 'response', r.response_data)
-           from leads l
-           left join lateral (
-                select r.response_data from form_responses r
-                 where r.organization_id = l.organization_id and r.lead_id = l.id
-                 order by r.submitted_at desc, r.id desc limit 1) r on true
-          where l.organization_id = ",
-    );
-    sql.push_bind(tx.org())
-        .push(" and l.campaign_id = ")
-        .push_bind(campaign)
-        .push(" and l.deleted_at is null");
-    if let Some(status) = &filter.status {
-        sql.push(" and l.status = ").push_bind(status.clone());
-    }
-    if let Some(response) = &filter.response {
-        sql.push(" and l.id in (select f.lead_id from form_responses f where f.organization_id = ")
-            .push_bind(tx.org())
-            .push(" and f.response_data @> ")
-            .push_bind(response.clone())
-            .push(")");
-    }
-    if let Some(after) = after {
-        sql.push(" and l.id > ").push_bind(after);
-    }
-    sql.push(" order by l.id limit ").push_bind(limit);
-    sql.build_query_as().fetch_all(&mut ***tx).await
 }

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use reachly_jobs::OrgId;
+use reachly_jobs::lists::reads::member_contacts_page;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -98,18 +99,6 @@ struct Pager {
     done: bool,
 }
 
-type Row = (
-    Uuid,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<Value>,
-    Option<Value>,
-);
-
 impl Pages for Pager {
     /// One page of contacts, `None` at the end.
     async fn next_page(&mut self) -> Result<Option<String>, sqlx::Error> {
@@ -117,22 +106,13 @@ impl Pages for Pager {
             return Ok(None);
         }
         let mut tx = self.state.db.tenant(self.org).await?;
-        let rows: Vec<Row> = sqlx::query_as(
-            "select c.id, c.email, c.first_name, c.last_name, c.phone, c.company,
-                    c.validation_status, c.validation_details, c.custom_fields
-               from contact_list_members m
-               join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
-              where m.organization_id = $1 and m.list_id = $2 and c.deleted_at is null
-                and ($3::text is null or c.validation_status = $3)
-                and m.contact_id > $4
-              order by m.contact_id limit $5",
+        let rows = member_contacts_page(
+            &mut tx,
+            self.list,
+            self.status.as_deref(),
+            after(self.after),
+            PAGE,
         )
-        .bind(self.org)
-        .bind(self.list)
-        .bind(self.status.as_deref())
-        .bind(after(self.after))
-        .bind(PAGE)
-        .fetch_all(&mut **tx)
         .await?;
         tx.commit().await?;
         if (rows.len() as i64) < PAGE {
@@ -141,10 +121,10 @@ impl Pages for Pager {
         let Some(last) = rows.last() else {
             return Ok(None);
         };
-        self.after = Some(last.0);
+        self.after = Some(last.id);
         let mut out = String::with_capacity(rows.len() * 160);
-        for (_, email, first, last, phone, company, status, details, custom) in &rows {
-            let details = details.as_ref();
+        for contact in &rows {
+            let details = contact.validation_details.as_ref();
             let risk = details
                 .and_then(|d| d.get("risk_score"))
                 .filter(|v| !v.is_null())
@@ -164,19 +144,19 @@ impl Pages for Pager {
                 .and_then(|d| d.get("did_you_mean"))
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let custom = match custom {
-                Some(Value::Object(m)) if m.is_empty() => String::new(),
-                Some(Value::Null) | None => String::new(),
-                Some(v) => v.to_string(),
+            let custom = match &contact.custom_fields {
+                Value::Object(m) if m.is_empty() => String::new(),
+                Value::Null => String::new(),
+                v => v.to_string(),
             };
             record(
                 [
-                    email.as_str(),
-                    first.as_deref().unwrap_or_default(),
-                    last.as_deref().unwrap_or_default(),
-                    phone.as_deref().unwrap_or_default(),
-                    company.as_deref().unwrap_or_default(),
-                    status.as_str(),
+                    contact.email.as_str(),
+                    contact.first_name.as_deref().unwrap_or_default(),
+                    contact.last_name.as_deref().unwrap_or_default(),
+                    contact.phone.as_deref().unwrap_or_default(),
+                    contact.company.as_deref().unwrap_or_default(),
+                    contact.validation_status.as_str(),
                     &risk,
                     &reasons,
                     did_you_mean,

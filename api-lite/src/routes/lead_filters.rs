@@ -23,12 +23,7 @@ pub struct LeadQuery {
 }
 
 /// What the leads must match once the field filters are typed by the form.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LeadFilter {
-    pub status: Option<String>,
-    /// The object a lead's form response must contain; `None` without field filters.
-    pub response: Option<Value>,
-}
+pub use reachly_jobs::campaigns::reads::LeadFilter;
 
 impl LeadQuery {
     /// Reads the query's pairs; parameters other than these are ignored, like everywhere.

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use reachly_jobs::lists::reads::member_contacts_page;
 use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
 use reachly_jobs::queue::submit::submit;
 use reachly_jobs::queue::{JobKind, NewJob};
@@ -191,26 +192,18 @@ async fn contacts(
         )));
     }
     let mut tx = state.db.tenant(member.org).await?;
-    let rows: Vec<(Uuid, Value)> = sqlx::query_as(
-        "select c.id, jsonb_build_object('id', c.id, 'email', c.email, 'first_name', c.first_name,
-                    'last_name', c.last_name, 'phone', c.phone, 'company', c.company,
-                    'custom_fields', c.custom_fields, 'validation_status', c.validation_status,
-                    'validation_details', c.validation_details,
-                    'last_validated_at', c.last_validated_at)
-           from contact_list_members m
-           join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
-          where m.organization_id = $1 and m.list_id = $2 and c.deleted_at is null
-            and ($3::text is null or c.validation_status = $3)
-            and m.contact_id > $4
-          order by m.contact_id limit $5",
+    let contacts = member_contacts_page(
+        &mut tx,
+        id,
+        query.validation_status.as_deref(),
+        after(uuid_cursor(query.cursor.as_deref())?),
+        limit(query.limit) + 1,
     )
-    .bind(member.org)
-    .bind(id)
-    .bind(query.validation_status.as_deref())
-    .bind(after(uuid_cursor(query.cursor.as_deref())?))
-    .bind(limit(query.limit) + 1)
-    .fetch_all(&mut **tx)
     .await?;
+    let rows: Vec<(Uuid, Value)> = contacts
+        .into_iter()
+        .map(|c| (c.id, serde_json::to_value(c).unwrap_or_default()))
+        .collect();
     tx.commit().await?;
     Ok(page(rows, limit(query.limit), Uuid::to_string))
 }

@@ -5,13 +5,14 @@
 //! when the launch asked), not soft-deleted, still `subscribed` (not unsubscribed, bounced
 //! or complained) and not on the organization's suppression list. Batches are contiguous
 //! runs of contact ids, so a recipient's batch depends only on the recipient set and the
-//! batch size.
+//! batch size ([`super::recipients`] picks and assigns them).
 
 use chrono::Datelike;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::payloads::{LaunchPayload, SendPayload};
+use super::recipients::{self, Assigned};
 use super::record::SimulationRecord;
 use crate::queue::lifecycle::{JobContext, JobError};
 use crate::queue::submit::submit;
@@ -50,30 +51,16 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
         .await?
         .ok_or_else(|| JobError::Permanent(format!("campaign {campaign} has no simulation")))?;
 
-    let (recipients, batches): (i64, i32) = sqlx::query_as(
-        "with assigned as (
-             insert into campaign_contact_assignments (organization_id, campaign_id, contact_id,
-                                                       batch_no)
-             select $1, $2, c.id, ((row_number() over (order by c.id)) - 1) / $4
-               from contact_list_members m
-               join contacts c on c.organization_id = m.organization_id and c.id = m.contact_id
-              where m.organization_id = $1 and m.list_id = $3
-                and c.deleted_at is null
-                and c.subscription_status = 'subscribed'
-                and (c.validation_status = 'valid' or ($5 and c.validation_status = 'risky'))
-                and not exists (
-                    select 1 from suppressions s
-                     where s.organization_id = $1
-                       and s.email_hash = encode(sha256(convert_to(lower(c.email), 'UTF8')), 'hex'))
-             returning batch_no)
-         select count(*), coalesce(max(batch_no) + 1, 0)::int4 from assigned",
+    let Assigned {
+        recipients,
+        batches,
+    } = recipients::assign(
+        &mut tx,
+        campaign,
+        list,
+        record.batch_size,
+        record.include_risky,
     )
-    .bind(ctx.org())
-    .bind(campaign)
-    .bind(list)
-    .bind(record.batch_size as i64)
-    .bind(record.include_risky)
-    .fetch_one(&mut **tx)
     .await?;
 
     let jobs: Vec<NewJob> = (0..batches)

@@ -11,6 +11,8 @@ pub mod counts;
 pub mod launch;
 pub mod launch_job;
 pub mod payloads;
+pub mod reads;
+pub mod recipients;
 pub mod record;
 pub mod send_job;
 pub mod send_rows;

@@ -70,6 +70,43 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     ctx.succeed(tx, result).await
 }
 
+/// Reads a batch's pending recipients: `$1` organization, `$2` campaign, `$3` batch number.
+/// Each contact is a primary-key lookup inside `LATERAL … LIMIT 1`, which Postgres never turns
+/// into a join it could reorder: without statistics a join may scan the organization's
+/// contacts. Public so a test can check its plan.
+pub const LOAD_RECIPIENTS: &str =
+    "select a.contact_id, c.email, c.first_name, c.last_name, c.phone,
+            c.validation_status = 'risky' as risky,
+            c.deleted_at is null and c.subscription_status = 'subscribed' as sendable
+       from campaign_contact_assignments a
+       cross join lateral (
+            select c.email, c.first_name, c.last_name, c.phone, c.validation_status,
+                   c.deleted_at, c.subscription_status
+              from contacts c
+             where c.organization_id = a.organization_id and c.id = a.contact_id
+             limit 1) c
+      where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
+        and a.status = 'pending'
+      order by a.contact_id";
+
+/// Sets a batch's assignments to their outcome: `$1` organization, `$2` campaign, `$3` batch
+/// number, `$4` bounced and `$5` skipped contacts (the rest were delivered). Public so a test
+/// can check its plan.
+pub const MARK_ASSIGNMENTS: &str = "update campaign_contact_assignments a
+        set status = case when a.contact_id = any($4) then 'bounced'
+                          when a.contact_id = any($5) then 'skipped'
+                          else 'delivered' end
+      where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
+        and a.status = 'pending'";
+
+/// Stores the subscription changes of a batch's contacts: `$1` organization, `$2` ids, `$3`
+/// statuses, `$4`/`$5` the lowest and highest id. The id range is an index condition whatever
+/// the statistics say: with `= any` alone and enough ids, Postgres without statistics read
+/// every contact of the organization. Public so a test can check its plan.
+pub const STORE_SUBSCRIPTIONS: &str = "update contacts c set subscription_status = t.status
+       from unnest($2::uuid[], $3::text[]) as t(id, status)
+      where c.organization_id = $1 and c.id between $4 and $5 and c.id = t.id";
+
 async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobError> {
     let org = tx.org();
     let campaign = payload.campaign_id;
@@ -89,21 +126,12 @@ async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobErro
         Some(id) => Some(load_form(tx, id).await?),
         None => None,
     };
-    let rows: Vec<RecipientRow> = sqlx::query_as(
-        "select a.contact_id, c.email, c.first_name, c.last_name, c.phone,
-                c.validation_status = 'risky' as risky,
-                c.deleted_at is null and c.subscription_status = 'subscribed' as sendable
-           from campaign_contact_assignments a
-           join contacts c on c.organization_id = a.organization_id and c.id = a.contact_id
-          where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
-            and a.status = 'pending'
-          order by a.contact_id",
-    )
-    .bind(org)
-    .bind(campaign)
-    .bind(payload.batch_no)
-    .fetch_all(&mut ***tx)
-    .await?;
+    let rows: Vec<RecipientRow> = sqlx::query_as(LOAD_RECIPIENTS)
+        .bind(org)
+        .bind(campaign)
+        .bind(payload.batch_no)
+        .fetch_all(&mut ***tx)
+        .await?;
     let recipients = rows
         .into_iter()
         .map(|row| Loaded {
@@ -187,39 +215,26 @@ async fn write(
         .execute(&mut ***tx)
         .await?;
     }
-    sqlx::query(
-        "update campaign_contact_assignments a
-            set status = case when a.contact_id = any($4) then 'bounced'
-                              when a.contact_id = any($5) then 'skipped'
-                              else 'delivered' end
-          where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
-            and a.status = 'pending'",
-    )
-    .bind(org)
-    .bind(campaign)
-    .bind(payload.batch_no)
-    .bind(&rows.bounced)
-    .bind(&rows.skipped)
-    .execute(&mut ***tx)
-    .await?;
+    sqlx::query(MARK_ASSIGNMENTS)
+        .bind(org)
+        .bind(campaign)
+        .bind(payload.batch_no)
+        .bind(&rows.bounced)
+        .bind(&rows.skipped)
+        .execute(&mut ***tx)
+        .await?;
     if let (Some(lo), Some(hi)) = (
         rows.changed_contacts.iter().min(),
         rows.changed_contacts.iter().max(),
     ) {
-        // The id range is an index condition whatever the statistics say: with `= any` alone
-        // and enough ids, Postgres without statistics reads every contact of the organization.
-        sqlx::query(
-            "update contacts c set subscription_status = t.status
-               from unnest($2::uuid[], $3::text[]) as t(id, status)
-              where c.organization_id = $1 and c.id between $4 and $5 and c.id = t.id",
-        )
-        .bind(org)
-        .bind(&rows.changed_contacts)
-        .bind(&rows.changed_statuses)
-        .bind(lo)
-        .bind(hi)
-        .execute(&mut ***tx)
-        .await?;
+        sqlx::query(STORE_SUBSCRIPTIONS)
+            .bind(org)
+            .bind(&rows.changed_contacts)
+            .bind(&rows.changed_statuses)
+            .bind(lo)
+            .bind(hi)
+            .execute(&mut ***tx)
+            .await?;
     }
     if let Some(form) = form.filter(|_| !rows.leads.ids.is_empty()) {
         write_leads(tx, campaign, form, rows).await?;

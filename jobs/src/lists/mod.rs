@@ -3,7 +3,9 @@
 
 pub mod copy_text;
 pub mod import_job;
+pub mod import_merge;
 pub mod payloads;
+pub mod reads;
 pub mod upload;
 pub mod validate_job;
 

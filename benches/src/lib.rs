@@ -6,6 +6,7 @@ pub mod bullmq;
 pub mod cli;
 pub mod cpu;
 pub mod db;
+pub mod e2e;
 pub mod list;
 pub mod measure;
 pub mod process;

@@ -49,7 +49,15 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resu
         dns.log.display()
     ));
     let upload_limit = (generated.bytes * 2).max(100 << 20);
-    let mut pipe = Pipeline::start(args, db, redis, &dns.addr(), upload_limit).await?;
+    let mut pipe = Pipeline::start(
+        args,
+        "import,validate",
+        db,
+        redis,
+        &dns.addr(),
+        upload_limit,
+    )
+    .await?;
     let maint = reachly_jobs::db::connect(&db.maint_url, 2).await?;
     let poll = Duration::from_millis(args.poll_ms);
     let timeout = Duration::from_secs(args.timeout_s);

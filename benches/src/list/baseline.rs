@@ -35,13 +35,94 @@ impl RawCopy {
 }
 
 /// Times one table's load and says how it went.
-async fn load(conn: &mut PgConnection, table: &str, path: &Path) -> anyhow::Result<TableCopy> {
+async fn timed_load(
+    conn: &mut PgConnection,
+    table: &str,
+    path: &Path,
+) -> anyhow::Result<TableCopy> {
     let copy = copy_in(conn, table, path).await?;
     log(format!(
         "raw copy: {table}: {} rows, {} bytes in {:.2}s",
         copy.rows, copy.bytes, copy.seconds
     ));
     Ok(copy)
+}
+
+/// The list's final rows, exported to files.
+#[derive(Debug)]
+pub struct Exported {
+    pub org: Uuid,
+    pub list: Uuid,
+    files: [(&'static str, PathBuf); 3],
+}
+
+impl Drop for Exported {
+    fn drop(&mut self) {
+        for (_, path) in &self.files {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Exports the list's contacts, membership rows and validation logs from `source` into `dir`.
+pub async fn export(source: &BenchDb, list: Uuid, dir: &Path) -> anyhow::Result<Exported> {
+    let mut src = PgConnection::connect(&source.maint_url).await?;
+    let (org,): (Uuid,) = sqlx::query_as("select organization_id from contact_lists where id = $1")
+        .bind(list)
+        .fetch_one(&mut src)
+        .await
+        .context("the list's organization")?;
+    let member =
+        format!("m.organization_id = '{org}' and m.list_id = '{list}' and m.contact_id = c.id");
+    let selects = [
+        format!(
+            "select c.* from contacts c where c.organization_id = '{org}' \
+             and exists (select 1 from contact_list_members m where {member})"
+        ),
+        format!(
+            "select * from contact_list_members \
+             where organization_id = '{org}' and list_id = '{list}'"
+        ),
+        format!(
+            "select * from validation_logs \
+             where organization_id = '{org}' and list_id = '{list}'"
+        ),
+    ];
+    let exported = Exported {
+        org,
+        list,
+        files: [
+            ("contacts", dir.join("contacts.copy")),
+            ("contact_list_members", dir.join("members.copy")),
+            ("validation_logs", dir.join("validation_logs.copy")),
+        ],
+    };
+    for ((table, path), select) in exported.files.iter().zip(&selects) {
+        let bytes = copy_out(&mut src, select, path).await?;
+        log(format!("exported {table}: {bytes} bytes"));
+    }
+    src.close().await?;
+    Ok(exported)
+}
+
+/// Times loading the exported rows into `dst` (a fresh, migrated database, as the
+/// maintenance role), after writing the organization and the list they belong to.
+pub async fn load(dst: &mut PgConnection, exported: &Exported) -> anyhow::Result<RawCopy> {
+    sqlx::query("insert into organizations (id, slug, name) values ($1, 'bench', 'bench')")
+        .bind(exported.org)
+        .execute(&mut *dst)
+        .await?;
+    sqlx::query("insert into contact_lists (organization_id, id, name) values ($1, $2, 'raw')")
+        .bind(exported.org)
+        .bind(exported.list)
+        .execute(&mut *dst)
+        .await?;
+    let [contacts, members, logs] = &exported.files;
+    Ok(RawCopy {
+        contacts: timed_load(dst, contacts.0, &contacts.1).await?,
+        members: timed_load(dst, members.0, &members.1).await?,
+        validation_logs: timed_load(dst, logs.0, &logs.1).await?,
+    })
 }
 
 /// Exports the list's final rows from `source` and times loading them into a fresh database.
@@ -51,77 +132,16 @@ pub async fn run(
     dir: &Path,
     keep_db: bool,
 ) -> anyhow::Result<RawCopy> {
-    let mut src = PgConnection::connect(&source.maint_url).await?;
-    let (org,): (Uuid,) = sqlx::query_as("select organization_id from contact_lists where id = $1")
-        .bind(list)
-        .fetch_one(&mut src)
-        .await
-        .context("the list's organization")?;
-    let member =
-        format!("m.organization_id = '{org}' and m.list_id = '{list}' and m.contact_id = c.id");
-    let files: [(&str, String, PathBuf); 3] = [
-        (
-            "contacts",
-            format!(
-                "select c.* from contacts c where c.organization_id = '{org}' \
-                 and exists (select 1 from contact_list_members m where {member})"
-            ),
-            dir.join("contacts.copy"),
-        ),
-        (
-            "contact_list_members",
-            format!(
-                "select * from contact_list_members \
-                 where organization_id = '{org}' and list_id = '{list}'"
-            ),
-            dir.join("members.copy"),
-        ),
-        (
-            "validation_logs",
-            format!(
-                "select * from validation_logs \
-                 where organization_id = '{org}' and list_id = '{list}'"
-            ),
-            dir.join("validation_logs.copy"),
-        ),
-    ];
-    for (table, select, path) in &files {
-        let bytes = copy_out(&mut src, select, path).await?;
-        log(format!("exported {table}: {bytes} bytes"));
-    }
-    src.close().await?;
-
+    let exported = export(source, list, dir).await?;
     let target = BenchDb::create().await?;
     log(format!("raw copy into fresh database {}", target.name));
     let result = async {
         let mut dst = PgConnection::connect(&target.maint_url).await?;
-        sqlx::query("insert into organizations (id, slug, name) values ($1, 'bench', 'bench')")
-            .bind(org)
-            .execute(&mut dst)
-            .await?;
-        sqlx::query("insert into contact_lists (organization_id, id, name) values ($1, $2, 'raw')")
-            .bind(org)
-            .bind(list)
-            .execute(&mut dst)
-            .await?;
-        let contacts = load(&mut dst, files[0].0, &files[0].2).await?;
-        let members = load(&mut dst, files[1].0, &files[1].2).await?;
-        let validation_logs = load(&mut dst, files[2].0, &files[2].2).await?;
+        let raw = load(&mut dst, &exported).await?;
         dst.close().await?;
-        anyhow::Ok(RawCopy {
-            contacts,
-            members,
-            validation_logs,
-        })
+        anyhow::Ok(raw)
     }
     .await;
-    if keep_db {
-        log(format!("kept database {}", target.name));
-    } else if let Err(e) = target.drop_db().await {
-        log(format!("could not drop database {}: {e}", target.name));
-    }
-    for (_, _, path) in &files {
-        let _ = std::fs::remove_file(path);
-    }
+    target.finish(keep_db).await;
     result
 }

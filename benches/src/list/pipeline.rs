@@ -1,5 +1,5 @@
 //! The measured side: `reachly-api serve` and N `reachly-worker --queues import,validate`
-//! (release builds) against a fresh database, a private Redis and the bench's dnsmasq; the
+//! (release builds; the end-to-end bench adds `launch,send`) against a fresh database, a private Redis and the bench's dnsmasq; the
 //! CSV is uploaded with `curl -F` (streamed from disk) and the list polled until `validated`.
 
 use std::path::Path;
@@ -100,9 +100,10 @@ fn upload(base: &str, token: &str, path: &Path, name: &str) -> anyhow::Result<Uu
 }
 
 impl Pipeline {
-    /// Starts the API (waits for /readyz) and the workers.
+    /// Starts the API (waits for /readyz) and `args.workers` workers serving `queues`.
     pub async fn start(
         args: &ListArgs,
+        queues: &str,
         db: &BenchDb,
         redis: &RedisServer,
         dns: &str,
@@ -116,7 +117,7 @@ impl Pipeline {
             port,
             &db.name,
             args.workers,
-            "import,validate",
+            queues,
             args.concurrency,
         )
         .await?;

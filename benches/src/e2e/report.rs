@@ -1,0 +1,149 @@
+//! The printed table and the one-line JSON summary of `e2e_bench`.
+
+use serde_json::{Value, json};
+
+use super::args::E2eArgs;
+use super::baseline::Baselines;
+use super::phases::CampaignPhases;
+use crate::list::pipeline::{ListRun, Phases};
+use crate::report::{r3, rate};
+use crate::send::pipeline::SendRun;
+
+/// The launch's share of the validation's time the issue sets at 1M rows (and 0.5 at every
+/// size).
+const LAUNCH_TARGET_AT_1M: f64 = 0.25;
+
+/// Everything one run measured.
+#[derive(Debug)]
+pub struct Measured<'a> {
+    pub args: &'a E2eArgs,
+    pub list: &'a ListRun,
+    pub list_phases: &'a Phases,
+    pub send: &'a SendRun,
+    pub campaign: &'a CampaignPhases,
+    pub raw: &'a Baselines,
+}
+
+/// Prints the table and the summary line; returns the summary.
+pub fn print(m: &Measured) -> Value {
+    let rows = m.args.list.rows as f64;
+    let imported = m.raw.list.members.rows as f64;
+    let import_s = m.list_phases.import_finished_s;
+    let validation_s = m.list_phases.validate_last_finished_s - import_s;
+    let list_s = m.list_phases.validate_last_finished_s;
+    let list_raw_s = m.raw.list.seconds();
+    let launch_s = m.campaign.launch_seconds();
+    let sends_s = m.campaign.sends_seconds();
+    let events = m.campaign.events as f64;
+    let recipients = m.campaign.recipients as f64;
+    let launch_share = r3(launch_s / validation_s.max(1e-9));
+    let line = |what: &str, secs: f64, base: Option<f64>, note: String| {
+        let (base_s, ratio) = match base {
+            Some(b) => (format!("{b:.2}"), format!("{:.3}", secs / b.max(1e-9))),
+            None => (String::new(), String::new()),
+        };
+        println!("{what:<40} {secs:>9.2} {base_s:>9} {ratio:>7}  {note}");
+    };
+    println!(
+        "{:<40} {:>9} {:>9} {:>7}  note",
+        "phase", "seconds", "raw s", "ratio"
+    );
+    line(
+        "upload (curl -> 202)",
+        m.list.upload_seconds,
+        None,
+        format!("{} rows", m.args.list.rows),
+    );
+    line(
+        "import (upload commit -> import commit)",
+        import_s,
+        None,
+        format!("{} rows/s", rate(rows, import_s)),
+    );
+    line(
+        "validation (import -> last batch)",
+        validation_s,
+        None,
+        format!(
+            "{} rows/s, {} batches",
+            rate(imported, validation_s),
+            m.list_phases.validate_jobs
+        ),
+    );
+    line(
+        "import + validation vs raw COPY",
+        list_s,
+        Some(list_raw_s),
+        format!("{} contacts + members COPY'd", m.raw.list.contacts.rows),
+    );
+    line(
+        "launch job (request commit -> commit)",
+        launch_s,
+        Some(m.raw.assignments_seconds),
+        format!(
+            "{} recipients, {} send batches; vs INSERT … SELECT; {launch_share} of validation",
+            m.campaign.recipients, m.send.batches_total
+        ),
+    );
+    line(
+        "sends (launch commit -> last batch)",
+        sends_s,
+        Some(m.raw.events.seconds),
+        format!(
+            "{} events/s (raw COPY {} events/s)",
+            rate(events, sends_s),
+            rate(events, m.raw.events.seconds)
+        ),
+    );
+    let total = m.list.total_seconds + m.send.completed_s;
+    line(
+        "upload start -> campaign completed",
+        total,
+        None,
+        format!(
+            "as the user saw it (polls every {} ms)",
+            m.args.list.poll_ms
+        ),
+    );
+    println!(
+        "launch / validation = {launch_share} (target <= {LAUNCH_TARGET_AT_1M} at 1M rows, < 0.5 at every size)"
+    );
+    let summary = json!({
+        "bench": "e2e",
+        "rows": m.args.list.rows,
+        "workers": m.args.list.workers,
+        "imported": imported,
+        "recipients": recipients,
+        "events": events,
+        "seconds": {
+            "upload": r3(m.list.upload_seconds),
+            "import": r3(import_s),
+            "validation": r3(validation_s),
+            "launch": r3(launch_s),
+            "sends": r3(sends_s),
+            "total": r3(total),
+        },
+        "raw_seconds": {
+            "contacts_members_copy": r3(list_raw_s),
+            "assignments_insert_select": r3(m.raw.assignments_seconds),
+            "events_copy": r3(m.raw.events.seconds),
+        },
+        "ratio": {
+            "import_validation_vs_copy": r3(list_s / list_raw_s.max(1e-9)),
+            "launch_vs_insert_select": r3(launch_s / m.raw.assignments_seconds.max(1e-9)),
+            "sends_vs_copy": r3(sends_s / m.raw.events.seconds.max(1e-9)),
+            "launch_vs_validation": launch_share,
+        },
+        "rates": {
+            "rows_per_s": rate(rows, list_s),
+            "events_per_s": rate(events, sends_s),
+        },
+        "attempts": {
+            "validate": m.list_phases.validate_attempts,
+            "send": m.campaign.send_attempts,
+            "send_jobs": m.campaign.send_jobs,
+        },
+    });
+    println!("{summary}");
+    summary
+}

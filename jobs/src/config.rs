@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::import::CsvLimits;
+
 /// Everything the binaries read from the environment, parsed once at start-up.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -19,6 +21,9 @@ pub struct Config {
     pub dns_servers: Vec<SocketAddr>,
     /// Largest contact-list upload accepted, in bytes (`REACHLY_UPLOAD_LIMIT_BYTES`).
     pub upload_limit: u64,
+    /// Bounds on an uploaded CSV's width (`REACHLY_CSV_MAX_COLUMNS`,
+    /// `REACHLY_CSV_MAX_FIELD_BYTES`).
+    pub csv: CsvLimits,
     pub queue: QueueSettings,
 }
 
@@ -95,6 +100,13 @@ impl Config {
         if let Some(secs) = parse_var(&lookup, "REACHLY_STALE_AFTER_SECS")? {
             queue.stale_after = Duration::from_secs(secs);
         }
+        let mut csv = CsvLimits::default();
+        if let Some(columns) = parse_var(&lookup, "REACHLY_CSV_MAX_COLUMNS")? {
+            csv.max_columns = columns;
+        }
+        if let Some(bytes) = parse_var(&lookup, "REACHLY_CSV_MAX_FIELD_BYTES")? {
+            csv.max_field_bytes = bytes;
+        }
         Ok(Self {
             database_url: get(
                 "DATABASE_URL",
@@ -114,6 +126,7 @@ impl Config {
             dns_servers,
             upload_limit: parse_var(&lookup, "REACHLY_UPLOAD_LIMIT_BYTES")?
                 .unwrap_or(100 * 1024 * 1024),
+            csv,
             queue,
         })
     }
@@ -156,6 +169,19 @@ mod tests {
         assert_eq!(config.api_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.dns_servers.len(), 1);
         assert!(config.app_database_url.contains("reachly_app"));
+        assert_eq!(config.csv, CsvLimits::default());
+    }
+
+    #[test]
+    fn csv_limits_come_from_the_environment() {
+        let config = Config::from_lookup(|k| match k {
+            "REACHLY_CSV_MAX_COLUMNS" => Some("12".into()),
+            "REACHLY_CSV_MAX_FIELD_BYTES" => Some("100".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.csv.max_columns, 12);
+        assert_eq!(config.csv.max_field_bytes, 100);
     }
 
     #[test]

@@ -49,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
     let (acker, acker_done) = Acker::start(transport.clone());
     let services = JobServices {
         dns: Some(dns_checker(&config)?),
+        csv_limits: config.csv,
     };
     let runner = Arc::new(Runner::new(
         app,

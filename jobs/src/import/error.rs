@@ -19,6 +19,12 @@ pub enum FileError {
         /// The header cells as they appear in the file (trimmed).
         headers: Vec<String>,
     },
+    /// The first row has more columns than the configured maximum.
+    #[error("the first row has {found} columns; at most {max} are accepted")]
+    TooManyColumns { found: usize, max: usize },
+    /// A header cell is longer than the configured maximum field length.
+    #[error("header column {column} is longer than {max} bytes")]
+    HeaderFieldTooLong { column: usize, max: usize },
     /// Reading the upload itself failed (storage or network, not the file's content).
     #[error("the file could not be read: {0}")]
     Io(#[from] std::io::Error),
@@ -31,6 +37,8 @@ impl FileError {
             FileError::Empty => "empty_file",
             FileError::Binary => "binary_file",
             FileError::NoEmailColumn { .. } => "no_email_column",
+            FileError::TooManyColumns { .. } => "too_many_columns",
+            FileError::HeaderFieldTooLong { .. } => "header_field_too_long",
             FileError::Io(_) => "read_failed",
         }
     }

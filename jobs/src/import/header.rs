@@ -1,5 +1,7 @@
 //! Recognising the header row and mapping its columns to contact fields.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use super::error::FileError;
@@ -53,11 +55,16 @@ impl Field {
     /// column like `Email opt-in` stays a custom field.
     fn from_qualified_header(header: &str) -> Option<Field> {
         let normalized = normalize(header);
-        let mut words: Vec<&str> = normalized.split(' ').collect();
-        // `E-mail` normalizes to two words.
-        while let Some(i) = words.windows(2).position(|pair| pair == ["e", "mail"]) {
-            words[i] = "email";
-            words.remove(i + 1);
+        // `E-mail` normalizes to two words: join them, in one pass (a header cell is user
+        // input of up to a field's length, so nothing here may be quadratic in it).
+        let mut words: Vec<&str> = Vec::new();
+        for word in normalized.split(' ') {
+            if word == "mail" && words.last() == Some(&"e") {
+                words.pop();
+                words.push("email");
+            } else {
+                words.push(word);
+            }
         }
         let mut field = None;
         for word in words {
@@ -242,6 +249,11 @@ fn map_columns(fields: &[Option<Field>], header: impl Fn(usize) -> String) -> Co
         company: None,
         custom: Vec::new(),
     };
+    // Custom keys in use, and per repeated header the last copy number tried: renaming a
+    // repeated header is a hash lookup, not a scan of the keys so far (a header of thousands
+    // of identical names was cubic and hung an import worker).
+    let mut used: HashSet<String> = HashSet::new();
+    let mut copies: HashMap<String, usize> = HashMap::new();
     for (index, field) in fields.iter().enumerate() {
         match field {
             Some(Field::Email) => columns.email = index,
@@ -255,12 +267,17 @@ fn map_columns(fields: &[Option<Field>], header: impl Fn(usize) -> String) -> Co
                 if key.is_empty() {
                     key = format!("column {}", index + 1);
                 }
-                let base = key.clone();
-                let mut copy = 1;
-                while columns.custom.iter().any(|(_, k)| *k == key) {
-                    copy += 1;
-                    key = format!("{base} ({copy})");
+                if used.contains(&key) {
+                    let copy = copies.entry(key.clone()).or_insert(1);
+                    key = loop {
+                        *copy += 1;
+                        let candidate = format!("{key} ({copy})");
+                        if !used.contains(&candidate) {
+                            break candidate;
+                        }
+                    };
                 }
+                used.insert(key.clone());
                 columns.custom.push((index, key));
             }
         }

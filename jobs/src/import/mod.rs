@@ -17,6 +17,7 @@ pub mod encoding;
 mod error;
 pub mod header;
 mod lenient_utf8;
+mod limits;
 mod line_breaks;
 mod raw_tap;
 mod reader;
@@ -24,13 +25,17 @@ mod records;
 mod row;
 
 #[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod tests;
 
 pub use dialect::Delimiter;
 pub use encoding::TextEncoding;
 pub use error::FileError;
 pub use header::{ColumnMap, Field};
+pub use limits::CsvLimits;
 pub use reader::{
     ContactCsv, MAX_RECORD_LINES, RAW_MAX_CHARS, ReadCounts, ReadSummary, SNIFF_BYTES, open,
+    open_with,
 };
 pub use row::{ContactRow, RowOutcome};

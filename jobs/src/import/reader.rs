@@ -11,6 +11,7 @@ use super::dialect::{self, Delimiter};
 use super::encoding::{self, Decoded, TextEncoding};
 use super::error::FileError;
 use super::header::{self, ColumnMap, Layout};
+use super::limits::CsvLimits;
 use super::line_breaks::LineBreaks;
 use super::records::{RecordReader, Span};
 use super::row::{ContactRow, RowOutcome};
@@ -33,7 +34,14 @@ type Source<R> = LineBreaks<Decoded<Chain<Cursor<Vec<u8>>, R>>>;
 ///
 /// Only the first [`SNIFF_BYTES`] are held for detection; the rest is streamed from `input`.
 /// Fails when the file is empty, binary, or has a header without an email column.
-pub fn open<R: Read>(mut input: R) -> Result<ContactCsv<R>, FileError> {
+pub fn open<R: Read>(input: R) -> Result<ContactCsv<R>, FileError> {
+    open_with(input, CsvLimits::default())
+}
+
+/// [`open`] with the file's shape bounded by `limits`: a first row wider than
+/// `max_columns`, or a header cell longer than `max_field_bytes`, fails the file; a later
+/// row with a field longer than `max_field_bytes` is reported as unparseable.
+pub fn open_with<R: Read>(mut input: R, limits: CsvLimits) -> Result<ContactCsv<R>, FileError> {
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
     let read = input
         .by_ref()
@@ -56,12 +64,26 @@ pub fn open<R: Read>(mut input: R) -> Result<ContactCsv<R>, FileError> {
             counts.blank += 1;
             continue;
         }
+        if record.len() > limits.max_columns {
+            return Err(FileError::TooManyColumns {
+                found: record.len(),
+                max: limits.max_columns,
+            });
+        }
         let cells: Vec<&str> = record.iter().collect();
         let layout = header::layout(&cells)?;
+        if let Layout::Header { .. } = layout
+            && let Some(column) = cells.iter().position(|c| c.len() > limits.max_field_bytes)
+        {
+            return Err(FileError::HeaderFieldTooLong {
+                column: column + 1,
+                max: limits.max_field_bytes,
+            });
+        }
         let first = match &layout {
             Layout::Header { .. } => None,
             Layout::Headerless { columns } => {
-                Some(classify(columns, Expected::FirstRow, span, record))
+                Some(classify(columns, &limits, Expected::FirstRow, span, record))
             }
         };
         break (layout, first);
@@ -79,6 +101,7 @@ pub fn open<R: Read>(mut input: R) -> Result<ContactCsv<R>, FileError> {
         columns,
         first_row,
         counts,
+        limits,
         error: None,
         done: false,
     })
@@ -102,6 +125,7 @@ pub struct ContactCsv<R: Read> {
     /// The first record of a header-less file, read while deciding there is no header.
     first_row: Option<RowOutcome>,
     counts: ReadCounts,
+    limits: CsvLimits,
     error: Option<io::Error>,
     done: bool,
 }
@@ -209,7 +233,9 @@ impl<R: Read> Iterator for ContactCsv<R> {
         };
         while !self.done {
             let classified = match self.records.next_record() {
-                Ok(Some((span, record))) => classify(&self.columns, expected, span, record),
+                Ok(Some((span, record))) => {
+                    classify(&self.columns, &self.limits, expected, span, record)
+                }
                 Ok(None) => break,
                 Err(err) => {
                     self.error = Some(err);
@@ -248,6 +274,7 @@ fn is_blank(record: &StringRecord) -> bool {
 
 fn classify(
     columns: &ColumnMap,
+    limits: &CsvLimits,
     expected: Expected,
     span: Span,
     record: &StringRecord,
@@ -260,6 +287,14 @@ fn classify(
         let reason = format!(
             "the row runs over {} lines: a quote is probably never closed",
             span.lines
+        );
+        return Classified::Bad { line, reason };
+    }
+    if let Some(column) = record.iter().position(|c| c.len() > limits.max_field_bytes) {
+        let reason = format!(
+            "field {} is longer than {} bytes",
+            column + 1,
+            limits.max_field_bytes
         );
         return Classified::Bad { line, reason };
     }

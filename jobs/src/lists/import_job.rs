@@ -148,9 +148,10 @@ async fn parse_into_staging(
 ) -> Result<serde_json::Value, ImportFailure> {
     let (bytes_tx, bytes_rx) = std_mpsc::sync_channel::<Vec<u8>>(4);
     let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<RowOutcome>>(2);
+    let limits = ctx.services().csv_limits;
     let parser = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, String> {
         let reader = ChannelReader::new(bytes_rx);
-        let mut csv = import::open(reader).map_err(|e| e.to_string())?;
+        let mut csv = import::open_with(reader, limits).map_err(|e| e.to_string())?;
         let mut batch = Vec::with_capacity(COPY_ROWS);
         for outcome in csv.by_ref() {
             batch.push(outcome);

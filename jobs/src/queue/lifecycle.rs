@@ -13,6 +13,7 @@ use super::backoff::retry_delay;
 use super::batch::Batcher;
 use super::kind::JobKind;
 use crate::db::AppDb;
+use crate::import::CsvLimits;
 use crate::tenancy::{OrgId, TenantTx};
 use crate::validate::dns::DomainChecker;
 
@@ -189,6 +190,8 @@ pub struct JobServices {
     /// The validation job's DNS checker (with its per-process cache); `None` where no
     /// nameservers are configured.
     pub dns: Option<DomainChecker>,
+    /// Bounds on the import job's CSV files.
+    pub csv_limits: CsvLimits,
 }
 
 /// The attempt lifecycle of one worker process: claims and simple successes go through

@@ -2,7 +2,7 @@
 //! tables, indexes, constraints and partitions) as the maintenance role:
 //! - import + validation: a raw COPY of the list's final contacts and membership rows
 //!   ([`crate::list::baseline`]);
-//! - launch: the campaign's assignment rows COPY'd into an unlogged scratch table (not timed),
+//! - launch: the campaign's assignment rows COPY'd into a temporary scratch table (not timed),
 //!   then a bare `INSERT INTO campaign_contact_assignments SELECT * FROM` it (timed);
 //! - sends: a raw COPY of the campaign's events (the months they span created first).
 
@@ -91,7 +91,7 @@ async fn load_campaign(
               values ('{org}', '{}', 'raw');
          insert into campaigns (organization_id, id, name, list_id, template_id, status)
               values ('{org}', '{campaign}', 'raw', '{list}', '{}', 'sending');
-         create unlogged table raw_assignments (like campaign_contact_assignments);",
+         create temp table raw_assignments (like campaign_contact_assignments);",
         files.template, files.template
     )))
     .execute(&mut *dst)

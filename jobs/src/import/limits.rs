@@ -18,6 +18,15 @@ impl CsvLimits {
     pub const DEFAULT_MAX_COLUMNS: usize = 1_000;
     /// Bytes one field may hold unless configured otherwise.
     pub const DEFAULT_MAX_FIELD_BYTES: usize = 64 * 1024;
+    /// Bytes one header cell may hold: a column name becomes a `custom_fields` key on every
+    /// contact and is listed in the import job's result, so it is held far shorter than a
+    /// value (real CRM headers are a few dozen bytes).
+    pub const MAX_HEADER_CELL_BYTES: usize = 512;
+
+    /// The longest header cell accepted.
+    pub fn max_header_cell_bytes(&self) -> usize {
+        self.max_field_bytes.min(Self::MAX_HEADER_CELL_BYTES)
+    }
 }
 
 impl Default for CsvLimits {

@@ -67,6 +67,13 @@ fn a_header_cell_longer_than_a_field_fails_the_file() {
 }
 
 #[test]
+fn a_header_cell_longer_than_512_bytes_fails_the_file() {
+    let header = format!("email,{}\n", "n".repeat(513));
+    let err = open_err(header.as_bytes(), CsvLimits::default());
+    assert_eq!(err.to_string(), "header column 2 is longer than 512 bytes");
+}
+
+#[test]
 fn a_field_longer_than_the_limit_fails_its_row_only() {
     let limits = CsvLimits {
         max_field_bytes: 16,

@@ -39,7 +39,8 @@ pub fn open<R: Read>(input: R) -> Result<ContactCsv<R>, FileError> {
 }
 
 /// [`open`] with the file's shape bounded by `limits`: a first row wider than
-/// `max_columns`, or a header cell longer than `max_field_bytes`, fails the file; a later
+/// `max_columns`, or a header cell longer than [`CsvLimits::max_header_cell_bytes`], fails
+/// the file; a later
 /// row with a field longer than `max_field_bytes` is reported as unparseable.
 pub fn open_with<R: Read>(mut input: R, limits: CsvLimits) -> Result<ContactCsv<R>, FileError> {
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
@@ -73,11 +74,13 @@ pub fn open_with<R: Read>(mut input: R, limits: CsvLimits) -> Result<ContactCsv<
         let cells: Vec<&str> = record.iter().collect();
         let layout = header::layout(&cells)?;
         if let Layout::Header { .. } = layout
-            && let Some(column) = cells.iter().position(|c| c.len() > limits.max_field_bytes)
+            && let Some(column) = cells
+                .iter()
+                .position(|c| c.len() > limits.max_header_cell_bytes())
         {
             return Err(FileError::HeaderFieldTooLong {
                 column: column + 1,
-                max: limits.max_field_bytes,
+                max: limits.max_header_cell_bytes(),
             });
         }
         let first = match &layout {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::backoff::retry_delay;
 use super::batch::Batcher;
+use super::error_text::stored_error;
 use super::kind::JobKind;
 use crate::db::AppDb;
 use crate::import::CsvLimits;
@@ -77,10 +78,13 @@ impl JobContext {
 
     /// Marks the job succeeded with `result` in `tx` (which holds the job's effects) and
     /// commits both, or rolls everything back if this attempt no longer owns the job.
+    /// `finished_at` is the clock at this statement, the end of the work: `now()` is the
+    /// transaction's start, which for an import or a launch is when its work began.
     pub async fn succeed(&self, mut tx: TenantTx, result: Value) -> Result<(), JobError> {
         let done = sqlx::query(
             "update job_runs
-                set status = 'succeeded', result = $3, finished_at = now(), locked_by = null,
+                set status = 'succeeded', result = $3, finished_at = clock_timestamp(),
+                    locked_by = null,
                     last_error = null,
                     -- a job that fanned out reports its children's progress instead
                     progress_done = case
@@ -410,7 +414,7 @@ pub async fn record_failure(
     )
     .bind(ctx.job_id)
     .bind(ctx.attempt)
-    .bind(error.to_string())
+    .bind(stored_error(&error.to_string()))
     .bind(delay.as_secs_f64())
     .bind(permanent)
     .bind(&*ctx.lifecycle.worker)

@@ -4,6 +4,7 @@
 pub mod acker;
 pub mod backoff;
 pub mod batch;
+pub mod error_text;
 pub mod feeder;
 pub mod kind;
 pub mod lifecycle;

@@ -790,6 +790,16 @@ async fn a_foreign_key_from_one_tenant_to_another_is_refused() {
             &[a.org, a.campaign, b.contact],
         ),
         (
+            "insert into campaign_contact_assignments (organization_id, campaign_id, contact_id)
+             values ($1, $2, $3)",
+            &[a.org, b.campaign, a.contact],
+        ),
+        // An assignment's references are fixed once written.
+        (
+            "update campaign_contact_assignments set contact_id = $1 where campaign_id = $2",
+            &[b.contact, a.campaign],
+        ),
+        (
             "insert into events (organization_id, campaign_id, contact_id, event_type, occurred_at)
              values ($1, $2, $3, 'open', now())",
             &[a.org, b.campaign, a.contact],

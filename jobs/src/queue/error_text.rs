@@ -38,7 +38,10 @@ mod tests {
         let long = "é".repeat(10_000);
         let stored = stored_error(&long);
         assert!(stored.len() < MAX_STORED_ERROR_BYTES + 64);
-        assert!(stored.ends_with("… (truncated: 20000 bytes in all)"), "{stored}");
+        assert!(
+            stored.ends_with("… (truncated: 20000 bytes in all)"),
+            "{stored}"
+        );
         assert!(stored.starts_with("éé"));
     }
 

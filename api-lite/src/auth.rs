@@ -14,12 +14,15 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The token's claims: `sub` user id, `org` organization id, `exp` expiry (unix seconds).
+/// The token's claims: `sub` user id, `org` organization id, `exp` expiry and the optional
+/// `nbf` (not before), unix seconds.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: Uuid,
     pub org: Uuid,
     pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 /// Signs a token for `user` in `org`, valid for `ttl`.
@@ -28,6 +31,7 @@ pub fn issue(secret: &str, user: Uuid, org: Uuid, ttl: chrono::Duration) -> Stri
         sub: user,
         org,
         exp: (chrono::Utc::now() + ttl).timestamp(),
+        nbf: None,
     };
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -37,16 +41,26 @@ pub fn issue(secret: &str, user: Uuid, org: Uuid, ttl: chrono::Duration) -> Stri
     .expect("HS256 signing cannot fail")
 }
 
-fn verify(secret: &str, token: &str) -> Result<Claims, ApiError> {
+/// The token's claims if it is signed with `secret`, not expired, not before its `nbf`, and
+/// its `exp` lies no more than `max_lifetime` ahead (a token minted to live for decades is
+/// refused however it was signed).
+fn verify(secret: &str, token: &str, max_lifetime: chrono::Duration) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
-    jsonwebtoken::decode::<Claims>(
+    validation.validate_nbf = true;
+    let claims = jsonwebtoken::decode::<Claims>(
         token,
         &DecodingKey::from_secret(secret.as_bytes()),
         &validation,
     )
     .map(|data| data.claims)
-    .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
+    .map_err(|_| ApiError::Unauthorized("invalid, expired or not yet valid token"))?;
+    if claims.exp > (chrono::Utc::now() + max_lifetime).timestamp() {
+        return Err(ApiError::Unauthorized(
+            "the token lives longer than the server accepts",
+        ));
+    }
+    Ok(claims)
 }
 
 /// An authenticated, active member of an organization, with the permissions of their role.
@@ -83,7 +97,7 @@ impl FromRequestParts<AppState> for Member {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token)
             .ok_or(ApiError::Unauthorized("expected a bearer token"))?;
-        let claims = verify(&state.jwt_secret, token.trim())?;
+        let claims = verify(&state.jwt_secret, token.trim(), state.token_max_lifetime)?;
         let org = OrgId(claims.org);
         let mut tx = state.db.tenant(org).await?;
         let row: Option<(String, Vec<String>)> = sqlx::query_as(
@@ -117,22 +131,50 @@ impl FromRequestParts<AppState> for Member {
 mod tests {
     use super::*;
 
+    fn day() -> chrono::Duration {
+        chrono::Duration::days(1)
+    }
+
+    fn signed(claims: &Claims) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(b"k"),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn tokens_verify_with_their_secret_only() {
         let (user, org) = (Uuid::now_v7(), Uuid::now_v7());
         let token = issue("s3cret", user, org, chrono::Duration::minutes(5));
-        let claims = verify("s3cret", &token).unwrap();
+        let claims = verify("s3cret", &token, day()).unwrap();
         assert_eq!((claims.sub, claims.org), (user, org));
-        assert!(verify("other", &token).is_err());
+        assert!(verify("other", &token, day()).is_err());
     }
 
     #[test]
     fn expired_and_tampered_tokens_fail() {
         let (user, org) = (Uuid::now_v7(), Uuid::now_v7());
         let expired = issue("k", user, org, chrono::Duration::seconds(-5));
-        assert!(verify("k", &expired).is_err());
+        assert!(verify("k", &expired, day()).is_err());
         let mut tampered = issue("k", user, org, chrono::Duration::minutes(5));
         tampered.insert(tampered.len() - 3, 'x');
-        assert!(verify("k", &tampered).is_err());
+        assert!(verify("k", &tampered, day()).is_err());
+    }
+
+    #[test]
+    fn not_before_and_the_longest_lifetime_are_honoured() {
+        let now = chrono::Utc::now().timestamp();
+        let claims = |exp: i64, nbf: Option<i64>| Claims {
+            sub: Uuid::now_v7(),
+            org: Uuid::now_v7(),
+            exp,
+            nbf,
+        };
+        assert!(verify("k", &signed(&claims(now + 600, Some(now + 300))), day()).is_err());
+        assert!(verify("k", &signed(&claims(now + 600, Some(now - 300))), day()).is_ok());
+        assert!(verify("k", &signed(&claims(1 << 62, None)), day()).is_err());
+        assert!(verify("k", &signed(&claims(now + 86_400 + 60, None)), day()).is_err());
     }
 }

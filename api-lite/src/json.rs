@@ -68,7 +68,38 @@ fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body must be a JSON object".into(),
         ));
     }
+    if let Some(path) = nul_at(&value, String::new()) {
+        return Err(ApiError::Unprocessable(format!(
+            "`{path}` must not contain a NUL character"
+        )));
+    }
     serde_json::from_value(value).map_err(|e| ApiError::Unprocessable(e.to_string()))
+}
+
+/// Where a NUL character first appears in `value` (a string or an object key), as a path
+/// like `fields[2].label`. Postgres text and jsonb cannot hold NUL, so a body with one is
+/// refused here, naming the field, instead of failing at the database.
+fn nul_at(value: &Value, path: String) -> Option<String> {
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let here = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                Some(here)
+            } else {
+                nul_at(item, here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Query parameters; a malformed query string is a JSON 400.
@@ -86,5 +117,27 @@ where
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e: QueryRejection| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_nul_anywhere_is_named_by_its_path() {
+        let body = json!({"name": "ok", "fields": [{"label": "a"}, {"label": "b\u{0}c"}]});
+        assert_eq!(
+            nul_at(&body, String::new()).as_deref(),
+            Some("fields[1].label")
+        );
+        assert_eq!(nul_at(&json!({"a": ["x", 1, null]}), String::new()), None);
+        let err = parse_object::<Value>(br#"{"payload": {"note": "\u0000"}}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`payload.note` must not contain a NUL character"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod error;
+mod error_shape;
 mod json;
 mod routes;
 mod state;
@@ -35,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing();
     let config = Config::from_env()?;
+    reachly_jobs::validate::special_use::allow_test_domains(config.allow_test_domains);
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
@@ -60,6 +62,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         db,
         redis,
         jwt_secret: Arc::from(config.jwt_secret.as_str()),
+        token_max_lifetime: chrono::Duration::from_std(config.token_max_lifetime)?,
         upload_limit: config.upload_limit,
     };
     let listener = tokio::net::TcpListener::bind(config.api_addr)

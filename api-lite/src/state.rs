@@ -11,6 +11,8 @@ pub struct AppState {
     pub db: AppDb,
     pub redis: redis::aio::ConnectionManager,
     pub jwt_secret: Arc<str>,
+    /// The longest lifetime a token may claim (its `exp` no further ahead than this).
+    pub token_max_lifetime: chrono::Duration,
     /// Largest contact-list upload accepted, in bytes.
     pub upload_limit: u64,
 }

@@ -60,12 +60,14 @@ pub async fn run(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let token = crate::auth::issue(
-        &config.jwt_secret,
-        user,
-        org,
-        chrono::Duration::hours(args.hours),
+    let ttl = chrono::Duration::hours(args.hours);
+    anyhow::ensure!(
+        ttl > chrono::Duration::zero()
+            && ttl.to_std().is_ok_and(|t| t <= config.token_max_lifetime),
+        "--hours must be positive and within REACHLY_TOKEN_MAX_LIFETIME_SECS ({} s)",
+        config.token_max_lifetime.as_secs()
     );
+    let token = crate::auth::issue(&config.jwt_secret, user, org, ttl);
     println!("{token}");
     Ok(())
 }

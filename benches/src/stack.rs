@@ -43,6 +43,9 @@ pub fn base_env(db: &BenchDb, redis: &RedisServer, api_port: u16) -> Vec<(String
             format!("bench-{}", uuid::Uuid::new_v4()),
         ),
         ("REACHLY_API_ADDR", format!("127.0.0.1:{api_port}")),
+        // The generated lists and the DNS zones live under .test (special-use, invalid
+        // unless allowed).
+        ("REACHLY_ALLOW_TEST_DOMAINS", "1".to_owned()),
         ("RUST_LOG", "warn".to_owned()),
     ]
     .into_iter()

@@ -16,6 +16,9 @@ pub struct Config {
     pub maint_database_url: String,
     pub redis_url: String,
     pub jwt_secret: String,
+    /// The longest a bearer token may live: one whose `exp` lies further ahead is refused
+    /// (`REACHLY_TOKEN_MAX_LIFETIME_SECS`, default 30 days).
+    pub token_max_lifetime: Duration,
     pub api_addr: SocketAddr,
     /// Nameservers for the validation job (ip:port).
     pub dns_servers: Vec<SocketAddr>,
@@ -24,6 +27,9 @@ pub struct Config {
     /// Bounds on an uploaded CSV's width (`REACHLY_CSV_MAX_COLUMNS`,
     /// `REACHLY_CSV_MAX_FIELD_BYTES`).
     pub csv: CsvLimits,
+    /// Whether addresses at `.test` domains are valid (`REACHLY_ALLOW_TEST_DOMAINS=1`): only
+    /// for tests and the demo, whose DNS fixtures live there. Off by default.
+    pub allow_test_domains: bool,
     pub queue: QueueSettings,
 }
 
@@ -122,11 +128,16 @@ impl Config {
             ),
             redis_url: get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             jwt_secret: get("REACHLY_JWT_SECRET", "dev-only-change-me-0123456789abcdef"),
+            token_max_lifetime: Duration::from_secs(
+                parse_var(&lookup, "REACHLY_TOKEN_MAX_LIFETIME_SECS")?.unwrap_or(30 * 24 * 3600),
+            ),
             api_addr,
             dns_servers,
             upload_limit: parse_var(&lookup, "REACHLY_UPLOAD_LIMIT_BYTES")?
                 .unwrap_or(100 * 1024 * 1024),
             csv,
+            allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS")
+                .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
             queue,
         })
     }

@@ -136,6 +136,8 @@ fn servfail_answer(query: &[u8]) -> Option<Vec<u8>> {
 pub struct DnsServer {
     pub addr: SocketAddr,
     child: Child,
+    /// dnsmasq's log, with every query it received (`--log-queries`).
+    log: std::path::PathBuf,
     _servfail: Responder,
     _blackhole: Responder,
 }
@@ -167,7 +169,8 @@ impl DnsServer {
         // The port is free when chosen but could be taken before dnsmasq binds it: retry.
         for _ in 0..5 {
             let port = crate::process::free_port();
-            let log = std::fs::File::create(log_dir.join(format!("dnsmasq-{port}.log"))).unwrap();
+            let log_path = log_dir.join(format!("dnsmasq-{port}.log"));
+            let log = std::fs::File::create(&log_path).unwrap();
             let mut cmd = Command::new(&bin);
             cmd.arg("--keep-in-foreground")
                 .arg(format!("--conf-file={}", conf.display()))
@@ -187,7 +190,7 @@ impl DnsServer {
                     "--server=/timeout.test/127.0.0.1#{}",
                     blackhole.addr.port()
                 ))
-                .args(["--pid-file=", "--log-facility=-"])
+                .args(["--pid-file=", "--log-facility=-", "--log-queries"])
                 .arg(format!("--user={user}"))
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().unwrap())
@@ -218,6 +221,7 @@ impl DnsServer {
                 return DnsServer {
                     addr,
                     child,
+                    log: log_path,
                     _servfail: servfail,
                     _blackhole: blackhole,
                 };
@@ -226,6 +230,15 @@ impl DnsServer {
             let _ = child.wait();
         }
         panic!("dnsmasq did not start; see target/test-logs/dnsmasq-*.log");
+    }
+
+    /// Every name this server was asked about so far (each query once, in order).
+    pub fn queried_names(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        log.lines()
+            .filter_map(|line| line.split_once("query[")?.1.split_once("] "))
+            .filter_map(|(_, rest)| rest.split_whitespace().next().map(str::to_owned))
+            .collect()
     }
 
     /// Resolver settings for this server with short timeouts, so failure tests are quick.

@@ -33,6 +33,8 @@ impl Stack {
             ("MAINT_DATABASE_URL", self.db.maint_url.clone()),
             ("REDIS_URL", self.redis.url()),
             ("REACHLY_JWT_SECRET", self.jwt_secret.clone()),
+            // The DNS fixtures live under .test (special-use, invalid unless allowed).
+            ("REACHLY_ALLOW_TEST_DOMAINS", "1".to_owned()),
             ("RUST_LOG", "info".to_owned()),
         ]
         .into_iter()

@@ -5,14 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reachly_jobs::OrgId;
 use reachly_jobs::validate::DomainVerdict;
 use reachly_jobs::validate::dns::{
     CacheSettings, DomainCache, DomainChecker, MailResolver, ResolverSettings, shared,
 };
 use reachly_tests::db::TestDb;
 use reachly_tests::dns_server::DnsServer;
-use uuid::Uuid;
 
 fn mail(hosts: &[&str]) -> DomainVerdict {
     DomainVerdict::Mail {
@@ -164,8 +162,8 @@ async fn fifty_concurrent_checks_of_one_domain_send_one_query() {
 async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
     let dns = DnsServer::start().await;
     let db = TestDb::fresh().await;
-    let app = db.app().await;
-    let org = OrgId(Uuid::now_v7());
+    // The worker writes the shared cache as the maintenance role (tenants only read it).
+    let app = db.maint().await;
 
     // Worker 1: a batch with duplicates and mixed case; 50 times the same domain.
     let worker1 = checker(&dns);
@@ -178,7 +176,7 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
         "nothing.test",
         "x.servfail.test",
     ]));
-    let mut tx = app.tenant(org).await.unwrap();
+    let mut tx = app.begin().await.unwrap();
     let verdicts = worker1.check_many(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(verdicts.len(), 7, "one entry per distinct string given");
@@ -197,19 +195,19 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
 
     // The same batch again on worker 1: all from memory except the unavailable domain,
     // which the cache keeps for a minute too.
-    let mut tx = app.tenant(org).await.unwrap();
+    let mut tx = app.begin().await.unwrap();
     let again = worker1.check_many(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(again, verdicts);
     assert_eq!(worker1.stats().queries_sent, 10);
 
     // The rows worker 1 wrote: definitive answers only, with status and mx_hosts.
-    let mut tx = app.tenant(org).await.unwrap();
+    let mut tx = app.begin().await.unwrap();
     let rows: Vec<(String, String, Option<Vec<String>>, bool)> = sqlx::query_as(
         "select domain, status, mx_hosts, expires_at > now() + interval '59 minutes'
            from domain_checks order by domain",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await
     .unwrap();
     tx.commit().await.unwrap();
@@ -234,7 +232,7 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
     // Worker 2 (its own memory) answers the definitive ones from domain_checks without a
     // single query; only the unavailable domain is asked again.
     let worker2 = checker(&dns);
-    let mut tx = app.tenant(org).await.unwrap();
+    let mut tx = app.begin().await.unwrap();
     let shared_verdicts = worker2.check_many(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(shared_verdicts, verdicts);
@@ -246,9 +244,9 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
     );
 
     // Expired rows are not used.
-    let mut tx = app.tenant(org).await.unwrap();
+    let mut tx = app.begin().await.unwrap();
     sqlx::query("update domain_checks set expires_at = now() - interval '1 second'")
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .unwrap();
     assert!(
@@ -259,7 +257,7 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
     );
     tx.commit().await.unwrap();
     let worker3 = checker(&dns);
-    let mut tx = app.tenant(org).await.unwrap();
+    let mut tx = app.begin().await.unwrap();
     let fresh = worker3
         .check_many(&mut tx, &strings(&["mail-ok.test"]))
         .await
@@ -273,14 +271,15 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
 async fn concurrent_batches_of_one_worker_share_lookups() {
     let dns = DnsServer::start().await;
     let db = TestDb::fresh().await;
-    let app = db.app().await;
+    // The worker writes the shared cache as the maintenance role (tenants only read it).
+    let app = db.maint().await;
     let worker = Arc::new(checker(&dns));
     let batch = strings(&["mail-ok.test", "example-broker.test", "nothing.test"]);
     let tasks: Vec<_> = (0..4)
         .map(|_| {
             let (worker, app, batch) = (worker.clone(), app.clone(), batch.clone());
             tokio::spawn(async move {
-                let mut tx = app.tenant(OrgId(Uuid::now_v7())).await.unwrap();
+                let mut tx = app.begin().await.unwrap();
                 let v = worker.check_many(&mut tx, &batch).await.unwrap();
                 tx.commit().await.unwrap();
                 v
@@ -296,11 +295,11 @@ async fn concurrent_batches_of_one_worker_share_lookups() {
 #[tokio::test]
 async fn a_writer_never_waits_for_another_transaction_writing_the_same_domain() {
     let db = TestDb::fresh().await;
-    let app = db.app().await;
-    let org = OrgId(Uuid::now_v7());
+    // The worker writes the shared cache as the maintenance role (tenants only read it).
+    let app = db.maint().await;
     let verdict = vec![("popular.test".to_string(), mail(&["mx.popular.test"]))];
 
-    let mut first = app.tenant(org).await.unwrap();
+    let mut first = app.begin().await.unwrap();
     let written = shared::store_many(&mut first, &verdict, Duration::from_secs(3600))
         .await
         .unwrap();
@@ -308,7 +307,7 @@ async fn a_writer_never_waits_for_another_transaction_writing_the_same_domain() 
 
     // While `first` is open (it holds the row), a second transaction skips the row instead
     // of blocking until `first` commits.
-    let mut second = app.tenant(org).await.unwrap();
+    let mut second = app.begin().await.unwrap();
     let written = tokio::time::timeout(
         Duration::from_secs(5),
         shared::store_many(&mut second, &verdict, Duration::from_secs(3600)),
@@ -321,7 +320,7 @@ async fn a_writer_never_waits_for_another_transaction_writing_the_same_domain() 
     first.commit().await.unwrap();
 
     // Once `first` committed, a later writer refreshes the row; unavailable is never stored.
-    let mut third = app.tenant(org).await.unwrap();
+    let mut third = app.begin().await.unwrap();
     let written = shared::store_many(
         &mut third,
         &[

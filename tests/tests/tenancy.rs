@@ -95,13 +95,6 @@ async fn seed(db: &AppDb, maint: &PgPool, slug: &str) -> Tenant {
         .fetch_one(maint)
         .await
         .unwrap();
-    insert(
-        &mut tx,
-        "insert into memberships (organization_id, user_id, role_id)
-         select $1, $2, id from roles where key = 'admin' returning id",
-        &[org, user],
-    )
-    .await;
     let list = insert(
         &mut tx,
         "insert into contact_lists (organization_id, name, created_by) values ($1, 'List', $2)
@@ -267,6 +260,16 @@ async fn seed(db: &AppDb, maint: &PgPool, slug: &str) -> Tenant {
     )
     .await;
     tx.commit().await.unwrap();
+    // Memberships are granted by the admin commands (maintenance role), never by tenants.
+    sqlx::query(
+        "insert into memberships (organization_id, user_id, role_id)
+         select $1, $2, id from roles where key = 'admin'",
+    )
+    .bind(org)
+    .bind(user)
+    .execute(maint)
+    .await
+    .unwrap();
     Tenant {
         org,
         list,
@@ -732,6 +735,20 @@ async fn writing_a_row_into_another_tenant_is_refused_by_the_policy() {
              select $1, u.id, r.id from users u, roles r
               where u.email = 'owner@org-a.test' and r.key = 'admin'",
             &[b.org],
+        ),
+        // A membership in its own organization for someone else's user (whose email it
+        // would then see), and a verdict in the DNS cache every tenant shares.
+        (
+            "insert into memberships (organization_id, user_id, role_id)
+             select $1, u.id, r.id from users u, roles r
+              where u.email = 'owner@org-b.test' and r.key = 'viewer'",
+            &[a.org],
+        ),
+        (
+            "insert into domain_checks (domain, status, expires_at)
+             select 'gmail.com', 'nonexistent', now() + interval '1 day'
+              where $1::uuid is not null",
+            &[a.org],
         ),
         // A new organization other than the transaction's own.
         (

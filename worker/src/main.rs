@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let args = args::Args::parse();
     init_tracing();
     let config = Config::from_env()?;
+    reachly_jobs::validate::special_use::allow_test_domains(config.allow_test_domains);
     let queues = args.queues()?;
     let name: Arc<str> = identity::worker_name().into();
     tracing::info!(worker = %name, ?queues, concurrency = args.concurrency, "starting");
@@ -50,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     let services = JobServices {
         dns: Some(dns_checker(&config)?),
         csv_limits: config.csv,
+        shared_writes: Some(maint.clone()),
     };
     let runner = Arc::new(Runner::new(
         app,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::input::{created, optional, required};
+use super::input::{bounded, created, limits, optional, required};
 use super::reads::{index_page, show_one};
 use crate::auth::Member;
 use crate::error::ApiError;
@@ -37,7 +37,8 @@ const STATUSES: [&str; 6] = [
 const CAMPAIGN_JSON: &str = "jsonb_build_object('id', c.id, 'name', c.name, 'subject', c.subject,
         'from', jsonb_build_object('name', c.from_name, 'email', c.from_email),
         'list_id', c.list_id, 'template_id', c.template_id, 'form_id', c.form_id,
-        'status', c.status, 'include_risky', c.include_risky,
+        'status', c.status, 'failure_reason', c.failure_reason,
+        'include_risky', c.include_risky,
         'scheduled_at', c.scheduled_at, 'started_at', c.started_at,
         'completed_at', c.completed_at, 'created_at', c.created_at, 'updated_at', c.updated_at,
         'recipients', c.recipient_count,
@@ -77,8 +78,10 @@ async fn create(
     ApiJson(body): ApiJson<NewCampaign>,
 ) -> Result<Response, ApiError> {
     member.require("campaign.send")?;
-    let name = required("name", &body.name)?;
-    let subject = required("subject", &body.subject)?;
+    let name = required("name", &body.name, limits::NAME)?;
+    let subject = required("subject", &body.subject, limits::SUBJECT)?;
+    let from_name = optional("from_name", body.from_name, limits::NAME)?;
+    bounded("from_email", &body.from_email, limits::EMAIL)?;
     let from_email = reachly_jobs::validate::parse(&body.from_email)
         .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
         .to_string();
@@ -119,7 +122,7 @@ async fn create(
     .bind(member.org)
     .bind(&name)
     .bind(&subject)
-    .bind(optional(body.from_name))
+    .bind(from_name)
     .bind(&from_email)
     .bind(body.list_id)
     .bind(body.template_id)

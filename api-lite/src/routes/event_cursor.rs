@@ -1,7 +1,7 @@
 //! The opaque cursor of a campaign's events: the `(occurred_at, id)` of the last event of a
 //! page, since events are read in that order and `occurred_at` alone is not unique.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -29,8 +29,13 @@ impl EventCursor {
         }
         let (micros, id) = raw.split_at(16);
         let micros = u64::from_str_radix(micros, 16).map_err(|_| invalid())? as i64;
+        let occurred_at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
+        // Only a time an event can have: Postgres cannot even compare one before 4713 BC.
+        if occurred_at.timestamp() < 0 || occurred_at.year() > 9999 {
+            return Err(invalid());
+        }
         Ok(EventCursor {
-            occurred_at: DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
+            occurred_at,
             id: Uuid::try_parse(id).map_err(|_| invalid())?,
         })
     }
@@ -55,6 +60,16 @@ mod tests {
     fn anything_else_is_refused() {
         for bad in ["", "x", &"g".repeat(48), &"0".repeat(47), &"é".repeat(24)] {
             assert!(EventCursor::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_time_no_event_can_have_is_refused() {
+        // Microseconds as two's complement: before 1970, and before 4713 BC (a 500 once).
+        let id = Uuid::nil().simple().to_string();
+        for micros in [-1_i64, -210_000_000_000_000_000, i64::MAX] {
+            let raw = format!("{:016x}{id}", micros as u64);
+            assert!(EventCursor::decode(&raw).is_err(), "{raw}");
         }
     }
 }

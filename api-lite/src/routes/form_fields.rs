@@ -35,6 +35,11 @@ pub struct FormField {
     pub options: Option<Vec<String>>,
 }
 
+/// The most characters of a label or a select option.
+const MAX_TEXT_CHARS: usize = 200;
+/// The most options of a select field.
+const MAX_OPTIONS: usize = 200;
+
 /// `^[a-z][a-z0-9_]{0,62}$`: usable as a JSON key, a CSV column and a query parameter.
 pub fn valid_key(key: &str) -> bool {
     let mut chars = key.chars();
@@ -69,6 +74,11 @@ pub fn parse_fields(input: Vec<FieldInput>) -> Result<Vec<FormField>, String> {
         if label.is_empty() {
             return Err(format!("{at}.label must not be empty"));
         }
+        if label.chars().count() > MAX_TEXT_CHARS {
+            return Err(format!(
+                "{at}.label is longer than {MAX_TEXT_CHARS} characters"
+            ));
+        }
         let field_type = FieldType::parse(&field.field_type).ok_or_else(|| {
             let known: Vec<&str> = FieldType::ALL.iter().map(|t| t.as_str()).collect();
             format!(
@@ -99,6 +109,9 @@ fn options(field_type: FieldType, raw: Option<Value>) -> Result<Option<Vec<Strin
             if items.is_empty() {
                 return Err("options must not be empty".into());
             }
+            if items.len() > MAX_OPTIONS {
+                return Err(format!("options has more than {MAX_OPTIONS} entries"));
+            }
             let mut options: Vec<String> = Vec::with_capacity(items.len());
             for item in items {
                 let Value::String(option) = item else {
@@ -106,6 +119,11 @@ fn options(field_type: FieldType, raw: Option<Value>) -> Result<Option<Vec<Strin
                 };
                 if option.trim().is_empty() {
                     return Err("options must not be empty strings".into());
+                }
+                if option.chars().count() > MAX_TEXT_CHARS {
+                    return Err(format!(
+                        "options has an entry longer than {MAX_TEXT_CHARS} characters"
+                    ));
                 }
                 if options.contains(&option) {
                     return Err(format!("options list {option:?} twice"));

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::form_fields::{FieldInput, parse_fields};
-use super::input::{created, required};
+use super::input::{bounded, created, limits, required};
 use super::reads::{index_page, show_one};
 use crate::auth::Member;
 use crate::error::ApiError;
@@ -68,7 +68,8 @@ async fn create(
     ApiJson(body): ApiJson<NewForm>,
 ) -> Result<Response, ApiError> {
     member.require("campaign.send")?;
-    let name = required("name", &body.name)?;
+    let name = required("name", &body.name, limits::NAME)?;
+    bounded("slug", &body.slug, limits::NAME)?;
     if !valid_slug(&body.slug) {
         return Err(ApiError::Unprocessable(format!(
             "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",

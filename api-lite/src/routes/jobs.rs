@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::input::{bounded, limits};
 use super::paging::before;
 use crate::auth::Member;
 use crate::error::ApiError;
@@ -62,9 +63,21 @@ impl JobRequest {
             ))
         })?;
         member.require(permission)?;
+        if let Some(key) = &self.dedupe_key {
+            bounded("dedupe_key", key, limits::DEDUPE_KEY)?;
+        }
+        if let Some(at) = self.run_at {
+            check_run_at(at, Utc::now())?;
+        }
+        let payload = self.payload.unwrap_or_else(|| json!({}));
+        if !payload.is_object() {
+            return Err(ApiError::Unprocessable(
+                "`payload` must be a JSON object".into(),
+            ));
+        }
         Ok(NewJob {
             kind,
-            payload: self.payload.unwrap_or_else(|| json!({})),
+            payload,
             priority: self.priority.unwrap_or(0),
             dedupe_key: self.dedupe_key,
             max_attempts: self.max_attempts,
@@ -72,6 +85,21 @@ impl JobRequest {
             parent_id: None,
         })
     }
+}
+
+/// The earliest `run_at` accepted (an earlier one is surely a mistake; one in the past but
+/// after it runs now).
+const EARLIEST_RUN_AT: &str = "2000-01-01T00:00:00Z";
+
+/// A job's `run_at` must lie between 2000-01-01 and a year from `now` (a 422 naming it).
+fn check_run_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let earliest: DateTime<Utc> = EARLIEST_RUN_AT.parse().expect("a valid timestamp");
+    if at < earliest || at > now + chrono::Duration::days(365) {
+        return Err(ApiError::Unprocessable(format!(
+            "`run_at` must lie between {EARLIEST_RUN_AT} and one year from now"
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]

@@ -31,6 +31,20 @@ const LEAD_COLUMNS: [&str; 7] = [
     "created_at",
 ];
 
+/// The header of each form field's column: its key, or `field.<key>` when the key is also one
+/// of the lead's own columns (a form asking for `email` would otherwise repeat that column).
+fn field_columns(keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .map(|key| {
+            if LEAD_COLUMNS.contains(&key.as_str()) {
+                format!("field.{key}")
+            } else {
+                key.clone()
+            }
+        })
+        .collect()
+}
+
 pub async fn export(
     State(state): State<AppState>,
     member: Member,
@@ -45,10 +59,11 @@ pub async fn export(
     tx.commit().await?;
     let filter = query.filter(&campaign.fields)?;
     let keys: Vec<String> = campaign.fields.into_iter().map(|(key, _)| key).collect();
+    let field_columns = field_columns(&keys);
     let header: Vec<&str> = LEAD_COLUMNS
         .iter()
         .copied()
-        .chain(keys.iter().map(String::as_str))
+        .chain(field_columns.iter().map(String::as_str))
         .collect();
     let name = file_name(&format!("{} leads", campaign.name), "leads");
     let pager = Pager {
@@ -122,7 +137,7 @@ fn text(value: Option<&Value>) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::text;
+    use super::{field_columns, text};
 
     #[test]
     fn values_become_cells() {
@@ -132,5 +147,11 @@ mod tests {
         assert_eq!(text(Some(&json!(true))), "true");
         assert_eq!(text(Some(&json!(42))), "42");
         assert_eq!(text(Some(&json!(["a", "b"]))), "[\"a\",\"b\"]");
+    }
+
+    #[test]
+    fn a_field_named_like_a_lead_column_is_prefixed() {
+        let keys = vec!["email".to_owned(), "plan".to_owned(), "phone".to_owned()];
+        assert_eq!(field_columns(&keys), ["field.email", "plan", "field.phone"]);
     }
 }

@@ -33,6 +33,12 @@ impl LeadQuery {
             ..LeadQuery::default()
         };
         for (name, value) in pairs {
+            if name.contains('\0') || value.contains('\0') {
+                return Err(ApiError::BadRequest(format!(
+                    "query parameter {:?} must not contain a NUL character",
+                    name.replace('\0', "\\0")
+                )));
+            }
             if let Some(key) = name.strip_prefix("field.") {
                 query.fields.push((key.to_owned(), value));
                 continue;

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use reachly_jobs::TenantTx;
 use reachly_jobs::lists::reads::member_contacts_page;
 use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
 use reachly_jobs::queue::submit::submit;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::input::{bounded, limits, optional};
 use super::paging::{after, limit, page, uuid_cursor};
 use super::reads::index_page;
 use crate::auth::Member;
@@ -38,7 +40,8 @@ fn list_id(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound("contact list"))
 }
 
-const LIST_COLUMNS: &str = "id, name, description, status, source_filename, total_rows, \
+const LIST_COLUMNS: &str = "id, name, description, status, failure_reason, source_filename, \
+    total_rows, \
     valid_count, risky_count, invalid_count, nonexistent_count, duplicate_count, \
     suppressed_count, unparseable_count, created_at, updated_at";
 
@@ -59,6 +62,11 @@ async fn upload(
             Some("name") => name = Some(field.text().await.map_err(multipart_error)?),
             Some("description") => description = Some(field.text().await.map_err(multipart_error)?),
             Some("file") => {
+                if size.is_some() {
+                    return Err(ApiError::Unprocessable(
+                        "an upload carries one `file` part".into(),
+                    ));
+                }
                 filename = field.file_name().map(str::to_owned);
                 let mut writer = ChunkWriter::new(list, state.upload_limit);
                 while let Some(bytes) = field.chunk().await.map_err(multipart_error)? {
@@ -73,6 +81,9 @@ async fn upload(
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::Unprocessable("a non-empty `name` field is required".into()))?;
+    bounded("name", &name, limits::NAME)?;
+    let description = optional("description", description, limits::DESCRIPTION)?;
+    let filename = optional("file name", filename, limits::NAME)?;
     let size = size.ok_or_else(|| ApiError::Unprocessable("a `file` field is required".into()))?;
     sqlx::query(
         "update contact_lists set name = $3, description = $4, source_filename = $5
@@ -103,6 +114,24 @@ async fn upload(
         Json(body),
     )
         .into_response())
+}
+
+/// 404 unless `list` is one of the organization's lists (not deleted): an unknown list has no
+/// contacts page, rather than an empty one.
+async fn require_list(tx: &mut TenantTx, list: Uuid) -> Result<(), ApiError> {
+    let found: bool = sqlx::query_scalar(
+        "select exists(select 1 from contact_lists
+                        where organization_id = $1 and id = $2 and deleted_at is null)",
+    )
+    .bind(tx.org())
+    .bind(list)
+    .fetch_one(&mut ***tx)
+    .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("contact list"))
+    }
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
@@ -192,6 +221,7 @@ async fn contacts(
         )));
     }
     let mut tx = state.db.tenant(member.org).await?;
+    require_list(&mut tx, id).await?;
     let contacts = member_contacts_page(
         &mut tx,
         id,
@@ -217,6 +247,7 @@ async fn errors(
     member.require("list.read")?;
     let id = list_id(&id)?;
     let mut tx = state.db.tenant(member.org).await?;
+    require_list(&mut tx, id).await?;
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(
         "select id, jsonb_build_object('line', line_number, 'raw', raw_line, 'reason', reason)
            from list_import_errors

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::input::{created, optional, required};
+use super::input::{self, created, limits, optional, required};
 use super::reads::{index_page, show_one};
 use crate::auth::Member;
 use crate::error::ApiError;
@@ -47,7 +47,10 @@ async fn create(
     ApiJson(body): ApiJson<NewTemplate>,
 ) -> Result<Response, ApiError> {
     member.require("campaign.send")?;
-    let name = required("name", &body.name)?;
+    let name = required("name", &body.name, limits::NAME)?;
+    let subject = optional("subject", body.subject, limits::SUBJECT)?;
+    let html_body = input::body("html_body", body.html_body)?;
+    let text_body = input::body("text_body", body.text_body)?;
     let mut tx = state.db.tenant(member.org).await?;
     let (id, template): (Uuid, Value) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "with t as (
@@ -58,9 +61,9 @@ async fn create(
     )))
     .bind(member.org)
     .bind(&name)
-    .bind(optional(body.subject))
-    .bind(body.html_body)
-    .bind(body.text_body)
+    .bind(subject)
+    .bind(html_body)
+    .bind(text_body)
     .fetch_one(&mut **tx)
     .await?;
     tx.commit().await?;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::payloads::LaunchPayload;
 use super::record::SimulationRecord;
+use super::timeline;
 use crate::queue::submit::{SubmitError, Submitted, submit};
 use crate::queue::{JobKind, NewJob};
 use crate::simulate::{SimulationConfig, SimulationOverrides};
@@ -72,26 +73,21 @@ impl LaunchRequest {
                 "batch_size must be between 1 and {MAX_BATCH_SIZE}"
             )));
         }
-        if self
-            .scheduled_at
-            .is_some_and(|at| at > now + chrono::Days::new(366))
-        {
-            return Err(LaunchError::Invalid(
-                "scheduled_at must be within a year".into(),
-            ));
-        }
         let simulator = match &self.simulation {
             Some(o) => SimulationConfig::default().with_overrides(o),
             None => Ok(SimulationConfig::default()),
         }
         .map_err(|e| LaunchError::Invalid(format!("simulation: {e}")))?;
-        Ok(SimulationRecord {
+        let record = SimulationRecord {
             seed: self.seed.unwrap_or_else(rand::random),
             start_at: self.start_at.or(self.scheduled_at).unwrap_or(now),
             include_risky: self.include_risky,
             batch_size,
             simulator,
-        })
+        };
+        timeline::check_request(now, self.scheduled_at, record.start_at, record.horizon())
+            .map_err(LaunchError::Invalid)?;
+        Ok(record)
     }
 }
 

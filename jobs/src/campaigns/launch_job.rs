@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::payloads::{LaunchPayload, SendPayload};
 use super::recipients::{self, Assigned};
 use super::record::SimulationRecord;
+use super::timeline;
 use crate::queue::lifecycle::{JobContext, JobError};
 use crate::queue::submit::submit;
 use crate::queue::{JobKind, NewJob};
@@ -114,17 +115,21 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
 }
 
 /// Creates the monthly `events` partitions from the simulation's start to its horizon, in a
-/// short transaction of its own (idempotent; serialized by the function's advisory lock).
+/// short transaction of its own (idempotent; serialized by the function's advisory lock). A
+/// timeline outside what a launch may write is a permanent error: the job goes `dead` and
+/// its campaign `failed` with the reason (migration 0018).
 async fn ensure_partitions(ctx: &JobContext, campaign: Uuid) -> Result<(), JobError> {
     let mut tx = ctx.begin().await?;
     let Some(record) = SimulationRecord::load(&mut tx, campaign).await? else {
         return Ok(());
     };
+    timeline::check_at_launch(chrono::Utc::now(), record.start_at, record.horizon())
+        .map_err(JobError::Permanent)?;
     let (from, to) = (record.start_at.date_naive(), record.horizon().date_naive());
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
-    sqlx::query("select ensure_event_partitions($1, $2)")
+    sqlx::query("select ensure_send_partitions($1, $2)")
         .bind(from)
-        .bind(months.min(120))
+        .bind(months)
         .execute(&mut **tx)
         .await?;
     tx.commit().await?;

@@ -16,6 +16,7 @@ pub mod recipients;
 pub mod record;
 pub mod send_job;
 pub mod send_rows;
+pub mod timeline;
 
 pub use launch::{LaunchError, LaunchRequest, Launched, cancel, launch};
 pub use payloads::{LaunchPayload, SendPayload};

@@ -7,6 +7,8 @@
 //! counts satisfy `total_rows = imported + duplicates + suppressed + unparseable` exactly.
 
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 
 use serde_json::json;
@@ -17,6 +19,7 @@ use super::copy_text::CopyText;
 use super::import_merge::{STAGING_TABLES, merge};
 use super::payloads::{ImportPayload, ValidatePayload};
 use crate::import::{self, RowOutcome};
+use crate::queue::error_text::stored_error;
 use crate::queue::lifecycle::{JobContext, JobError};
 use crate::queue::submit::submit;
 use crate::queue::{JobKind, NewJob};
@@ -64,7 +67,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
         Ok(summary) => summary,
         Err(ImportFailure::File(message)) => {
             drop(tx);
-            mark_failed(ctx, list).await?;
+            mark_failed(ctx, list, &message).await?;
             return Err(JobError::Permanent(message));
         }
         Err(ImportFailure::Job(e)) => return Err(e),
@@ -127,13 +130,16 @@ async fn stage(tx: &mut TenantTx, ctx: &JobContext, list: Uuid) -> Result<(), sq
     Ok(())
 }
 
-async fn mark_failed(ctx: &JobContext, list: Uuid) -> Result<(), sqlx::Error> {
+/// Marks the list `failed` with the reason a broker is shown (the file's problem).
+async fn mark_failed(ctx: &JobContext, list: Uuid, reason: &str) -> Result<(), sqlx::Error> {
     let mut tx = ctx.begin().await?;
     sqlx::query(
-        "update contact_lists set status = 'failed' where organization_id = $1 and id = $2",
+        "update contact_lists set status = 'failed', failure_reason = $3
+          where organization_id = $1 and id = $2",
     )
     .bind(ctx.org())
     .bind(list)
+    .bind(stored_error(reason))
     .execute(&mut **tx)
     .await?;
     tx.commit().await
@@ -149,11 +155,18 @@ async fn parse_into_staging(
     let (bytes_tx, bytes_rx) = std_mpsc::sync_channel::<Vec<u8>>(4);
     let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<RowOutcome>>(2);
     let limits = ctx.services().csv_limits;
+    // Set when this attempt lost its job (cancelled, handed back at shutdown): the parser
+    // checks it at every record and stops, so its thread and the transaction are released.
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
     let parser = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, String> {
         let reader = ChannelReader::new(bytes_rx);
         let mut csv = import::open_with(reader, limits).map_err(|e| e.to_string())?;
         let mut batch = Vec::with_capacity(COPY_ROWS);
         for outcome in csv.by_ref() {
+            if stopped.load(Ordering::Relaxed) {
+                return Err("import cancelled".into());
+            }
             batch.push(outcome);
             if batch.len() == COPY_ROWS
                 && rows_tx.blocking_send(std::mem::take(&mut batch)).is_err()
@@ -174,7 +187,14 @@ async fn parse_into_staging(
         }
         Ok::<(), sqlx::Error>(())
     };
-    let (fed, written) = tokio::join!(feeder, writer);
+    let pipeline = async { tokio::join!(feeder, writer) };
+    let (fed, written) = tokio::select! {
+        done = pipeline => done,
+        () = ctx.lost() => {
+            stop.store(true, Ordering::Relaxed);
+            return Err(ImportFailure::Job(JobError::LostOwnership));
+        }
+    };
     fed?;
     written?;
     match parser.await {

@@ -106,9 +106,12 @@ async fn check_domains(
         tx.commit().await?;
     }
     checker.resolve(&mut query).await;
-    if query.has_new() {
-        let mut tx = ctx.begin().await?;
-        checker.store_new(&mut **tx, &mut query).await?;
+    // New verdicts go to the shared cache as the maintenance role: tenants only read it.
+    if query.has_new()
+        && let Some(maint) = ctx.services().shared_writes.as_ref()
+    {
+        let mut tx = maint.pool().begin().await?;
+        checker.store_new(&mut *tx, &mut query).await?;
         tx.commit().await?;
     }
     Ok(query.finish())

@@ -149,6 +149,37 @@ impl JobContext {
         Ok(())
     }
 
+    /// Resolves once this attempt no longer owns its job: it was cancelled, handed back at
+    /// worker shutdown, or reaped. Checked every second, each time in a short transaction of
+    /// its own, so long work can stop and release its transaction and thread instead of
+    /// running to a commit that would be refused anyway. A database error counts as still
+    /// owned (the next check tries again).
+    pub async fn lost(&self) {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            if let Ok(false) = self.still_owned().await {
+                return;
+            }
+        }
+    }
+
+    async fn still_owned(&self) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let owned: bool = sqlx::query_scalar(
+            "select exists(select 1 from job_runs
+                            where organization_id = $1 and id = $2 and status = 'running'
+                              and attempts = $3 and locked_by = $4)",
+        )
+        .bind(self.org)
+        .bind(self.job_id)
+        .bind(self.attempt)
+        .bind(&*self.lifecycle.worker)
+        .fetch_one(&mut **tx)
+        .await?;
+        tx.commit().await?;
+        Ok(owned)
+    }
+
     /// Records progress (`done` of `total`), readable at once through the API.
     pub async fn progress(&self, done: i64, total: Option<i64>) -> Result<(), JobError> {
         let mut tx = self.begin().await?;
@@ -196,6 +227,10 @@ pub struct JobServices {
     pub dns: Option<DomainChecker>,
     /// Bounds on the import job's CSV files.
     pub csv_limits: CsvLimits,
+    /// The worker's maintenance-role pool, for the one shared table jobs write:
+    /// `domain_checks`, the DNS verdicts every tenant reads and no tenant may write (0019).
+    /// `None` leaves new verdicts unshared.
+    pub shared_writes: Option<crate::db::MaintDb>,
 }
 
 /// The attempt lifecycle of one worker process: claims and simple successes go through

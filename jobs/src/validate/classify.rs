@@ -110,6 +110,9 @@ impl std::fmt::Display for Status {
 pub mod reason {
     /// The syntax check failed; the code is in `details.syntax.code`.
     pub const SYNTAX_INVALID: &str = "syntax_invalid";
+    /// The domain is special-use or reserved (`localhost`, `.local`, `.onion`, ...): it never
+    /// receives mail, and no DNS query is made for it.
+    pub const SPECIAL_USE_DOMAIN: &str = "special_use_domain";
     /// The domain publishes a null MX.
     pub const NULL_MX: &str = "null_mx";
     /// The domain does not exist.
@@ -190,9 +193,15 @@ pub fn classify(
         score = score.saturating_add(p);
     };
 
-    if syntax.is_err() {
+    if let Err(e) = syntax {
         fatal = Some(Status::Invalid);
-        reasons.push(reason::SYNTAX_INVALID);
+        reasons.push(
+            if e.code == crate::validate::syntax::code::SPECIAL_USE_DOMAIN {
+                reason::SPECIAL_USE_DOMAIN
+            } else {
+                reason::SYNTAX_INVALID
+            },
+        );
     } else {
         match domain {
             Some(DomainVerdict::NullMx) => {

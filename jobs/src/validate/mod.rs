@@ -24,6 +24,7 @@ pub mod dns;
 pub mod flags;
 pub mod normalize;
 pub mod rules;
+pub mod special_use;
 pub mod syntax;
 
 pub use classify::{Classification, DomainVerdict, Status, classify};

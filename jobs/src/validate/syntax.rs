@@ -17,6 +17,7 @@ use email_address::{EmailAddress, Options};
 use serde::Serialize;
 
 use super::normalize::{NormalizedEmail, normalize};
+use super::special_use;
 
 /// Maximum local part length in octets (RFC 5321 §4.5.3.1.1).
 pub const MAX_LOCAL_LEN: usize = 64;
@@ -72,6 +73,11 @@ pub mod code {
     pub const NUMERIC_TLD: &str = "numeric_tld";
     /// A TLD no registry can issue: one character, or digits/hyphens outside an `xn--` label.
     pub const BAD_TLD: &str = "bad_tld";
+    /// A special-use or reserved domain (`localhost`, `local`, `invalid`, `onion`, `arpa`,
+    /// `example`, `internal`, `alt`, `test` unless allowed): never deliverable.
+    pub const SPECIAL_USE_DOMAIN: &str = "special_use_domain";
+    /// A label with `--` in its third and fourth positions that is not valid IDNA.
+    pub const BAD_IDNA_LABEL: &str = "bad_idna_label";
     /// Whole address longer than 254 octets.
     pub const ADDRESS_TOO_LONG: &str = "address_too_long";
     /// Rejected by the `email_address` crate after all our own rules passed.
@@ -227,6 +233,12 @@ fn check_domain(domain: &str) -> Result<(), SyntaxError> {
                 format!("the domain label '{label}' starts or ends with a hyphen"),
             ));
         }
+        if !special_use::idna_label_ok(&label.to_ascii_lowercase()) {
+            return Err(SyntaxError::new(
+                code::BAD_IDNA_LABEL,
+                format!("the domain label '{label}' is reserved for IDNA but is not valid IDNA"),
+            ));
+        }
     }
     let Some((_, tld)) = domain.rsplit_once('.') else {
         return Err(SyntaxError::new(
@@ -245,6 +257,15 @@ fn check_domain(domain: &str) -> Result<(), SyntaxError> {
         return Err(SyntaxError::new(
             code::BAD_TLD,
             format!("'{tld}' cannot be a top-level domain"),
+        ));
+    }
+    let lower = domain.to_ascii_lowercase();
+    if let Some(name) = special_use::special_use(&lower, special_use::test_domains_allowed()) {
+        return Err(SyntaxError::new(
+            code::SPECIAL_USE_DOMAIN,
+            format!(
+                "'{domain}' is under the special-use domain '{name}', which never receives mail"
+            ),
         ));
     }
     Ok(())

@@ -207,6 +207,23 @@ async fn requests_without_a_valid_bearer_token_get_401() {
     assert_eq!(reply.status, 401);
     assert_error(&reply.body, "unauthorized");
 
+    // A correctly signed token minted to live ten years: the API honours at most
+    // REACHLY_TOKEN_MAX_LIFETIME_SECS (30 days by default) whoever minted it.
+    let decade = token_with(
+        &stack,
+        &[
+            "--organization",
+            "acme",
+            "--email",
+            "ops@acme.test",
+            "--hours=87600",
+        ],
+        &[("REACHLY_TOKEN_MAX_LIFETIME_SECS", "400000000")],
+    );
+    let reply = api.get("/v1/jobs", Some(&decade)).await;
+    assert_eq!(reply.status, 401);
+    assert_error(&reply.body, "unauthorized");
+
     // None of the refused requests created anything.
     let maint = stack.db.maint().await;
     let jobs: i64 = sqlx::query_scalar("select count(*) from job_runs")

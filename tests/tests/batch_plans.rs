@@ -12,7 +12,7 @@
 
 use reachly_jobs::OrgId;
 use reachly_jobs::campaigns::reads::{EventPosition, LeadFilter, events_page, leads_page};
-use reachly_jobs::campaigns::recipients::{ASSIGN_CHUNK, CHUNK_MEMBERS};
+use reachly_jobs::campaigns::recipients::{CHUNK_MEMBERS, assign_chunk};
 use reachly_jobs::campaigns::send_job::{LOAD_RECIPIENTS, MARK_ASSIGNMENTS, STORE_SUBSCRIPTIONS};
 use reachly_jobs::lists::import_job::BATCH_STARTS;
 use reachly_jobs::lists::import_merge::{DEDUPE, DROP_SUPPRESSED, STAGING_TABLES, UPSERT_AND_LINK};
@@ -161,25 +161,27 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     )
     .await;
 
-    // launch: one chunk of recipients, assigned.
-    let plans = plan_both(
-        conn,
-        "assign_chunk",
-        ASSIGN_CHUNK,
-        &format!(
-            "'{org}', '{}', '{list}', {SEND_BATCH}, false, '{}', 0, {CHUNK_MEMBERS}",
-            s.scheduled,
-            Uuid::nil()
-        ),
-    )
-    .await;
+    // launch: one chunk of recipients, assigned, with and without the suppression lookup.
     let chunk = members.min(CHUNK_MEMBERS) as f64;
-    assert_reads(
-        &plans,
-        &["contacts", "contact_list_members"],
-        2.0 * chunk,
-        &at,
-    );
+    for (name, check_suppressions) in [("assign_chunk", true), ("assign_unsuppressed", false)] {
+        let plans = plan_both(
+            conn,
+            name,
+            &assign_chunk(check_suppressions),
+            &format!(
+                "'{org}', '{}', '{list}', {SEND_BATCH}, false, '{}', 0, {CHUNK_MEMBERS}",
+                s.scheduled,
+                Uuid::nil()
+            ),
+        )
+        .await;
+        assert_reads(
+            &plans,
+            &["contacts", "contact_list_members"],
+            2.0 * chunk,
+            &at,
+        );
+    }
 
     // send: a batch from the middle of the campaign.
     let batch_no: i32 = scalar(

@@ -29,35 +29,54 @@ pub const CHUNK_MEMBERS: i64 = 10_000;
 /// `$6` the chunk's exclusive lower bound (the previous chunk's last member, or the nil
 /// UUID), `$7` recipients assigned by earlier chunks (so batch numbers run on across chunks),
 /// `$8` the chunk's size. Returns the chunk's last member (`None` past the end) and the
-/// number of recipients it assigned. Public so a test can check its plan.
-pub const ASSIGN_CHUNK: &str = "with chunk as (
-         select m.contact_id from contact_list_members m
-          where m.organization_id = $1 and m.list_id = $3 and m.contact_id > $6
-          order by m.contact_id limit $8),
-     picked as (
-         select c.id
-           from chunk
-           cross join lateral (
-                select c.id, c.email, c.deleted_at, c.subscription_status, c.validation_status
-                  from contacts c
-                 where c.organization_id = $1 and c.id = chunk.contact_id
-                 limit 1) c
-           left join lateral (
+/// number of recipients it assigned.
+///
+/// With `check_suppressions` false the suppression lookup is left out: it hashes every
+/// recipient's address, a third of the statement's time at 200k recipients, and an
+/// organization with an empty suppression list needs none. Public so a test can check the
+/// plans of both.
+pub fn assign_chunk(check_suppressions: bool) -> String {
+    let (email, suppression_join, not_suppressed) = if check_suppressions {
+        (
+            "c.email, ",
+            "left join lateral (
                 select true as hit from suppressions s
                  where s.organization_id = $1
                    and s.email_hash = encode(sha256(convert_to(lower(c.email), 'UTF8')), 'hex')
-                 limit 1) suppressed on true
-          where c.deleted_at is null
-            and c.subscription_status = 'subscribed'
-            and (c.validation_status = 'valid' or ($5 and c.validation_status = 'risky'))
-            and suppressed.hit is null),
-     assigned as (
-         insert into campaign_contact_assignments (organization_id, campaign_id, contact_id,
-                                                   batch_no)
-         select $1, $2, id, ($7 + row_number() over (order by id) - 1) / $4 from picked
-         returning 1)
-     select (select contact_id from chunk order by contact_id desc limit 1),
-            (select count(*) from assigned)";
+                 limit 1) suppressed on true",
+            "and suppressed.hit is null",
+        )
+    } else {
+        ("", "", "")
+    };
+    format!(
+        "with chunk as (
+             select m.contact_id from contact_list_members m
+              where m.organization_id = $1 and m.list_id = $3 and m.contact_id > $6
+              order by m.contact_id limit $8),
+         picked as (
+             select c.id
+               from chunk
+               cross join lateral (
+                    select c.id, {email}c.deleted_at, c.subscription_status,
+                           c.validation_status
+                      from contacts c
+                     where c.organization_id = $1 and c.id = chunk.contact_id
+                     limit 1) c
+               {suppression_join}
+              where c.deleted_at is null
+                and c.subscription_status = 'subscribed'
+                and (c.validation_status = 'valid' or ($5 and c.validation_status = 'risky'))
+                {not_suppressed}),
+         assigned as (
+             insert into campaign_contact_assignments (organization_id, campaign_id,
+                                                       contact_id, batch_no)
+             select $1, $2, id, ($7 + row_number() over (order by id) - 1) / $4 from picked
+             returning 1)
+         select (select contact_id from chunk order by contact_id desc limit 1),
+                (select count(*) from assigned)"
+    )
+}
 
 /// What the assignment produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,20 +105,30 @@ pub async fn assign(
     batch_size: u32,
     include_risky: bool,
 ) -> Result<Assigned, sqlx::Error> {
+    // Checked once: a suppression committed later in the launch is not seen by it (as one
+    // committed after a chunk's statement began was never seen by that chunk), and a send
+    // batch skips a contact erased meanwhile.
+    let suppressions: bool =
+        sqlx::query_scalar("select exists(select 1 from suppressions where organization_id = $1)")
+            .bind(tx.org())
+            .fetch_one(&mut ***tx)
+            .await?;
+    let statement = assign_chunk(suppressions);
     let mut after = Uuid::nil();
     let mut recipients = 0_i64;
     loop {
-        let (last, added): (Option<Uuid>, i64) = sqlx::query_as(ASSIGN_CHUNK)
-            .bind(tx.org())
-            .bind(campaign)
-            .bind(list)
-            .bind(i64::from(batch_size))
-            .bind(include_risky)
-            .bind(after)
-            .bind(recipients)
-            .bind(CHUNK_MEMBERS)
-            .fetch_one(&mut ***tx)
-            .await?;
+        let (last, added): (Option<Uuid>, i64) =
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                .bind(tx.org())
+                .bind(campaign)
+                .bind(list)
+                .bind(i64::from(batch_size))
+                .bind(include_risky)
+                .bind(after)
+                .bind(recipients)
+                .bind(CHUNK_MEMBERS)
+                .fetch_one(&mut ***tx)
+                .await?;
         recipients += added;
         match last {
             Some(last) => after = last,

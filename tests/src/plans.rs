@@ -30,6 +30,7 @@ pub async fn plan_both(
         .await
         .unwrap_or_else(|e| panic!("preparing {name}: {e}"));
     let mut plans = Vec::new();
+    let started = std::time::Instant::now();
     for mode in ["force_custom_plan", "force_generic_plan"] {
         run(format!(
             "set local plan_cache_mode = {mode}; savepoint plan"
@@ -56,6 +57,7 @@ pub async fn plan_both(
         .execute(&mut *conn)
         .await
         .unwrap();
+    eprintln!("planned {name} both ways in {:?}", started.elapsed());
     plans
 }
 

@@ -630,10 +630,6 @@ async fn updates_and_deletes_of_another_tenants_rows_affect_nothing() {
             b.job,
         ),
         (
-            "update memberships set status = 'revoked' where organization_id = $1",
-            b.org,
-        ),
-        (
             "update events set ip_address = null where campaign_id = $1",
             b.campaign,
         ),

@@ -18,6 +18,8 @@ pub struct CampaignPhases {
     pub sends_last_finished_s: f64,
     pub recipients: i64,
     pub events: i64,
+    /// The launch job's own account of its steps (`result.timings`).
+    pub launch_timings: serde_json::Value,
 }
 
 impl CampaignPhases {
@@ -38,10 +40,16 @@ pub async fn campaign(
     list: Uuid,
     campaign: Uuid,
 ) -> anyhow::Result<CampaignPhases> {
-    let (launch_created_s, launch_started_s, launch_finished_s): (f64, f64, f64) = sqlx::query_as(
+    let (launch_created_s, launch_started_s, launch_finished_s, launch_timings): (
+        f64,
+        f64,
+        f64,
+        Option<serde_json::Value>,
+    ) = sqlx::query_as(
         "select extract(epoch from l.created_at - i.created_at)::float8,
                 extract(epoch from l.started_at - i.created_at)::float8,
-                extract(epoch from l.finished_at - i.created_at)::float8
+                extract(epoch from l.finished_at - i.created_at)::float8,
+                l.result -> 'timings'
            from job_runs l, job_runs i
           where l.kind = 'launch' and l.payload->>'campaign_id' = $2::text
             and i.kind = 'import' and i.payload->>'list_id' = $1::text",
@@ -79,5 +87,6 @@ pub async fn campaign(
         sends_last_finished_s: last.unwrap_or(launch_finished_s),
         recipients,
         events,
+        launch_timings: launch_timings.unwrap_or_default(),
     })
 }

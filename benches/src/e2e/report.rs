@@ -108,6 +108,11 @@ pub fn print(m: &Measured) -> Value {
     println!(
         "launch / validation = {launch_share} (target <= {LAUNCH_TARGET_AT_1M} at 1M rows, < 0.5 at every size)"
     );
+    println!(
+        "launch job: {:.2}s queued before it started; its steps: {}",
+        m.campaign.launch_started_s - m.campaign.launch_created_s,
+        m.campaign.launch_timings
+    );
     let summary = json!({
         "bench": "e2e",
         "rows": m.args.list.rows,
@@ -138,6 +143,7 @@ pub fn print(m: &Measured) -> Value {
             "rows_per_s": rate(rows, list_s),
             "events_per_s": rate(events, sends_s),
         },
+        "launch_timings": m.campaign.launch_timings,
         "attempts": {
             "validate": m.list_phases.validate_attempts,
             "send": m.campaign.send_attempts,

@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod config;
 pub mod db;
+pub mod fuzz_entry;
 pub mod import;
 pub mod lists;
 pub mod noop;

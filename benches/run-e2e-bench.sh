@@ -13,15 +13,7 @@
 # the table and a final one-line JSON summary.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-ENV_LINES="$(scripts/services.sh)"
-set -a
-eval "$ENV_LINES"
-set +a
-scripts/dns-fixture.sh install
-
-# Every workspace binary with the workspace's unified features (see run-queue-bench.sh).
-cargo build --release --bins
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/e2e_bench" "$@"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=prepare.sh
+. benches/prepare.sh --dns
+exec "$BIN_DIR/e2e_bench" "$@"

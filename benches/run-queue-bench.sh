@@ -9,16 +9,7 @@
 # Progress goes to stderr; stdout gets the table and a final one-line JSON summary.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-# Its stdout is the environment (.env.example's lines); a failure stops us here.
-ENV_LINES="$(scripts/services.sh --with-node)"
-set -a
-eval "$ENV_LINES"
-set +a
-
-# Builds every workspace binary, queue-bench included, with the workspace's unified features;
-# `cargo run -p reachly-benches` would rebuild the dependencies with another feature set.
-cargo build --release --bins
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/queue-bench" "$@"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=prepare.sh
+. benches/prepare.sh --with-node
+exec "$BIN_DIR/queue-bench" "$@"

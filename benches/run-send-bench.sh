@@ -10,14 +10,7 @@
 # the table and a final one-line JSON summary.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-ENV_LINES="$(scripts/services.sh)"
-set -a
-eval "$ENV_LINES"
-set +a
-
-# Every workspace binary with the workspace's unified features (see run-queue-bench.sh).
-cargo build --release --bins
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/send_bench" "$@"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=prepare.sh
+. benches/prepare.sh
+exec "$BIN_DIR/send_bench" "$@"

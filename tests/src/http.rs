@@ -18,6 +18,27 @@ pub struct Reply {
     pub body: Value,
 }
 
+impl Reply {
+    /// Asserts an error reply: `status` and the API's error shape with `code`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        assert_error_body(&self.body, code);
+    }
+}
+
+/// Asserts the API's error shape `{"error": {"code": code, "message": <non-empty>}}`.
+#[track_caller]
+pub fn assert_error_body(body: &Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error without a message: {body}"
+    );
+}
+
 impl Api {
     pub fn new(base: String) -> Api {
         Api {

@@ -4,6 +4,7 @@
 
 use reachly_tests::Stack;
 use reachly_tests::http::Api;
+use reachly_tests::http::assert_error_body as assert_error;
 use reachly_tests::process::{Proc, binary};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -79,18 +80,6 @@ fn token_with(stack: &Stack, args: &[&str], env_overrides: &[(&str, &str)]) -> S
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// Asserts a JSON error body `{"error": {"code": code, "message": <non-empty>}}`.
-#[track_caller]
-fn assert_error(body: &Value, code: &str) {
-    assert_eq!(body["error"]["code"], code, "body: {body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "error without a message: {body}"
-    );
 }
 
 /// Submits a noop job as `token` and returns its id.

@@ -19,9 +19,9 @@ fn ids(pages: &[Vec<Value>]) -> Vec<String> {
         .collect()
 }
 
+#[track_caller]
 fn assert_error(reply: &reachly_tests::http::Reply, status: u16, code: &str) {
-    assert_eq!(reply.status, status, "{:?}", reply.body);
-    assert_eq!(reply.body["error"]["code"], code, "{:?}", reply.body);
+    reply.assert_error(status, code);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -77,7 +77,7 @@ async fn templates_are_created_listed_read_and_scoped() {
         json!({ "name": "a", "colour": 1 }),
     ] {
         let reply = api.post("/v1/email-templates", Some(&w.admin), &body).await;
-        assert_error(&reply, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
     }
     let reply = api
         .post(
@@ -86,7 +86,7 @@ async fn templates_are_created_listed_read_and_scoped() {
             &json!({ "name": "x" }),
         )
         .await;
-    assert_error(&reply, 403, "forbidden");
+    reply.assert_error(403, "forbidden");
 
     // Unknown, malformed and other organizations' ids are all 404.
     for (path, token) in [
@@ -215,7 +215,7 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
         ),
     ] {
         let reply = w.post_form(&w.admin, slug, fields).await;
-        assert_error(&reply, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(expected), "{slug}: {message}");
     }
@@ -332,7 +332,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
         let reply = w
             .post_campaign(&w.admin, &list, &template, extra.clone())
             .await;
-        assert_error(&reply, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(field), "{extra}: {message}");
     }
@@ -347,7 +347,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
         let reply = w
             .post_campaign(&w.admin, &list, &template, extra.clone())
             .await;
-        assert_error(&reply, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
     }
     assert_error(
         &w.post_campaign(&w.viewer, &list, &template, json!({}))
@@ -625,7 +625,7 @@ async fn leads_filter_by_status_and_form_fields() {
         "field.plan=gold&field.plan=silver",
     ] {
         let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
-        assert_error(&reply, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
     }
     assert_error(&api.get(&path, Some(&w.rival)).await, 404, "not_found");
     assert_error(

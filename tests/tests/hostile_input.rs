@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use reachly_tests::campaigns::CampaignWorld;
-use reachly_tests::http::Api;
+use reachly_tests::http::{Api, assert_error_body};
 use reachly_tests::lists::{ListWorld, wait_validated};
 use reachly_tests::wait_until;
 use serde_json::{Value, json};
 
-/// Asserts a JSON error body `{"error": {"code": code, "message": <non-empty>}}`.
+/// Asserts an error: `status` and the API's error shape with `code`.
 #[track_caller]
 fn assert_error(
     status: impl PartialEq<u16> + std::fmt::Debug,
@@ -22,13 +22,7 @@ fn assert_error(
         status == expected,
         "status {status:?}, expected {expected}: {body}"
     );
-    assert_eq!(body["error"]["code"], code, "body: {body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "error without a message: {body}"
-    );
+    assert_error_body(body, code);
 }
 
 /// Uploads `csv` as a list; its id.
@@ -354,31 +348,53 @@ async fn the_application_role_cannot_create_event_partitions_at_will() {
     let w = CampaignWorld::start().await;
     let org = w.org("acme").await;
     let app = w.stack.db.app().await;
-    let mut tx = app.tenant(reachly_jobs::OrgId(org)).await.unwrap();
-    let refused = sqlx::query("select ensure_event_partitions('9999-01-01', 12)")
-        .execute(&mut **tx)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        refused
-            .as_database_error()
-            .and_then(|e| e.code())
-            .as_deref(),
-        Some("42501"),
-        "{refused}"
-    );
-    drop(tx);
-    let mut tx = app.tenant(reachly_jobs::OrgId(org)).await.unwrap();
-    let refused = sqlx::query("select ensure_send_partitions('9999-01-01', 12)")
-        .execute(&mut **tx)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        refused
-            .as_database_error()
-            .and_then(|e| e.code())
-            .as_deref(),
-        Some("22023"),
-        "{refused}"
+    for (sql, code) in [
+        ("select ensure_event_partitions('9999-01-01', 12)", "42501"),
+        ("select ensure_send_partitions('9999-01-01', 12)", "22023"),
+    ] {
+        let mut tx = app.tenant(reachly_jobs::OrgId(org)).await.unwrap();
+        let refused = sqlx::query(sql).execute(&mut **tx).await.unwrap_err();
+        assert_eq!(
+            refused
+                .as_database_error()
+                .and_then(|e| e.code())
+                .as_deref(),
+            Some(code),
+            "{sql}: {refused}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_launch_fails_its_campaign_with_the_reason() {
+    let w = CampaignWorld::start().await;
+    let (api, admin) = (&w.api, w.admin.as_str());
+    let campaign = w.draft(admin, None).await;
+    let reply = api
+        .post(
+            &format!("/v1/campaigns/{campaign}/launch"),
+            Some(admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    // No worker runs here: whatever kills the job (its worker, the reaper, an operator), the
+    // campaign must not stay `scheduled`.
+    sqlx::query(
+        "update job_runs set status = 'dead', last_error = 'worker lost: no heartbeat'
+          where kind = 'launch' and payload->>'campaign_id' = $1",
+    )
+    .bind(&campaign)
+    .execute(&w.maint)
+    .await
+    .unwrap();
+    let shown = api
+        .get(&format!("/v1/campaigns/{campaign}"), Some(admin))
+        .await;
+    assert_eq!(shown.body["status"], "failed", "{:?}", shown.body);
+    let reason = shown.body["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.ends_with("is dead: worker lost: no heartbeat"),
+        "{reason}"
     );
 }

@@ -7,8 +7,8 @@ use anyhow::Context;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::log;
 use crate::send::pipeline::SendRun;
+use crate::send::progress::Progress;
 use crate::stack::Services;
 
 /// `POST path` with `body`; the response's JSON when its status is `expected`.
@@ -86,10 +86,7 @@ pub async fn launch_and_wait(
         202,
     )
     .await?;
-    let accepted_s = start.elapsed().as_secs_f64();
-    log(format!("launched (202 in {accepted_s:.2}s)"));
-    let mut sending_s = None;
-    let mut last_log = Instant::now();
+    let mut progress = Progress::new(campaign, start, start.elapsed().as_secs_f64(), timeout);
     loop {
         let shown: Value = s
             .client
@@ -99,36 +96,13 @@ pub async fn launch_and_wait(
             .await?
             .json()
             .await?;
-        let status = shown["status"].as_str().unwrap_or_default().to_owned();
-        let (done, total) = (&shown["batches"]["done"], &shown["batches"]["total"]);
-        let at_s = start.elapsed().as_secs_f64();
-        if sending_s.is_none() && status != "scheduled" {
-            log(format!("{status} at {at_s:.2}s: {total} batches"));
-            sending_s = Some(at_s);
-        }
-        match status.as_str() {
-            "completed" => {
-                log(format!("completed at {at_s:.2}s"));
-                return Ok(SendRun {
-                    accepted_s,
-                    sending_s: sending_s.unwrap_or(at_s),
-                    completed_s: at_s,
-                    batches_total: total.as_i64().unwrap_or_default() as i32,
-                });
-            }
-            "failed" | "cancelled" => anyhow::bail!("campaign {campaign} is {status}: {shown}"),
-            _ => {}
-        }
-        if last_log.elapsed() > Duration::from_secs(10) {
-            last_log = Instant::now();
-            log(format!("{status} at {at_s:.0}s: {done}/{total} batches"));
+        let status = shown["status"].as_str().unwrap_or_default();
+        let batches = &shown["batches"];
+        let (done, total) = (batches["done"].as_i64(), batches["total"].as_i64());
+        if let Some(run) = progress.observe(status, done.unwrap_or(0), total.unwrap_or(0))? {
+            return Ok(run);
         }
         s.check_alive()?;
-        anyhow::ensure!(
-            start.elapsed() < timeout,
-            "campaign {campaign} not completed within {}s ({status}, {done}/{total})",
-            timeout.as_secs()
-        );
         tokio::time::sleep(poll).await;
     }
 }

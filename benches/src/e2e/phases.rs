@@ -40,17 +40,35 @@ pub async fn campaign(
     list: Uuid,
     campaign: Uuid,
 ) -> anyhow::Result<CampaignPhases> {
-    let (launch_created_s, launch_started_s, launch_finished_s, launch_timings): (
+    type Row = (
         f64,
         f64,
         f64,
         Option<serde_json::Value>,
-    ) = sqlx::query_as(
+        i64,
+        Option<i64>,
+        Option<f64>,
+    );
+    let (
+        launch_created_s,
+        launch_started_s,
+        launch_finished_s,
+        launch_timings,
+        send_jobs,
+        send_attempts,
+        last,
+    ): Row = sqlx::query_as(
         "select extract(epoch from l.created_at - i.created_at)::float8,
                 extract(epoch from l.started_at - i.created_at)::float8,
                 extract(epoch from l.finished_at - i.created_at)::float8,
-                l.result -> 'timings'
-           from job_runs l, job_runs i
+                l.result -> 'timings',
+                s.jobs, s.attempts,
+                extract(epoch from s.last_finished - i.created_at)::float8
+           from job_runs l, job_runs i,
+                lateral (select count(*) as jobs, sum(attempts)::bigint as attempts,
+                                max(finished_at) as last_finished
+                           from job_runs where kind = 'send'
+                            and payload->>'campaign_id' = $2::text) s
           where l.kind = 'launch' and l.payload->>'campaign_id' = $2::text
             and i.kind = 'import' and i.payload->>'list_id' = $1::text",
     )
@@ -58,19 +76,7 @@ pub async fn campaign(
     .bind(campaign)
     .fetch_one(maint)
     .await
-    .context("the launch job's times")?;
-    let (send_jobs, send_attempts, last): (i64, Option<i64>, Option<f64>) = sqlx::query_as(
-        "select count(*), sum(s.attempts)::bigint,
-                extract(epoch from max(s.finished_at) - min(i.created_at))::float8
-           from job_runs s, job_runs i
-          where s.kind = 'send' and s.payload->>'campaign_id' = $2::text
-            and i.kind = 'import' and i.payload->>'list_id' = $1::text",
-    )
-    .bind(list)
-    .bind(campaign)
-    .fetch_one(maint)
-    .await
-    .context("the send jobs' times")?;
+    .context("the launch and send jobs' times")?;
     let (recipients, events): (i64, i64) = sqlx::query_as(
         "select (select count(*) from campaign_contact_assignments where campaign_id = $1),
                 (select count(*) from events where campaign_id = $1)",

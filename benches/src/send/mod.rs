@@ -8,6 +8,7 @@ pub mod args;
 pub mod audience;
 pub mod baseline;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod written;
 

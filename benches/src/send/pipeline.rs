@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::args::SendArgs;
-use super::log;
+use super::progress::Progress;
 use crate::db::BenchDb;
 use crate::process::free_port;
 use crate::redis_server::RedisServer;
@@ -123,11 +123,9 @@ impl SendStack {
         let body = json!({ "seed": args.seed, "start_at": now, "batch_size": args.batch_size });
         let start = Instant::now();
         self.launch(campaign, body).await?;
-        let accepted_s = start.elapsed().as_secs_f64();
-        log(format!("launched (202 in {accepted_s:.2}s)"));
+        let timeout = Duration::from_secs(args.timeout_s);
+        let mut progress = Progress::new(campaign, start, start.elapsed().as_secs_f64(), timeout);
         let poll = Duration::from_millis(args.poll_ms.max(1));
-        let mut sending_s = None;
-        let mut last_log = Instant::now();
         loop {
             let (status, done, total): (String, i32, i32) = sqlx::query_as(
                 "select status, batches_done, batches_total from campaigns where id = $1",
@@ -135,34 +133,10 @@ impl SendStack {
             .bind(campaign)
             .fetch_one(poller)
             .await?;
-            let at_s = start.elapsed().as_secs_f64();
-            if sending_s.is_none() && status != "scheduled" {
-                log(format!("{status} at {at_s:.2}s: {total} batches"));
-                sending_s = Some(at_s);
-            }
-            match status.as_str() {
-                "completed" => {
-                    log(format!("completed at {at_s:.2}s"));
-                    return Ok(SendRun {
-                        accepted_s,
-                        sending_s: sending_s.unwrap_or(at_s),
-                        completed_s: at_s,
-                        batches_total: total,
-                    });
-                }
-                "failed" | "cancelled" => anyhow::bail!("campaign {campaign} is {status}"),
-                _ => {}
-            }
-            if last_log.elapsed() > Duration::from_secs(10) {
-                last_log = Instant::now();
-                log(format!("{status} at {at_s:.0}s: {done}/{total} batches"));
+            if let Some(run) = progress.observe(&status, done.into(), total.into())? {
+                return Ok(run);
             }
             self.check_alive()?;
-            anyhow::ensure!(
-                start.elapsed() < Duration::from_secs(args.timeout_s),
-                "campaign {campaign} not completed within {}s ({status}, {done}/{total} batches)",
-                args.timeout_s
-            );
             waits.sample().await;
             tokio::time::sleep(poll).await;
         }

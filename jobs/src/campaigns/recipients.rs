@@ -21,7 +21,7 @@ use crate::tenancy::TenantTx;
 
 /// Members read per statement: large enough that round trips do not matter, small enough
 /// that one statement's sort and memory stay small.
-pub const CHUNK_MEMBERS: i64 = 10_000;
+pub const CHUNK_MEMBERS: i64 = 5_000;
 
 /// Assigns the recipients among one chunk of the list's members.
 ///

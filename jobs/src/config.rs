@@ -136,11 +136,15 @@ impl Config {
             upload_limit: parse_var(&lookup, "REACHLY_UPLOAD_LIMIT_BYTES")?
                 .unwrap_or(100 * 1024 * 1024),
             csv,
-            allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS")
-                .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS").is_some_and(|v| flag(&v)),
             queue,
         })
     }
+}
+
+/// Whether a flag variable's value turns it on (`1` or `true`).
+pub fn flag(value: &str) -> bool {
+    value == "1" || value.eq_ignore_ascii_case("true")
 }
 
 /// Parses an optional variable, naming it in the error.

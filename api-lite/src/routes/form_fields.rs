@@ -35,8 +35,8 @@ pub struct FormField {
     pub options: Option<Vec<String>>,
 }
 
-/// The most characters of a label or a select option.
-const MAX_TEXT_CHARS: usize = 200;
+/// The most characters of a label or a select option: a name's.
+const MAX_TEXT_CHARS: usize = super::input::limits::NAME;
 /// The most options of a select field.
 const MAX_OPTIONS: usize = 200;
 

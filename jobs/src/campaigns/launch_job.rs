@@ -103,15 +103,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .bind(batches)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        "update job_runs set progress_done = 0, progress_total = $3
-          where organization_id = $1 and id = $2",
-    )
-    .bind(ctx.org())
-    .bind(ctx.job_id())
-    .bind(recipients)
-    .execute(&mut **tx)
-    .await?;
+    ctx.expect_children_progress(&mut tx, recipients).await?;
     // Where the launch's time went, for operators (and the end-to-end benchmark).
     let millis = |d: std::time::Duration| d.as_millis() as u64;
     let timings = json!({

@@ -326,15 +326,7 @@ async fn fan_out(
             .await
             .map_err(|e| JobError::Retryable(e.to_string()))?;
     }
-    sqlx::query(
-        "update job_runs set progress_done = 0, progress_total = $3
-          where organization_id = $1 and id = $2",
-    )
-    .bind(org)
-    .bind(ctx.job_id())
-    .bind(imported)
-    .execute(&mut ***tx)
-    .await?;
+    ctx.expect_children_progress(tx, imported).await?;
     Ok(jobs.len())
 }
 

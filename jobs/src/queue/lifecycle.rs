@@ -132,6 +132,25 @@ impl JobContext {
         }
     }
 
+    /// Resets this job's progress to 0 of `total`, in `tx` (the fan-out's effects): the
+    /// children it submitted then count their work into it ([`Self::add_parent_progress`]).
+    pub async fn expect_children_progress(
+        &self,
+        tx: &mut TenantTx,
+        total: i64,
+    ) -> Result<(), JobError> {
+        sqlx::query(
+            "update job_runs set progress_done = 0, progress_total = $3
+              where organization_id = $1 and id = $2",
+        )
+        .bind(self.org)
+        .bind(self.job_id)
+        .bind(total)
+        .execute(&mut ***tx)
+        .await?;
+        Ok(())
+    }
+
     /// Adds `done` to the progress of the job that fanned this one out, in `tx` (the child's
     /// effects): a parent's progress counts exactly what its committed children did.
     pub async fn add_parent_progress(&self, tx: &mut TenantTx, done: i64) -> Result<(), JobError> {

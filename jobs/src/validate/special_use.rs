@@ -43,7 +43,7 @@ pub fn test_domains_allowed() -> bool {
         1 => false,
         _ => {
             let allowed = std::env::var("REACHLY_ALLOW_TEST_DOMAINS")
-                .map(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+                .map(|v| crate::config::flag(&v))
                 .unwrap_or(cfg!(test));
             allow_test_domains(allowed);
             allowed

@@ -233,7 +233,7 @@ fn check_domain(domain: &str) -> Result<(), SyntaxError> {
                 format!("the domain label '{label}' starts or ends with a hyphen"),
             ));
         }
-        if !special_use::idna_label_ok(&label.to_ascii_lowercase()) {
+        if !special_use::idna_label_ok(label) {
             return Err(SyntaxError::new(
                 code::BAD_IDNA_LABEL,
                 format!("the domain label '{label}' is reserved for IDNA but is not valid IDNA"),
@@ -259,8 +259,8 @@ fn check_domain(domain: &str) -> Result<(), SyntaxError> {
             format!("'{tld}' cannot be a top-level domain"),
         ));
     }
-    let lower = domain.to_ascii_lowercase();
-    if let Some(name) = special_use::special_use(&lower, special_use::test_domains_allowed()) {
+    // A normalized domain is lowercase ASCII already.
+    if let Some(name) = special_use::special_use(domain, special_use::test_domains_allowed()) {
         return Err(SyntaxError::new(
             code::SPECIAL_USE_DOMAIN,
             format!(

@@ -229,11 +229,12 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     .await
     .unwrap();
     let size = batch.len() as f64;
+    let (first, last) = (batch[0], batch[batch.len() - 1]);
     let plans = plan_both(
         conn,
         "load_recipients",
         LOAD_RECIPIENTS,
-        &format!("'{org}', '{campaign}', {batch_no}"),
+        &format!("'{org}', '{campaign}', '{first}', '{last}'"),
     )
     .await;
     assert_reads(
@@ -247,7 +248,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
         "mark_assignments",
         MARK_ASSIGNMENTS,
         &format!(
-            "'{org}', '{campaign}', {batch_no}, {}, '{{}}'::uuid[]",
+            "'{org}', '{campaign}', '{first}', '{last}', {}, '{{}}'::uuid[]",
             uuid_array(&batch[..10])
         ),
     )

@@ -69,13 +69,16 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
 
     let assigned = assigning.elapsed();
     let fanning = std::time::Instant::now();
-    let jobs: Vec<NewJob> = (0..batches)
-        .map(|batch_no| {
+    let jobs: Vec<NewJob> = (0_i32..)
+        .zip(&batches)
+        .map(|(batch_no, range)| {
             let mut job = NewJob::new(
                 JobKind::Send,
                 serde_json::to_value(SendPayload {
                     campaign_id: campaign,
                     batch_no,
+                    first_contact: range.first,
+                    last_contact: range.last,
                 })
                 .expect("serializes"),
             );
@@ -100,7 +103,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .bind(ctx.org())
     .bind(campaign)
     .bind(recipients)
-    .bind(batches)
+    .bind(batches.len() as i32)
     .execute(&mut **tx)
     .await?;
     ctx.expect_children_progress(&mut tx, recipients).await?;
@@ -113,7 +116,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     });
     ctx.succeed(
         tx,
-        json!({ "campaign_id": campaign, "recipients": recipients, "send_batches": batches,
+        json!({ "campaign_id": campaign, "recipients": recipients, "send_batches": batches.len(),
                 "timings": timings }),
     )
     .await

@@ -28,8 +28,8 @@ pub const CHUNK_MEMBERS: i64 = 5_000;
 /// Binds: `$1` organization, `$2` campaign, `$3` list, `$4` batch size, `$5` include risky,
 /// `$6` the chunk's exclusive lower bound (the previous chunk's last member, or the nil
 /// UUID), `$7` recipients assigned by earlier chunks (so batch numbers run on across chunks),
-/// `$8` the chunk's size. Returns the chunk's last member (`None` past the end) and the
-/// number of recipients it assigned.
+/// `$8` the chunk's size. Returns the chunk's last member (`None` past the end), the number of
+/// recipients it assigned, and the contacts that begin and end a batch among them.
 ///
 /// With `check_suppressions` false the suppression lookup is left out: it hashes every
 /// recipient's address, a third of the statement's time at 200k recipients, and an
@@ -70,30 +70,71 @@ pub fn assign_chunk(check_suppressions: bool) -> String {
                 and c.subscription_status = 'subscribed'
                 and (c.validation_status = 'valid' or ($5 and c.validation_status = 'risky'))
                 {not_suppressed}),
+         ranked as (
+             select id, $7 + row_number() over (order by id) - 1 as rank from picked),
          assigned as (
              insert into campaign_contact_assignments (organization_id, campaign_id,
                                                        contact_id, batch_no)
-             select $1, $2, id, ($7 + row_number() over (order by id) - 1) / $4 from picked
+             select $1, $2, id, rank / $4 from ranked
              returning 1)
          select (select contact_id from chunk order by contact_id desc limit 1),
-                (select count(*) from assigned)"
+                (select count(*) from assigned),
+                array(select id from ranked where rank % $4 = 0 order by rank),
+                array(select id from ranked where rank % $4 = $4 - 1 order by rank),
+                (select id from ranked order by rank desc limit 1)"
     )
 }
 
-/// What the assignment produced.
+/// The contacts that begin and end one send batch (inclusive): the batch's assignments are
+/// the campaign's in this range of the primary key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Assigned {
-    pub recipients: i64,
-    pub batches: i32,
+pub struct BatchRange {
+    pub first: Uuid,
+    pub last: Uuid,
 }
 
-impl Assigned {
-    /// Batches of `batch_size` contiguous recipients (the last one may be short).
-    pub fn new(recipients: i64, batch_size: u32) -> Self {
-        let size = i64::from(batch_size.max(1));
-        Self {
+/// What the assignment produced: the recipients, in batches of contiguous contact ids (the
+/// last one may be short).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Assigned {
+    pub recipients: i64,
+    pub batches: Vec<BatchRange>,
+}
+
+/// One chunk's statement result: its last member, the recipients it assigned, the contacts
+/// that begin and that end a batch, and its last recipient.
+type ChunkRow = (Option<Uuid>, i64, Vec<Uuid>, Vec<Uuid>, Option<Uuid>);
+
+/// Collects the batch ranges chunk by chunk: a batch can begin in one chunk and end in a later
+/// one, and the last batch ends at the last recipient rather than at a full batch.
+#[derive(Debug, Default)]
+struct BatchBounds {
+    firsts: Vec<Uuid>,
+    lasts: Vec<Uuid>,
+    last_recipient: Option<Uuid>,
+}
+
+impl BatchBounds {
+    fn add_chunk(&mut self, firsts: Vec<Uuid>, lasts: Vec<Uuid>, last: Option<Uuid>) {
+        self.firsts.extend(firsts);
+        self.lasts.extend(lasts);
+        self.last_recipient = last.or(self.last_recipient);
+    }
+
+    fn finish(mut self, recipients: i64) -> Assigned {
+        if self.lasts.len() < self.firsts.len() {
+            self.lasts.extend(self.last_recipient);
+        }
+        debug_assert_eq!(self.firsts.len(), self.lasts.len());
+        let batches = self
+            .firsts
+            .into_iter()
+            .zip(self.lasts)
+            .map(|(first, last)| BatchRange { first, last })
+            .collect();
+        Assigned {
             recipients,
-            batches: ((recipients + size - 1) / size) as i32,
+            batches,
         }
     }
 }
@@ -118,13 +159,14 @@ pub async fn assign(
     let statement = assign_chunk(suppressions);
     let mut after = Uuid::nil();
     let mut recipients = 0_i64;
+    let mut bounds = BatchBounds::default();
     loop {
-        let (last, added): (Option<Uuid>, i64) =
+        let (last_member, added, firsts, lasts, last_recipient): ChunkRow =
             sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
                 .bind(tx.org())
                 .bind(campaign)
                 .bind(list)
-                .bind(i64::from(batch_size))
+                .bind(i64::from(batch_size.max(1)))
                 .bind(include_risky)
                 .bind(after)
                 .bind(recipients)
@@ -132,23 +174,61 @@ pub async fn assign(
                 .fetch_one(&mut ***tx)
                 .await?;
         recipients += added;
-        match last {
+        bounds.add_chunk(firsts, lasts, last_recipient);
+        match last_member {
             Some(last) => after = last,
-            None => return Ok(Assigned::new(recipients, batch_size)),
+            None => return Ok(bounds.finish(recipients)),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Assigned;
+    use uuid::Uuid;
+
+    use super::{BatchBounds, BatchRange};
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
 
     #[test]
-    fn batches_round_up() {
-        assert_eq!(Assigned::new(0, 500).batches, 0);
-        assert_eq!(Assigned::new(1, 500).batches, 1);
-        assert_eq!(Assigned::new(500, 500).batches, 1);
-        assert_eq!(Assigned::new(501, 500).batches, 2);
-        assert_eq!(Assigned::new(1_000_000, 1).batches, 1_000_000);
+    fn no_recipients_no_batches() {
+        let mut bounds = BatchBounds::default();
+        bounds.add_chunk(vec![], vec![], None);
+        assert!(bounds.finish(0).batches.is_empty());
+    }
+
+    #[test]
+    fn a_batch_spanning_chunks_ends_in_the_later_one() {
+        // Batches of 3 over recipients 1..=7, in chunks holding 1–2, 3–5, none, 6–7.
+        let mut bounds = BatchBounds::default();
+        bounds.add_chunk(vec![id(1)], vec![], Some(id(2)));
+        bounds.add_chunk(vec![id(4)], vec![id(3)], Some(id(5)));
+        bounds.add_chunk(vec![], vec![], None);
+        bounds.add_chunk(vec![id(7)], vec![id(6)], Some(id(7)));
+        let assigned = bounds.finish(7);
+        assert_eq!(assigned.recipients, 7);
+        let ranges = [(1, 3), (4, 6), (7, 7)].map(|(first, last)| BatchRange {
+            first: id(first),
+            last: id(last),
+        });
+        assert_eq!(assigned.batches, ranges);
+    }
+
+    #[test]
+    fn a_full_last_batch_ends_at_its_own_last() {
+        let mut bounds = BatchBounds::default();
+        bounds.add_chunk(vec![id(1), id(3)], vec![id(2), id(4)], Some(id(4)));
+        bounds.add_chunk(vec![], vec![], None);
+        let ranges = bounds.finish(4).batches;
+        assert_eq!(ranges.len(), 2);
+        assert_eq!(
+            ranges[1],
+            BatchRange {
+                first: id(3),
+                last: id(4)
+            }
+        );
     }
 }

@@ -70,7 +70,8 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     ctx.succeed(tx, result).await
 }
 
-/// Reads a batch's pending recipients: `$1` organization, `$2` campaign, `$3` batch number.
+/// Reads a batch's pending recipients: `$1` organization, `$2` campaign, `$3`/`$4` the batch's
+/// first and last contact.
 /// Each contact is a primary-key lookup inside `LATERAL … LIMIT 1`, which Postgres never turns
 /// into a join it could reorder: without statistics a join may scan the organization's
 /// contacts. Public so a test can check its plan.
@@ -85,19 +86,19 @@ pub const LOAD_RECIPIENTS: &str =
               from contacts c
              where c.organization_id = a.organization_id and c.id = a.contact_id
              limit 1) c
-      where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
-        and a.status = 'pending'
+      where a.organization_id = $1 and a.campaign_id = $2
+        and a.contact_id between $3 and $4 and a.status = 'pending'
       order by a.contact_id";
 
-/// Sets a batch's assignments to their outcome: `$1` organization, `$2` campaign, `$3` batch
-/// number, `$4` bounced and `$5` skipped contacts (the rest were delivered). Public so a test
-/// can check its plan.
+/// Sets a batch's assignments to their outcome: `$1` organization, `$2` campaign, `$3`/`$4`
+/// the batch's first and last contact, `$5` bounced and `$6` skipped contacts (the rest were
+/// delivered). Public so a test can check its plan.
 pub const MARK_ASSIGNMENTS: &str = "update campaign_contact_assignments a
-        set status = case when a.contact_id = any($4) then 'bounced'
-                          when a.contact_id = any($5) then 'skipped'
+        set status = case when a.contact_id = any($5) then 'bounced'
+                          when a.contact_id = any($6) then 'skipped'
                           else 'delivered' end
-      where a.organization_id = $1 and a.campaign_id = $2 and a.batch_no = $3
-        and a.status = 'pending'";
+      where a.organization_id = $1 and a.campaign_id = $2
+        and a.contact_id between $3 and $4 and a.status = 'pending'";
 
 /// Stores the subscription changes of a batch's contacts: `$1` organization, `$2` ids, `$3`
 /// statuses, `$4`/`$5` the lowest and highest id. The id range is an index condition whatever
@@ -129,7 +130,8 @@ async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobErro
     let rows: Vec<RecipientRow> = sqlx::query_as(LOAD_RECIPIENTS)
         .bind(org)
         .bind(campaign)
-        .bind(payload.batch_no)
+        .bind(payload.first_contact)
+        .bind(payload.last_contact)
         .fetch_all(&mut ***tx)
         .await?;
     let recipients = rows
@@ -218,7 +220,8 @@ async fn write(
     sqlx::query(MARK_ASSIGNMENTS)
         .bind(org)
         .bind(campaign)
-        .bind(payload.batch_no)
+        .bind(payload.first_contact)
+        .bind(payload.last_contact)
         .bind(&rows.bounced)
         .bind(&rows.skipped)
         .execute(&mut ***tx)

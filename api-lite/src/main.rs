@@ -60,6 +60,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("connecting to Redis (REDIS_URL)")?;
     let state = state::AppState {
         db,
+        registry: Arc::new(reachly_jobs::kinds::registry()),
         redis,
         jwt_secret: Arc::from(config.jwt_secret.as_str()),
         token_max_lifetime: chrono::Duration::from_std(config.token_max_lifetime)?,

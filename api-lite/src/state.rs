@@ -3,12 +3,15 @@
 use std::sync::Arc;
 
 use reachly_jobs::AppDb;
+use reachly_jobs::queue::Registry;
 
 /// What every handler may use: the application-role pool (tenant transactions only), a
 /// Redis connection for readiness, and the token secret.
 #[derive(Clone)]
 pub struct AppState {
     pub db: AppDb,
+    /// The job kinds clients may name (built once, as the worker builds it).
+    pub registry: Arc<Registry>,
     pub redis: redis::aio::ConnectionManager,
     pub jwt_secret: Arc<str>,
     /// The longest lifetime a token may claim (its `exp` no further ahead than this).

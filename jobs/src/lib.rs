@@ -7,8 +7,10 @@ pub mod config;
 pub mod db;
 pub mod fuzz_entry;
 pub mod import;
+pub mod kinds;
 pub mod lists;
 pub mod noop;
+pub mod permission;
 pub mod queue;
 pub mod simulate;
 pub mod tenancy;
@@ -16,4 +18,5 @@ pub mod validate;
 
 pub use config::Config;
 pub use db::{AppDb, MaintDb};
+pub use permission::Permission;
 pub use tenancy::{Durability, OrgId, TenantTx};

@@ -1,7 +1,7 @@
 //! Command-line arguments of `reachly-worker`.
 
 use clap::Parser;
-use reachly_jobs::queue::JobKind;
+use reachly_jobs::queue::Registry;
 
 /// Runs Reachly jobs from Redis into Postgres.
 #[derive(Debug, Parser)]
@@ -16,9 +16,9 @@ pub struct Args {
 }
 
 impl Args {
-    /// The queues to serve, checked against the known ones.
-    pub fn queues(&self) -> anyhow::Result<Vec<&'static str>> {
-        let known = JobKind::queues();
+    /// The queues to serve, checked against the registry's.
+    pub fn queues(&self, registry: &Registry) -> anyhow::Result<Vec<&'static str>> {
+        let known = registry.queues();
         if self.queues.is_empty() {
             return Ok(known);
         }

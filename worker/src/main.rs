@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
+use reachly_jobs::queue::Services;
 use reachly_jobs::queue::acker::Acker;
-use reachly_jobs::queue::lifecycle::JobServices;
 use reachly_jobs::queue::reaper::{self, RunningSet};
 use reachly_jobs::queue::runner::Runner;
 use reachly_jobs::queue::transport::Transport;
-use reachly_jobs::validate::dns::{DnsSettings, DomainChecker};
+use reachly_jobs::validate::dns::{DnsSettings, DomainChecker, VerdictWriter};
 use reachly_jobs::{AppDb, Config, MaintDb};
 
 #[tokio::main]
@@ -27,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
     init_tracing();
     let config = Config::from_env()?;
     reachly_jobs::validate::special_use::allow_test_domains(config.allow_test_domains);
-    let queues = args.queues()?;
+    let registry = Arc::new(reachly_jobs::kinds::registry());
+    let queues = args.queues(&registry)?;
     let name: Arc<str> = identity::worker_name().into();
     tracing::info!(worker = %name, ?queues, concurrency = args.concurrency, "starting");
 
@@ -48,14 +49,16 @@ async fn main() -> anyhow::Result<()> {
 
     let running = RunningSet::default();
     let (acker, acker_done) = Acker::start(transport.clone());
-    let services = JobServices {
-        dns: Some(dns_checker(&config)?),
-        csv_limits: config.csv,
-        shared_writes: Some(maint.clone()),
-    };
+    // What the jobs need beyond the database, found by type (the queue plumbing does not
+    // know them).
+    let services = Services::default()
+        .with(dns_checker(&config)?)
+        .with(config.csv)
+        .with(VerdictWriter(maint.clone()));
     let runner = Arc::new(Runner::new(
         app,
         name.clone(),
+        registry.clone(),
         services,
         running.clone(),
         acker,
@@ -77,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
 
     let apalis_workers = queues::WorkerNames::default();
     let monitor = queues::monitor(
+        &registry,
         &queues,
         transport.connection(),
         &name,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use apalis::prelude::*;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use reachly_jobs::config::QueueSettings;
-use reachly_jobs::queue::JobKind;
+use reachly_jobs::queue::Registry;
 
 use crate::poll::EveryTick;
 use reachly_jobs::queue::runner::Runner;
@@ -43,12 +43,14 @@ impl WorkerNames {
 
 /// Builds the monitor: for each queue an apalis worker named `<process>-<queue>-<restarts>`,
 /// polling every `poll_interval` (apalis-redis alone waits for its 5 s heartbeat), running
-/// up to `concurrency` jobs at once (less for kinds with a [`JobKind::concurrency_cap`]).
+/// up to `concurrency` jobs at once (less for kinds with a concurrency cap).
 ///
 /// A worker whose backend fails is restarted under a new name after a short pause: after
 /// Redis loses its data (FLUSHALL, restart) apalis-redis 1.0.0 refuses to fetch for a
 /// worker it no longer knows, and refuses to re-register a name seen recently.
+#[allow(clippy::too_many_arguments)]
 pub fn monitor(
+    registry: &Registry,
     queues: &[&'static str],
     conn: ConnectionManager,
     process: &str,
@@ -72,7 +74,7 @@ pub fn monitor(
         let process = process.to_owned();
         let poll = settings.poll_interval;
         let names = names.clone();
-        let concurrency = JobKind::queue_concurrency(queue, usize::from(concurrency));
+        let concurrency = registry.queue_concurrency(queue, usize::from(concurrency));
         // No more tasks per poll than can start: a busy process must not sit on tasks an
         // idle one could run.
         let config = queue_config(queue).batch_size(concurrency.min(100));

@@ -6,9 +6,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use reachly_jobs::queue::control::{self, CancelScope, Transition};
 use reachly_jobs::queue::record::JOB_RUN_COLUMNS;
 use reachly_jobs::queue::submit::{Submitted, submit};
-use reachly_jobs::queue::{JobKind, JobRun, JobStatus, NewJob};
+use reachly_jobs::queue::{JobRun, JobStatus, NewJob, Registry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
@@ -53,16 +54,7 @@ struct JobRequest {
 }
 
 impl JobRequest {
-    fn into_new_job(self, member: &Member) -> Result<NewJob, ApiError> {
-        let kind = JobKind::parse(&self.kind)
-            .ok_or_else(|| ApiError::Unprocessable(format!("unknown job kind {:?}", self.kind)))?;
-        let permission = kind.submit_permission().ok_or_else(|| {
-            ApiError::Unprocessable(format!(
-                "{} jobs are submitted by the engine only",
-                kind.as_str()
-            ))
-        })?;
-        member.require(permission)?;
+    fn into_new_job(self, registry: &Registry, member: &Member) -> Result<NewJob, ApiError> {
         if let Some(key) = &self.dedupe_key {
             bounded("dedupe_key", key, limits::DEDUPE_KEY)?;
         }
@@ -75,15 +67,15 @@ impl JobRequest {
                 "`payload` must be a JSON object".into(),
             ));
         }
-        Ok(NewJob {
-            kind,
-            payload,
-            priority: self.priority.unwrap_or(0),
-            dedupe_key: self.dedupe_key,
-            max_attempts: self.max_attempts,
-            run_at: self.run_at,
-            parent_id: None,
-        })
+        let (mut job, permission) = registry
+            .job_from_json(&self.kind, payload)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+        member.require(permission.key())?;
+        job.priority = self.priority.unwrap_or(0);
+        job.dedupe_key = self.dedupe_key;
+        job.max_attempts = self.max_attempts.unwrap_or(job.max_attempts);
+        job.run_at = self.run_at;
+        Ok(job)
     }
 }
 
@@ -129,7 +121,7 @@ async fn create(
     member: Member,
     ApiJson(request): ApiJson<JobRequest>,
 ) -> Result<Response, ApiError> {
-    let job = request.into_new_job(&member)?;
+    let job = request.into_new_job(&state.registry, &member)?;
     let mut tx = state.db.tenant(member.org).await?;
     let mut submitted = submit(&mut tx, Some(member.user), std::slice::from_ref(&job)).await?;
     tx.commit().await?;
@@ -159,7 +151,7 @@ async fn create_batch(
     let jobs = request
         .jobs
         .into_iter()
-        .map(|j| j.into_new_job(&member))
+        .map(|j| j.into_new_job(&state.registry, &member))
         .collect::<Result<Vec<_>, _>>()?;
     let mut tx = state.db.tenant(member.org).await?;
     let submitted = submit(&mut tx, Some(member.user), &jobs).await?;
@@ -210,7 +202,9 @@ async fn list(
 ) -> Result<Json<Value>, ApiError> {
     member.require("ops.view")?;
     let status = parse_filter(query.status.as_deref(), "status", JobStatus::parse)?;
-    let kind = parse_filter(query.kind.as_deref(), "kind", JobKind::parse)?;
+    let kind = parse_filter(query.kind.as_deref(), "kind", |k| {
+        state.registry.get(k).map(|spec| spec.name)
+    })?;
     let cursor = parse_filter(query.cursor.as_deref(), "cursor", |c| {
         c.parse::<Uuid>().ok()
     })?;
@@ -223,7 +217,7 @@ async fn list(
           order by id desc limit $4"
     )))
     .bind(status.map(JobStatus::as_str))
-    .bind(kind.map(JobKind::as_str))
+    .bind(kind)
     .bind(before(cursor))
     .bind(limit + 1)
     .fetch_all(&mut **tx)
@@ -249,42 +243,26 @@ fn parse_filter<T>(
         .transpose()
 }
 
-/// Moves a job between states, or explains (404/409) why it cannot.
+/// Shows the job a transition moved, or explains (404/409) why it could not.
 async fn transition(
     state: &AppState,
     member: &Member,
-    id: Uuid,
-    sql: &'static str,
+    id: &str,
     refusal: &'static str,
+    apply: impl AsyncFnOnce(&mut reachly_jobs::TenantTx, Uuid) -> Result<Transition, sqlx::Error>,
 ) -> Result<Json<Value>, ApiError> {
     member.require("ops.manage")?;
+    let id = job_id(id)?;
     let mut tx = state.db.tenant(member.org).await?;
-    let job: Option<JobRun> =
-        sqlx::query_as(AssertSqlSafe(format!("{sql} returning {JOB_RUN_COLUMNS}")))
-            .bind(id)
-            .bind(member.org)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let result = match job {
-        Some(job) => Ok(Json(view(&job))),
-        None => {
-            let status: Option<(String,)> = sqlx::query_as(
-                "select status from job_runs where organization_id = $2 and id = $1",
-            )
-            .bind(id)
-            .bind(member.org)
-            .fetch_optional(&mut **tx)
-            .await?;
-            match status {
-                Some((status,)) => Err(ApiError::Conflict(format!(
-                    "{refusal}: the job is {status}"
-                ))),
-                None => Err(ApiError::NotFound("job")),
-            }
-        }
-    };
+    let moved = apply(&mut tx, id).await?;
     tx.commit().await?;
-    result
+    match moved {
+        Transition::Moved(job) => Ok(Json(view(&job))),
+        Transition::Refused(status) => Err(ApiError::Conflict(format!(
+            "{refusal}: the job is {status}"
+        ))),
+        Transition::NotFound => Err(ApiError::NotFound("job")),
+    }
 }
 
 /// Cancels a job that has not finished. A running attempt's effects are then discarded:
@@ -297,15 +275,15 @@ async fn cancel(
     transition(
         &state,
         &member,
-        job_id(&id)?,
-        "update job_runs set status = 'cancelled', finished_at = now(), locked_by = null
-          where organization_id = $2 and id = $1 and status in ('queued', 'failed', 'running')",
-        "only a queued, failed or running job can be cancelled",
+        &id,
+        "only a queued, retryable or running job can be cancelled",
+        async |tx, id| control::cancel(tx, id, CancelScope::Unfinished).await,
     )
     .await
 }
 
-/// Queues a dead or failed job again, now, with a fresh set of attempts.
+/// Runs a job again, now: a dead or cancelled one with a fresh set of attempts, a retryable
+/// one without waiting for its backoff.
 async fn retry(
     State(state): State<AppState>,
     member: Member,
@@ -314,11 +292,9 @@ async fn retry(
     transition(
         &state,
         &member,
-        job_id(&id)?,
-        "update job_runs set status = 'queued', attempts = 0, run_at = now(), finished_at = null,
-                enqueued_at = null, transport_id = null, locked_by = null
-          where organization_id = $2 and id = $1 and status in ('dead', 'failed')",
-        "only a dead or failed job can be retried",
+        &id,
+        "only a dead, cancelled or retryable job can be retried",
+        async |tx, id| control::retry(tx, id).await,
     )
     .await
 }

@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use reachly_jobs::TenantTx;
+use reachly_jobs::lists::ImportPayload;
 use reachly_jobs::lists::reads::member_contacts_page;
 use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
+use reachly_jobs::queue::NewJob;
 use reachly_jobs::queue::submit::submit;
-use reachly_jobs::queue::{JobKind, NewJob};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -96,7 +97,7 @@ async fn upload(
     .bind(&filename)
     .execute(&mut **tx)
     .await?;
-    let job = NewJob::new(JobKind::Import, json!({ "list_id": list }));
+    let job = NewJob::from(&ImportPayload { list_id: list });
     let job = submit(&mut tx, Some(member.user), &[job])
         .await?
         .remove(0)

@@ -9,8 +9,9 @@ use uuid::Uuid;
 use super::payloads::LaunchPayload;
 use super::record::SimulationRecord;
 use super::timeline;
+use crate::queue::NewJob;
+use crate::queue::control::{self, CancelScope};
 use crate::queue::submit::{SubmitError, Submitted, submit};
-use crate::queue::{JobKind, NewJob};
 use crate::simulate::{SimulationConfig, SimulationOverrides};
 use crate::tenancy::TenantTx;
 
@@ -114,13 +115,9 @@ pub async fn launch(
     }
     let record = request.record(Utc::now())?;
     record.insert(tx, campaign).await?;
-    let mut job = NewJob::new(
-        JobKind::Launch,
-        serde_json::to_value(LaunchPayload {
-            campaign_id: campaign,
-        })
-        .expect("serializes"),
-    );
+    let mut job = NewJob::from(&LaunchPayload {
+        campaign_id: campaign,
+    });
     job.run_at = request.scheduled_at;
     job.dedupe_key = Some(format!("launch:{campaign}"));
     let job = submit(tx, user, &[job]).await?.remove(0);
@@ -168,13 +165,8 @@ pub async fn cancel(tx: &mut TenantTx, campaign: Uuid) -> Result<(), LaunchError
     .bind(campaign)
     .execute(&mut ***tx)
     .await?;
-    sqlx::query(
-        "update job_runs set status = 'cancelled', finished_at = now(), locked_by = null
-          where organization_id = $1 and id = $2 and status in ('queued', 'failed')",
-    )
-    .bind(tx.org())
-    .bind(launch_job)
-    .execute(&mut ***tx)
-    .await?;
+    if let Some(job) = launch_job {
+        control::cancel(tx, job, CancelScope::Waiting).await?;
+    }
     Ok(())
 }

@@ -15,13 +15,19 @@ use super::payloads::{LaunchPayload, SendPayload};
 use super::recipients::{self, Assigned};
 use super::record::SimulationRecord;
 use super::timeline;
-use crate::queue::lifecycle::{JobContext, JobError};
-use crate::queue::submit::submit;
-use crate::queue::{JobKind, NewJob};
+use crate::queue::{Job, JobContext, JobError, NewJob};
+
+impl Job for LaunchPayload {
+    const KIND: &'static str = "launch";
+    const CONCURRENCY_CAP: Option<usize> = Some(2);
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        run(ctx, self).await
+    }
+}
 
 /// Runs one attempt of a `launch` job.
-pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
-    let payload = LaunchPayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+async fn run(ctx: &JobContext, payload: LaunchPayload) -> Result<(), JobError> {
     let campaign = payload.campaign_id;
     let started = std::time::Instant::now();
     ensure_partitions(ctx, campaign).await?;
@@ -37,7 +43,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .fetch_optional(&mut **tx)
     .await?;
     let Some((status, list)) = row else {
-        return Err(JobError::Permanent(format!(
+        return Err(JobError::permanent(format!(
             "campaign {campaign} not found"
         )));
     };
@@ -45,14 +51,14 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
         "scheduled" => {}
         "cancelled" => return ctx.succeed(tx, json!({ "cancelled": true })).await,
         other => {
-            return Err(JobError::Permanent(format!(
+            return Err(JobError::permanent(format!(
                 "campaign {campaign} is {other}, not scheduled"
             )));
         }
     }
     let record = SimulationRecord::load(&mut tx, campaign)
         .await?
-        .ok_or_else(|| JobError::Permanent(format!("campaign {campaign} has no simulation")))?;
+        .ok_or_else(|| JobError::permanent(format!("campaign {campaign} has no simulation")))?;
 
     let assigning = std::time::Instant::now();
     let Assigned {
@@ -72,26 +78,17 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     let jobs: Vec<NewJob> = (0_i32..)
         .zip(&batches)
         .map(|(batch_no, range)| {
-            let mut job = NewJob::new(
-                JobKind::Send,
-                serde_json::to_value(SendPayload {
-                    campaign_id: campaign,
-                    batch_no,
-                    first_contact: range.first,
-                    last_contact: range.last,
-                })
-                .expect("serializes"),
-            );
+            let mut job = NewJob::from(&SendPayload {
+                campaign_id: campaign,
+                batch_no,
+                first_contact: range.first,
+                last_contact: range.last,
+            });
             job.dedupe_key = Some(format!("send:{campaign}:{batch_no}"));
-            job.parent_id = Some(ctx.job_id());
             job
         })
         .collect();
-    for chunk in jobs.chunks(1_000) {
-        submit(&mut tx, None, chunk)
-            .await
-            .map_err(|e| JobError::Retryable(e.to_string()))?;
-    }
+    ctx.fan_out(&mut tx, jobs, recipients).await?;
     sqlx::query(
         "update campaigns
             set status = case when $3 = 0 then 'completed' else 'sending' end,
@@ -106,7 +103,6 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .bind(batches.len() as i32)
     .execute(&mut **tx)
     .await?;
-    ctx.expect_children_progress(&mut tx, recipients).await?;
     // Where the launch's time went, for operators (and the end-to-end benchmark).
     let millis = |d: std::time::Duration| d.as_millis() as u64;
     let timings = json!({
@@ -132,7 +128,7 @@ async fn ensure_partitions(ctx: &JobContext, campaign: Uuid) -> Result<(), JobEr
         return Ok(());
     };
     timeline::check_at_launch(chrono::Utc::now(), record.start_at, record.horizon())
-        .map_err(JobError::Permanent)?;
+        .map_err(JobError::permanent)?;
     let (from, to) = (record.start_at.date_naive(), record.horizon().date_naive());
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
     sqlx::query("select ensure_send_partitions($1, $2)")

@@ -1,7 +1,6 @@
 //! The payloads of the campaign jobs.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 /// `launch`: which campaign to start sending (its settings are in `email_send_simulations`).
@@ -22,16 +21,4 @@ pub struct SendPayload {
     pub batch_no: i32,
     pub first_contact: Uuid,
     pub last_contact: Uuid,
-}
-
-impl LaunchPayload {
-    pub fn parse(payload: &Value) -> Result<Self, String> {
-        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
-    }
-}
-
-impl SendPayload {
-    pub fn parse(payload: &Value) -> Result<Self, String> {
-        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
-    }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::payloads::SendPayload;
 use super::record::SimulationRecord;
 use super::send_rows::SendRows;
-use crate::queue::lifecycle::{JobContext, JobError};
+use crate::queue::{Job, JobContext, JobError};
 use crate::simulate::{CampaignSim, FieldSpec, FieldType, FormSpec, Recipient, simulate_recipient};
 use crate::tenancy::TenantTx;
 
@@ -40,9 +40,17 @@ struct Batch {
     recipients: Vec<Loaded>,
 }
 
+impl Job for SendPayload {
+    const KIND: &'static str = "send";
+    const CONCURRENCY_CAP: Option<usize> = Some(4);
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        run(ctx, self).await
+    }
+}
+
 /// Runs one attempt of a `send` batch.
-pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
-    let payload = SendPayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+async fn run(ctx: &JobContext, payload: SendPayload) -> Result<(), JobError> {
     let mut tx = ctx.begin().await?;
     let batch = load(&mut tx, &payload).await?;
     let mut rows = SendRows::default();
@@ -119,10 +127,10 @@ async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobErro
     .fetch_optional(&mut ***tx)
     .await?;
     let (status, form_id) =
-        row.ok_or_else(|| JobError::Permanent(format!("campaign {campaign} not found")))?;
+        row.ok_or_else(|| JobError::permanent(format!("campaign {campaign} not found")))?;
     let record = SimulationRecord::load(tx, campaign)
         .await?
-        .ok_or_else(|| JobError::Permanent(format!("campaign {campaign} has no simulation")))?;
+        .ok_or_else(|| JobError::permanent(format!("campaign {campaign} has no simulation")))?;
     let form = match form_id {
         Some(id) => Some(load_form(tx, id).await?),
         None => None,
@@ -174,7 +182,7 @@ async fn load_form(tx: &mut TenantTx, form_id: Uuid) -> Result<FormSpec, JobErro
         .into_iter()
         .map(|(key, field_type, options, required)| {
             let field_type = FieldType::parse(&field_type).ok_or_else(|| {
-                JobError::Permanent(format!("form field {key}: unknown type {field_type}"))
+                JobError::permanent(format!("form field {key}: unknown type {field_type}"))
             })?;
             Ok(FieldSpec {
                 key,

@@ -19,10 +19,9 @@ use super::copy_text::CopyText;
 use super::import_merge::{STAGING_TABLES, merge};
 use super::payloads::{ImportPayload, ValidatePayload};
 use crate::import::{self, RowOutcome};
+use crate::permission::Permission;
 use crate::queue::error_text::stored_error;
-use crate::queue::lifecycle::{JobContext, JobError};
-use crate::queue::submit::submit;
-use crate::queue::{JobKind, NewJob};
+use crate::queue::{Job, JobContext, JobError, NewJob};
 use crate::tenancy::TenantTx;
 use crate::validate::normalize::normalize;
 
@@ -37,9 +36,18 @@ pub const BATCH_STARTS: &str = "select contact_id from (
 /// Parsed rows sent to Postgres per COPY.
 const COPY_ROWS: usize = 10_000;
 
+impl Job for ImportPayload {
+    const KIND: &'static str = "import";
+    const PERMISSION: Option<Permission> = Some(Permission::ListImport);
+    const CONCURRENCY_CAP: Option<usize> = Some(2);
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        run(ctx, self).await
+    }
+}
+
 /// Runs one attempt of an `import` job.
-pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
-    let payload = ImportPayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+async fn run(ctx: &JobContext, payload: ImportPayload) -> Result<(), JobError> {
     let list = payload.list_id;
     let mut tx = ctx.begin().await?;
     let status: Option<String> = sqlx::query_scalar(
@@ -51,13 +59,13 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .await?;
     match status.as_deref() {
         None => {
-            return Err(JobError::Permanent(format!(
+            return Err(JobError::permanent(format!(
                 "contact list {list} not found"
             )));
         }
         Some("pending") | Some("importing") => {}
         Some(other) => {
-            return Err(JobError::Permanent(format!(
+            return Err(JobError::permanent(format!(
                 "contact list {list} is already {other}"
             )));
         }
@@ -68,7 +76,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
         Err(ImportFailure::File(message)) => {
             drop(tx);
             mark_failed(ctx, list, &message).await?;
-            return Err(JobError::Permanent(message));
+            return Err(JobError::permanent(message));
         }
         Err(ImportFailure::Job(e)) => return Err(e),
     };
@@ -154,7 +162,10 @@ async fn parse_into_staging(
 ) -> Result<serde_json::Value, ImportFailure> {
     let (bytes_tx, bytes_rx) = std_mpsc::sync_channel::<Vec<u8>>(4);
     let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<RowOutcome>>(2);
-    let limits = ctx.services().csv_limits;
+    let limits = ctx
+        .service::<import::CsvLimits>()
+        .copied()
+        .unwrap_or_default();
     // Set when this attempt lost its job (cancelled, handed back at shutdown): the parser
     // checks it at every record and stops, so its thread and the transaction are released.
     let stop = Arc::new(AtomicBool::new(false));
@@ -200,7 +211,7 @@ async fn parse_into_staging(
     match parser.await {
         Ok(Ok(summary)) => Ok(summary),
         Ok(Err(message)) => Err(ImportFailure::File(message)),
-        Err(e) => Err(ImportFailure::Job(JobError::Retryable(format!(
+        Err(e) => Err(ImportFailure::Job(JobError::retryable(format!(
             "parser crashed: {e}"
         )))),
     }
@@ -312,22 +323,14 @@ async fn fan_out(
                 from: *from,
                 to: starts.get(i + 1).copied(),
             };
-            let mut job = NewJob::new(
-                JobKind::Validate,
-                serde_json::to_value(payload).expect("serializes"),
-            );
+            let mut job = NewJob::from(&payload);
             job.dedupe_key = Some(format!("validate:{list}:{i}"));
-            job.parent_id = Some(ctx.job_id());
             job
         })
         .collect();
-    if !jobs.is_empty() {
-        submit(tx, None, &jobs)
-            .await
-            .map_err(|e| JobError::Retryable(e.to_string()))?;
-    }
-    ctx.expect_children_progress(tx, imported).await?;
-    Ok(jobs.len())
+    let batches = jobs.len();
+    ctx.fan_out(tx, jobs, imported).await?;
+    Ok(batches)
 }
 
 /// A `Read` over byte chunks arriving on a channel (the stored upload, fetched by an async

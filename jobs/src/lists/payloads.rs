@@ -1,7 +1,6 @@
 //! The payloads of the list jobs.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 /// `import`: which uploaded list to read.
@@ -23,17 +22,7 @@ pub struct ValidatePayload {
     pub to: Option<Uuid>,
 }
 
-impl ImportPayload {
-    pub fn parse(payload: &Value) -> Result<Self, String> {
-        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
-    }
-}
-
 impl ValidatePayload {
-    pub fn parse(payload: &Value) -> Result<Self, String> {
-        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())
-    }
-
     /// The exclusive upper bound of the batch's contact ids: `to`, or for the last batch the
     /// all-ones UUID, which no contact id (a UUID v7) can be. A bound that is always a value
     /// lets Postgres use it as an index condition; `($to is null or id < $to)` is not one in a

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::payloads::ValidatePayload;
-use crate::queue::lifecycle::{JobContext, JobError};
+use crate::queue::{Job, JobContext, JobError};
 use crate::validate::classify::{DomainVerdict, Status, classify};
+use crate::validate::dns::{DomainChecker, VerdictWriter};
 use crate::validate::flags::flags;
 use crate::validate::rules::rule_results;
 use crate::validate::syntax;
@@ -43,9 +44,17 @@ struct Outcome {
     rules: Value,
 }
 
+impl Job for ValidatePayload {
+    const KIND: &'static str = "validate";
+    const CONCURRENCY_CAP: Option<usize> = Some(4);
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        run(ctx, self).await
+    }
+}
+
 /// Runs one attempt of a `validate` batch.
-pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
-    let batch = ValidatePayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+async fn run(ctx: &JobContext, batch: ValidatePayload) -> Result<(), JobError> {
     let contacts = load(ctx, &batch).await?;
     let parsed: Vec<_> = contacts
         .iter()
@@ -94,9 +103,9 @@ async fn check_domains(
     ctx: &JobContext,
     domains: &[String],
 ) -> Result<HashMap<String, DomainVerdict>, JobError> {
-    let Some(checker) = ctx.services().dns.as_ref() else {
-        return Err(JobError::Retryable(
-            "this worker has no DNS checker configured".into(),
+    let Some(checker) = ctx.service::<DomainChecker>() else {
+        return Err(JobError::retryable(
+            "this worker has no DNS checker configured",
         ));
     };
     let mut query = checker.start(domains);
@@ -108,7 +117,7 @@ async fn check_domains(
     checker.resolve(&mut query).await;
     // New verdicts go to the shared cache as the maintenance role: tenants only read it.
     if query.has_new()
-        && let Some(maint) = ctx.services().shared_writes.as_ref()
+        && let Some(VerdictWriter(maint)) = ctx.service::<VerdictWriter>()
     {
         let mut tx = maint.pool().begin().await?;
         checker.store_new(&mut *tx, &mut query).await?;

@@ -2,9 +2,11 @@
 //! records its effect once (an audit row committed with its `succeeded` mark).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::queue::lifecycle::{Audit, JobContext, JobError};
+use crate::permission::Permission;
+use crate::queue::lifecycle::Audit;
+use crate::queue::{Job, JobContext, JobError};
 
 /// What a `noop` job may be asked to do.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -21,28 +23,36 @@ pub struct NoopPayload {
 const MAX_SLEEP_MS: u64 = 600_000;
 
 impl NoopPayload {
-    pub fn parse(payload: &Value) -> Result<Self, String> {
-        let parsed: Self = serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
-        if parsed.sleep_ms.is_some_and(|ms| ms > MAX_SLEEP_MS) {
-            return Err(format!("sleep_ms must be at most {MAX_SLEEP_MS}"));
-        }
-        Ok(parsed)
-    }
-
     /// Whether the attempt numbered `attempt` (1-based) should fail.
     pub fn fails_on(&self, attempt: i32) -> bool {
         i64::from(attempt) <= i64::from(self.fail_times.unwrap_or(0))
     }
 }
 
+impl Job for NoopPayload {
+    const KIND: &'static str = "noop";
+    const MAX_ATTEMPTS: i32 = 3;
+    const PERMISSION: Option<Permission> = Some(Permission::OpsManage);
+
+    fn check(&self) -> Result<(), String> {
+        if self.sleep_ms.is_some_and(|ms| ms > MAX_SLEEP_MS) {
+            return Err(format!("sleep_ms: must be at most {MAX_SLEEP_MS}"));
+        }
+        Ok(())
+    }
+
+    async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
+        run(ctx, self).await
+    }
+}
+
 /// Runs one attempt of a `noop` job.
-pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
-    let payload = NoopPayload::parse(ctx.payload()).map_err(JobError::Permanent)?;
+async fn run(ctx: &JobContext, payload: NoopPayload) -> Result<(), JobError> {
     if let Some(ms) = payload.sleep_ms {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
     if payload.fails_on(ctx.attempt()) {
-        return Err(JobError::Retryable(format!(
+        return Err(JobError::retryable(format!(
             "noop asked to fail attempt {} of its first {}",
             ctx.attempt(),
             payload.fail_times.unwrap_or(0)
@@ -64,14 +74,32 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::job::parse_payload;
+    use serde_json::Value;
+
+    fn parse(payload: Value) -> Result<NoopPayload, String> {
+        parse_payload(&payload)
+    }
 
     #[test]
     fn payloads_parse_and_reject_unknown_fields() {
-        assert!(NoopPayload::parse(&json!({})).is_ok());
-        assert!(NoopPayload::parse(&json!({"sleep_ms": 5, "fail_times": 2})).is_ok());
-        assert!(NoopPayload::parse(&json!({"sleep": 5})).is_err());
-        assert!(NoopPayload::parse(&json!({"sleep_ms": -1})).is_err());
-        assert!(NoopPayload::parse(&json!({"sleep_ms": 600_001})).is_err());
+        assert!(parse(json!({})).is_ok());
+        assert!(parse(json!({"sleep_ms": 5, "fail_times": 2})).is_ok());
+        assert!(
+            parse(json!({"sleep": 5}))
+                .unwrap_err()
+                .contains("unknown field `sleep`")
+        );
+        assert!(
+            parse(json!({"sleep_ms": -1}))
+                .unwrap_err()
+                .starts_with("sleep_ms: ")
+        );
+        assert!(
+            parse(json!({"sleep_ms": 600_001}))
+                .unwrap_err()
+                .starts_with("sleep_ms: ")
+        );
     }
 
     #[test]

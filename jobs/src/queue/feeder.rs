@@ -118,7 +118,7 @@ impl Feeder {
         }
         let (in_transport,): (i64,) = sqlx::query_as(
             "select count(*) from job_runs
-              where queue = $1 and status in ('queued', 'failed') and enqueued_at is not null",
+              where queue = $1 and status in ('queued', 'retryable') and enqueued_at is not null",
         )
         .bind(queue)
         .fetch_one(&mut *tx)
@@ -141,7 +141,7 @@ impl Feeder {
                    cross join lateral (
                        select id, organization_id, priority, run_at from job_runs
                         where queue = $1 and organization_id = o.org
-                          and status in ('queued', 'failed') and enqueued_at is null
+                          and status in ('queued', 'retryable') and enqueued_at is null
                           and run_at <= now()
                         order by priority desc, run_at, id
                         limit $3
@@ -193,7 +193,7 @@ impl Feeder {
     async fn recover_lost(&self, queue: &str) -> Result<usize, FeedError> {
         let waiting: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
             "select organization_id, id, transport_id from job_runs
-              where queue = $1 and status in ('queued', 'failed') and enqueued_at is not null
+              where queue = $1 and status in ('queued', 'retryable') and enqueued_at is not null
                 and enqueued_at < now() - make_interval(secs => $2)
               order by enqueued_at
               limit 5000",
@@ -225,7 +225,7 @@ impl Feeder {
               where j.organization_id = any($1) and j.id = any($2)
                 and j.organization_id = t.org and j.id = t.id
                 and j.transport_id = t.tid
-                and j.status in ('queued', 'failed')",
+                and j.status in ('queued', 'retryable')",
         )
         .bind(&orgs)
         .bind(&ids)
@@ -245,11 +245,11 @@ async fn waiting_organizations(
     let rows: Vec<(Uuid,)> = sqlx::query_as(
         "with recursive orgs(org) as (
              (select organization_id from job_runs
-               where queue = $1 and status in ('queued', 'failed') and enqueued_at is null
+               where queue = $1 and status in ('queued', 'retryable') and enqueued_at is null
                order by organization_id limit 1)
              union all
              select (select organization_id from job_runs
-                      where queue = $1 and status in ('queued', 'failed') and enqueued_at is null
+                      where queue = $1 and status in ('queued', 'retryable') and enqueued_at is null
                         and organization_id > orgs.org
                       order by organization_id limit 1)
                from orgs where orgs.org is not null)

@@ -4,14 +4,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Where a job is in its life. `failed` waits for a retry at `run_at`; `dead` used up its attempts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+use super::kind::JobKind;
+
+/// Where a job is in its life (`job_runs.status`). `retryable` waits for its next attempt at
+/// `run_at`; `succeeded`, `dead` (attempts used up, or a permanent error) and `cancelled` are
+/// final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
     Running,
     Succeeded,
-    Failed,
+    Retryable,
     Dead,
     Cancelled,
 }
@@ -21,7 +26,7 @@ impl JobStatus {
         JobStatus::Queued,
         JobStatus::Running,
         JobStatus::Succeeded,
-        JobStatus::Failed,
+        JobStatus::Retryable,
         JobStatus::Dead,
         JobStatus::Cancelled,
     ];
@@ -31,7 +36,7 @@ impl JobStatus {
             JobStatus::Queued => "queued",
             JobStatus::Running => "running",
             JobStatus::Succeeded => "succeeded",
-            JobStatus::Failed => "failed",
+            JobStatus::Retryable => "retryable",
             JobStatus::Dead => "dead",
             JobStatus::Cancelled => "cancelled",
         }
@@ -40,6 +45,20 @@ impl JobStatus {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
+
+    /// Whether the job will never run again by itself.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Dead | JobStatus::Cancelled
+        )
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One row of `job_runs`, as exposed to clients.
@@ -47,10 +66,10 @@ impl JobStatus {
 pub struct JobRun {
     pub id: Uuid,
     pub organization_id: Uuid,
-    pub kind: String,
+    pub kind: JobKind,
     pub payload: serde_json::Value,
     pub priority: i16,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub progress_done: i64,

@@ -8,15 +8,19 @@ use futures::FutureExt;
 use tracing::Instrument;
 
 use super::acker::Acker;
-use super::kind::JobKind;
-use super::lifecycle::{self, FailureOutcome, JobContext, JobError, JobServices, Lifecycle};
+use super::context::JobContext;
+use super::error::JobError;
+use super::lifecycle::{self, FailureOutcome, Lifecycle};
 use super::reaper::RunningSet;
+use super::registry::Registry;
+use super::services::Services;
 use super::transport::Delivery;
 use crate::db::AppDb;
 
 /// Everything a worker process needs to run deliveries; shared by all its apalis workers.
 #[derive(Clone, Debug)]
 pub struct Runner {
+    registry: Arc<Registry>,
     lifecycle: Lifecycle,
     running: RunningSet,
     acker: Acker,
@@ -28,12 +32,14 @@ impl Runner {
     pub fn new(
         db: AppDb,
         process: Arc<str>,
-        services: JobServices,
+        registry: Arc<Registry>,
+        services: Services,
         running: RunningSet,
         acker: Acker,
     ) -> Self {
         Self {
-            lifecycle: Lifecycle::start(db, process, services),
+            lifecycle: Lifecycle::start(db, process, registry.clone(), services),
+            registry,
             running,
             acker,
         }
@@ -67,10 +73,10 @@ impl Runner {
         let running = self.running.enter(ctx.org(), ctx.job_id());
         let span = tracing::info_span!("job", id = %ctx.job_id(), org = %ctx.org(),
             kind = ctx.kind().as_str(), attempt = ctx.attempt());
-        let result = AssertUnwindSafe(dispatch(&ctx).instrument(span.clone()))
+        let result = AssertUnwindSafe(self.dispatch(&ctx).instrument(span.clone()))
             .catch_unwind()
             .await
-            .unwrap_or_else(|panic| Err(JobError::Retryable(panic_message(&panic))));
+            .unwrap_or_else(|panic| Err(JobError::retryable(panic_message(&panic))));
         let recorded = match &result {
             Ok(()) => {
                 span.in_scope(|| tracing::info!("job succeeded"));
@@ -84,6 +90,7 @@ impl Runner {
             }
             Err(error) => match lifecycle::record_failure(&ctx, error).await {
                 Ok(outcome) => {
+                    let error = error.chain();
                     span.in_scope(|| match outcome {
                         FailureOutcome::Dead => tracing::error!(%error, "job dead"),
                         FailureOutcome::RetryScheduled => tracing::warn!(%error, "job will retry"),
@@ -103,14 +110,16 @@ impl Runner {
     }
 }
 
-/// The logic of each kind.
-async fn dispatch(ctx: &JobContext) -> Result<(), JobError> {
-    match ctx.kind() {
-        JobKind::Noop => crate::noop::run(ctx).await,
-        JobKind::Import => crate::lists::import_job::run(ctx).await,
-        JobKind::Validate => crate::lists::validate_job::run(ctx).await,
-        JobKind::Launch => crate::campaigns::launch_job::run(ctx).await,
-        JobKind::Send => crate::campaigns::send_job::run(ctx).await,
+impl Runner {
+    /// The logic of the job's kind (claims hand back kinds the registry does not know).
+    async fn dispatch(&self, ctx: &JobContext) -> Result<(), JobError> {
+        match self.registry.dispatch(ctx) {
+            Some(run) => run.await,
+            None => Err(JobError::retryable(format!(
+                "unknown job kind {:?} in this worker build",
+                ctx.kind().as_str()
+            ))),
+        }
     }
 }
 

@@ -7,36 +7,56 @@ use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::job::Job;
 use super::kind::JobKind;
 use super::record::{JOB_RUN_COLUMNS, JobRun};
 use crate::tenancy::TenantTx;
 
-/// A job to submit. Built by the API or by a job that fans out.
+/// A job to submit: a kind and a payload that parses as that kind's, built from a typed
+/// payload (`NewJob::from(&payload)`) or by the [`super::Registry`] from a client's JSON.
 #[derive(Clone, Debug)]
 pub struct NewJob {
-    pub kind: JobKind,
-    pub payload: Value,
+    kind: JobKind,
+    payload: Value,
     /// Higher runs sooner, from -100 to 100; 0 by default.
     pub priority: i16,
     /// Submitting a key again (per organization and kind) returns the existing job.
     pub dedupe_key: Option<String>,
-    pub max_attempts: Option<i32>,
+    /// Attempts before the job goes `dead`; the kind's default unless set.
+    pub max_attempts: i32,
     /// Not before this time (a delayed job); now when absent.
     pub run_at: Option<DateTime<Utc>>,
     pub parent_id: Option<Uuid>,
 }
 
+impl<J: Job> From<&J> for NewJob {
+    fn from(job: &J) -> Self {
+        // A payload type serializes to a JSON object (derived `Serialize` on a struct).
+        let payload = serde_json::to_value(job).expect("a job payload serializes to JSON");
+        Self::checked(JobKind::of::<J>(), payload, J::MAX_ATTEMPTS)
+    }
+}
+
 impl NewJob {
-    pub fn new(kind: JobKind, payload: Value) -> Self {
+    /// A job whose payload was checked against its kind by the caller.
+    pub(super) fn checked(kind: JobKind, payload: Value, max_attempts: i32) -> Self {
         Self {
             kind,
             payload,
             priority: 0,
             dedupe_key: None,
-            max_attempts: None,
+            max_attempts,
             run_at: None,
             parent_id: None,
         }
+    }
+
+    pub fn kind(&self) -> &JobKind {
+        &self.kind
+    }
+
+    pub fn payload(&self) -> &Value {
+        &self.payload
     }
 }
 
@@ -49,8 +69,6 @@ pub enum SubmitError {
     MaxAttempts,
     #[error("dedupe_key must be 1 to 200 characters")]
     DedupeKey,
-    #[error("invalid payload for {kind}: {reason}")]
-    Payload { kind: &'static str, reason: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -68,7 +86,7 @@ impl NewJob {
         if !(-100..=100).contains(&self.priority) {
             return Err(SubmitError::Priority);
         }
-        if self.max_attempts.is_some_and(|m| !(1..=100).contains(&m)) {
+        if !(1..=100).contains(&self.max_attempts) {
             return Err(SubmitError::MaxAttempts);
         }
         if self
@@ -78,12 +96,7 @@ impl NewJob {
         {
             return Err(SubmitError::DedupeKey);
         }
-        self.kind
-            .check_payload(&self.payload)
-            .map_err(|reason| SubmitError::Payload {
-                kind: self.kind.as_str(),
-                reason,
-            })
+        Ok(())
     }
 }
 
@@ -103,10 +116,7 @@ pub async fn submit(
     let payloads: Vec<Value> = jobs.iter().map(|j| j.payload.clone()).collect();
     let priorities: Vec<i16> = jobs.iter().map(|j| j.priority).collect();
     let keys: Vec<Option<String>> = jobs.iter().map(|j| j.dedupe_key.clone()).collect();
-    let max_attempts: Vec<i32> = jobs
-        .iter()
-        .map(|j| j.max_attempts.unwrap_or(j.kind.default_max_attempts()))
-        .collect();
+    let max_attempts: Vec<i32> = jobs.iter().map(|j| j.max_attempts).collect();
     let run_at: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.run_at).collect();
     let parents: Vec<Option<Uuid>> = jobs.iter().map(|j| j.parent_id).collect();
 

@@ -35,7 +35,7 @@ use futures::StreamExt;
 
 pub use cache::{CacheSettings, CacheStats, DomainCache};
 pub use resolver::{MailResolver, ResolverError, ResolverSettings};
-pub use shared::TxConnection;
+pub use shared::{TxConnection, VerdictWriter};
 
 use crate::validate::DomainVerdict;
 use resolver::normalize_domain;

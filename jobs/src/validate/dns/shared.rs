@@ -19,8 +19,14 @@ use std::time::Duration;
 
 use sqlx::{PgConnection, Postgres, Transaction};
 
-use crate::TenantTx;
 use crate::validate::DomainVerdict;
+use crate::{MaintDb, TenantTx};
+
+/// The worker's maintenance-role pool, as the validation job's service for the one shared
+/// table jobs write: `domain_checks`, the DNS verdicts every tenant reads and no tenant may
+/// write (migration 0019). A worker without it leaves new verdicts unshared.
+#[derive(Clone, Debug)]
+pub struct VerdictWriter(pub MaintDb);
 
 /// What the DNS layer's queries run on: the caller's tenant transaction, given as the
 /// [`TenantTx`] itself, its sqlx transaction (`&mut **tx`) or the bare connection. A pool is

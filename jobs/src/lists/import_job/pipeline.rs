@@ -1,0 +1,119 @@
+//! The import's pipeline: the stored upload's chunks are read in order (an async task), parsed
+//! by the CSV reader on a blocking thread, and COPY'd into the staging tables in the job's
+//! transaction as they come; the whole stops within a second once the attempt loses its job.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
+
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::ImportFailure;
+use super::channel_reader::ChannelReader;
+use super::copy_rows::copy_batch;
+use crate::import::{self, RowOutcome};
+use crate::queue::{JobContext, JobError};
+use crate::tenancy::TenantTx;
+
+/// Parsed rows sent to Postgres per COPY.
+const COPY_ROWS: usize = 10_000;
+
+/// Streams the stored chunks through the CSV reader (on a blocking thread) and COPYs the
+/// rows and unparseable lines into the staging tables.
+pub(super) async fn parse_into_staging(
+    tx: &mut TenantTx,
+    ctx: &JobContext,
+    list: Uuid,
+) -> Result<serde_json::Value, ImportFailure> {
+    let (bytes_tx, bytes_rx) = std_mpsc::sync_channel::<Vec<u8>>(4);
+    let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<RowOutcome>>(2);
+    let limits = ctx
+        .service::<import::CsvLimits>()
+        .copied()
+        .unwrap_or_default();
+    // Set when this attempt lost its job (cancelled, handed back at shutdown): the parser
+    // checks it at every record and stops, so its thread and the transaction are released.
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let parser = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, String> {
+        let reader = ChannelReader::new(bytes_rx);
+        let mut csv = import::open_with(reader, limits).map_err(|e| e.to_string())?;
+        let mut batch = Vec::with_capacity(COPY_ROWS);
+        for outcome in csv.by_ref() {
+            if stopped.load(Ordering::Relaxed) {
+                return Err("import cancelled".into());
+            }
+            batch.push(outcome);
+            if batch.len() == COPY_ROWS
+                && rows_tx.blocking_send(std::mem::take(&mut batch)).is_err()
+            {
+                return Err("import cancelled".into());
+            }
+        }
+        if !batch.is_empty() {
+            let _ = rows_tx.blocking_send(batch);
+        }
+        let summary = csv.finish().map_err(|e| e.to_string())?;
+        Ok(serde_json::to_value(summary).unwrap_or_default())
+    });
+    let feeder = feed_chunks(ctx, list, bytes_tx);
+    let writer = async {
+        while let Some(batch) = rows_rx.recv().await {
+            copy_batch(tx, &batch).await?;
+        }
+        Ok::<(), sqlx::Error>(())
+    };
+    let pipeline = async { tokio::join!(feeder, writer) };
+    let (fed, written) = tokio::select! {
+        done = pipeline => done,
+        () = ctx.lost() => {
+            stop.store(true, Ordering::Relaxed);
+            return Err(ImportFailure::Job(JobError::LostOwnership));
+        }
+    };
+    fed?;
+    written?;
+    match parser.await {
+        Ok(Ok(summary)) => Ok(summary),
+        Ok(Err(message)) => Err(ImportFailure::File(message)),
+        Err(e) => Err(ImportFailure::Job(JobError::retryable_because(
+            "the CSV parser's thread crashed",
+            e,
+        ))),
+    }
+}
+
+/// Reads the list's chunks in order (a separate read transaction) into the parser's channel.
+async fn feed_chunks(
+    ctx: &JobContext,
+    list: Uuid,
+    bytes: std_mpsc::SyncSender<Vec<u8>>,
+) -> Result<(), sqlx::Error> {
+    let mut seq = 0;
+    loop {
+        let mut tx = ctx.begin().await?;
+        let chunk: Option<Vec<u8>> = sqlx::query_scalar(
+            "select data from list_upload_chunks
+              where organization_id = $1 and list_id = $2 and seq = $3",
+        )
+        .bind(ctx.org())
+        .bind(list)
+        .bind(seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+        tx.commit().await?;
+        let Some(chunk) = chunk else { return Ok(()) };
+        // The parser may have stopped early (a file error); nothing more to send then.
+        let sender = bytes.clone();
+        if tokio::task::spawn_blocking(move || sender.send(chunk))
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .is_none()
+        {
+            return Ok(());
+        }
+        seq += 1;
+    }
+}

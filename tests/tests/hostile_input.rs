@@ -394,3 +394,64 @@ async fn a_dead_launch_fails_its_campaign_with_the_reason() {
         "{reason}"
     );
 }
+
+/// Cancelling a long import stops it within seconds and frees its worker slot: with one import
+/// at a time, a small list uploaded after the cancel is imported and validated while the big
+/// file, which would take minutes to read, is not. The cancelled import's list is `failed`
+/// with the reason (migration 0023), not `pending` for good.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_import_releases_its_worker_at_once() {
+    let stack = reachly_tests::Stack::start().await;
+    let dns = reachly_tests::dns_server::DnsServer::start().await;
+    let (_api_proc, api) = stack.api().await;
+    let token = stack.token("acme", "ops@acme.test", "admin");
+    let dns_addr = dns.addr.to_string();
+    let _worker = stack.worker(
+        "w",
+        &["--concurrency", "1"],
+        &[("REACHLY_DNS_SERVERS", dns_addr.as_str())],
+    );
+
+    // About 10 MB: most of a minute of parsing and COPY in a debug build.
+    let mut big = String::from("email,first_name\n");
+    for i in 0..400_000 {
+        big.push_str(&format!("person{i}@mail-ok.test,P{i}\n"));
+    }
+    let reply = api
+        .upload_list(&token, "big", "big.csv", big.into_bytes())
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    let big_list = reply.body["list"]["id"].as_str().unwrap().to_owned();
+    let job = reply.body["job"]["id"].as_str().unwrap().to_owned();
+    wait_until("the big import to run", Duration::from_secs(60), || async {
+        let shown = api.get(&format!("/v1/jobs/{job}"), Some(&token)).await;
+        (shown.body["status"] == "running").then_some(())
+    })
+    .await;
+
+    let cancelled = api
+        .post(&format!("/v1/jobs/{job}/cancel"), Some(&token), &json!({}))
+        .await;
+    assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+
+    let small = upload(
+        &api,
+        &token,
+        "small",
+        b"email\nann@mail-ok.test\nbob@mail-ok.test\n".to_vec(),
+    )
+    .await;
+    let validated = wait_validated(&api, &token, &small, Duration::from_secs(60)).await;
+    assert_eq!(validated["valid_count"], 2, "{validated}");
+
+    let failed = wait_failed(&api, &token, &big_list).await;
+    assert_eq!(
+        failed["failure_reason"],
+        format!("import job {job} was cancelled")
+    );
+    assert_eq!(
+        failed["total_rows"], 0,
+        "nothing of the cancelled import was kept"
+    );
+}

@@ -64,14 +64,23 @@ pub(super) async fn parse_into_staging(
         }
         Ok::<(), sqlx::Error>(())
     };
-    let pipeline = async { tokio::join!(feeder, writer) };
-    let (fed, written) = tokio::select! {
-        done = pipeline => done,
+    let mut pipeline = std::pin::pin!(async { tokio::join!(feeder, writer) });
+    let (fed, written, lost) = tokio::select! {
+        (fed, written) = &mut pipeline => (fed, written, false),
         () = ctx.lost() => {
+            // The parser stops at its next record; the COPY in flight finishes and the
+            // pipeline drains, so the connection goes back to the pool between statements.
+            // Dropping the pipeline instead cut a COPY mid-message, and the connection then
+            // answered its next query with another statement's rows.
             stop.store(true, Ordering::Relaxed);
-            return Err(ImportFailure::Job(JobError::LostOwnership));
+            let (fed, written) = pipeline.await;
+            (fed, written, true)
         }
     };
+    if lost {
+        let _ = parser.await;
+        return Err(ImportFailure::Job(JobError::LostOwnership));
+    }
     fed?;
     written?;
     match parser.await {

@@ -1,6 +1,8 @@
-//! Every job kind this build runs: the one place a new kind is registered (its folder holds
-//! the payload type implementing [`Job`](crate::queue::Job) and its logic; its permission,
-//! if clients may submit it, is seeded by a migration).
+//! Every job kind this build runs: the one place a new kind is registered. A new kind is a
+//! folder here (`kinds/<name>/`: the payload type implementing [`Job`](crate::queue::Job)
+//! and its logic), its `mod` line and its `.register` line below, and, if clients may submit
+//! it, its permission's seed in a migration. The first kinds predate this folder and live
+//! with their domain (`noop/`, `lists/`, `campaigns/`).
 
 use crate::campaigns::{LaunchPayload, SendPayload};
 use crate::lists::{ImportPayload, ValidatePayload};

@@ -44,38 +44,35 @@ impl Job for SendPayload {
     const KIND: &'static str = "send";
     const CONCURRENCY_CAP: Option<usize> = Some(4);
 
+    /// Runs one attempt of a `send` batch.
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        run(ctx, self).await
-    }
-}
-
-/// Runs one attempt of a `send` batch.
-async fn run(ctx: &JobContext, payload: SendPayload) -> Result<(), JobError> {
-    let mut tx = ctx.begin().await?;
-    let batch = load(&mut tx, &payload).await?;
-    let mut rows = SendRows::default();
-    for loaded in &batch.recipients {
-        let contact = loaded.recipient.contact_id;
-        if batch.cancelled || !loaded.sendable {
-            rows.skip(contact);
-        } else {
-            let outcome =
-                simulate_recipient(&batch.record.simulator, &batch.campaign, &loaded.recipient);
-            rows.push(contact, outcome);
+        let payload = self;
+        let mut tx = ctx.begin().await?;
+        let batch = load(&mut tx, &payload).await?;
+        let mut rows = SendRows::default();
+        for loaded in &batch.recipients {
+            let contact = loaded.recipient.contact_id;
+            if batch.cancelled || !loaded.sendable {
+                rows.skip(contact);
+            } else {
+                let outcome =
+                    simulate_recipient(&batch.record.simulator, &batch.campaign, &loaded.recipient);
+                rows.push(contact, outcome);
+            }
         }
+        let form = batch.campaign.form.as_ref().map(|f| f.form_id);
+        write(&mut tx, &payload, form, &rows).await?;
+        ctx.add_parent_progress(&mut tx, batch.recipients.len() as i64)
+            .await?;
+        let result = json!({
+            "batch_no": payload.batch_no,
+            "recipients": batch.recipients.len(),
+            "events": rows.events.ids.len(),
+            "leads": rows.leads.ids.len(),
+            "cancelled": batch.cancelled,
+        });
+        ctx.succeed(tx, result).await
     }
-    let form = batch.campaign.form.as_ref().map(|f| f.form_id);
-    write(&mut tx, &payload, form, &rows).await?;
-    ctx.add_parent_progress(&mut tx, batch.recipients.len() as i64)
-        .await?;
-    let result = json!({
-        "batch_no": payload.batch_no,
-        "recipients": batch.recipients.len(),
-        "events": rows.events.ids.len(),
-        "leads": rows.leads.ids.len(),
-        "cancelled": batch.cancelled,
-    });
-    ctx.succeed(tx, result).await
 }
 
 /// Reads a batch's pending recipients: `$1` organization, `$2` campaign, `$3`/`$4` the batch's

@@ -383,16 +383,7 @@ mod tests {
     }
 
     fn row(line: u64, email: &str) -> ContactRow {
-        ContactRow {
-            line,
-            email_raw: email.to_string(),
-            first_name: None,
-            last_name: None,
-            name: None,
-            phone: None,
-            company: None,
-            custom_fields: Map::new(),
-        }
+        ContactRow::new(line, email)
     }
 
     #[test]

@@ -22,6 +22,23 @@ pub struct ContactRow {
     pub custom_fields: Map<String, Value>,
 }
 
+impl ContactRow {
+    /// A row of line `line` with only its address: the other fields are filled as the
+    /// record maps them.
+    pub fn new(line: u64, email_raw: &str) -> Self {
+        Self {
+            line,
+            email_raw: email_raw.to_owned(),
+            first_name: None,
+            last_name: None,
+            name: None,
+            phone: None,
+            company: None,
+            custom_fields: Map::new(),
+        }
+    }
+}
+
 /// What one record of a file turned out to be.
 ///
 /// It exists so a bad row is reported with its line and reason and counted, never dropped in

@@ -18,16 +18,7 @@ fn read(bytes: &[u8]) -> (Vec<RowOutcome>, ReadSummary) {
 }
 
 fn row(line: u64, email: &str) -> ContactRow {
-    ContactRow {
-        line,
-        email_raw: email.to_string(),
-        first_name: None,
-        last_name: None,
-        name: None,
-        phone: None,
-        company: None,
-        custom_fields: Map::new(),
-    }
+    ContactRow::new(line, email)
 }
 
 fn some(text: &str) -> Option<String> {

@@ -48,39 +48,36 @@ impl Job for ValidatePayload {
     const KIND: &'static str = "validate";
     const CONCURRENCY_CAP: Option<usize> = Some(4);
 
+    /// Runs one attempt of a `validate` batch.
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        run(ctx, self).await
+        let batch = self;
+        let contacts = load(ctx, &batch).await?;
+        let parsed: Vec<_> = contacts
+            .iter()
+            .map(|(_, email)| syntax::parse(email))
+            .collect();
+        let domains: Vec<String> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok().map(|e| e.domain().to_owned()))
+            .collect();
+        let verdicts = check_domains(ctx, &domains).await?;
+        let outcomes: Vec<Outcome> = contacts
+            .iter()
+            .zip(&parsed)
+            .map(|((contact, _), syntax)| {
+                let domain = syntax.as_ref().ok().and_then(|e| verdicts.get(e.domain()));
+                let flags = syntax.as_ref().ok().map(flags);
+                let class = classify(syntax, domain, flags.as_ref());
+                Outcome {
+                    contact: *contact,
+                    status: class.status,
+                    rules: rule_results(syntax, domain, flags.as_ref(), &class),
+                    details: class.details,
+                }
+            })
+            .collect();
+        store(ctx, &batch, &outcomes).await
     }
-}
-
-/// Runs one attempt of a `validate` batch.
-async fn run(ctx: &JobContext, batch: ValidatePayload) -> Result<(), JobError> {
-    let contacts = load(ctx, &batch).await?;
-    let parsed: Vec<_> = contacts
-        .iter()
-        .map(|(_, email)| syntax::parse(email))
-        .collect();
-    let domains: Vec<String> = parsed
-        .iter()
-        .filter_map(|p| p.as_ref().ok().map(|e| e.domain().to_owned()))
-        .collect();
-    let verdicts = check_domains(ctx, &domains).await?;
-    let outcomes: Vec<Outcome> = contacts
-        .iter()
-        .zip(&parsed)
-        .map(|((contact, _), syntax)| {
-            let domain = syntax.as_ref().ok().and_then(|e| verdicts.get(e.domain()));
-            let flags = syntax.as_ref().ok().map(flags);
-            let class = classify(syntax, domain, flags.as_ref());
-            Outcome {
-                contact: *contact,
-                status: class.status,
-                rules: rule_results(syntax, domain, flags.as_ref(), &class),
-                details: class.details,
-            }
-        })
-        .collect();
-    store(ctx, &batch, &outcomes).await
 }
 
 async fn load(ctx: &JobContext, batch: &ValidatePayload) -> Result<Vec<(Uuid, String)>, JobError> {

@@ -41,34 +41,31 @@ impl Job for NoopPayload {
         Ok(())
     }
 
+    /// Runs one attempt of a `noop` job.
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        run(ctx, self).await
+        let payload = self;
+        if let Some(ms) = payload.sleep_ms {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+        if payload.fails_on(ctx.attempt()) {
+            return Err(JobError::retryable(format!(
+                "noop asked to fail attempt {} of its first {}",
+                ctx.attempt(),
+                payload.fail_times.unwrap_or(0)
+            )));
+        }
+        // The effect (an audit row) and the success commit together, in a group commit with
+        // other simple successes.
+        let audit = Audit {
+            action: "job.noop.completed",
+            details: json!({ "attempt": ctx.attempt() }),
+        };
+        ctx.succeed_simple(
+            json!({ "attempt": ctx.attempt(), "slept_ms": payload.sleep_ms.unwrap_or(0) }),
+            Some(audit),
+        )
+        .await
     }
-}
-
-/// Runs one attempt of a `noop` job.
-async fn run(ctx: &JobContext, payload: NoopPayload) -> Result<(), JobError> {
-    if let Some(ms) = payload.sleep_ms {
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    }
-    if payload.fails_on(ctx.attempt()) {
-        return Err(JobError::retryable(format!(
-            "noop asked to fail attempt {} of its first {}",
-            ctx.attempt(),
-            payload.fail_times.unwrap_or(0)
-        )));
-    }
-    // The effect (an audit row) and the success commit together, in a group commit with
-    // other simple successes.
-    let audit = Audit {
-        action: "job.noop.completed",
-        details: json!({ "attempt": ctx.attempt() }),
-    };
-    ctx.succeed_simple(
-        json!({ "attempt": ctx.attempt(), "slept_ms": payload.sleep_ms.unwrap_or(0) }),
-        Some(audit),
-    )
-    .await
 }
 
 #[cfg(test)]

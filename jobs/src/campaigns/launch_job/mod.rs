@@ -25,52 +25,49 @@ impl Job for LaunchPayload {
     const KIND: &'static str = "launch";
     const CONCURRENCY_CAP: Option<usize> = Some(2);
 
+    /// Runs one attempt of a `launch` job.
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        run(ctx, self).await
+        let payload = self;
+        let campaign = payload.campaign_id;
+        let started = Instant::now();
+        partitions::ensure(ctx, campaign).await?;
+        let partitioned = started.elapsed();
+
+        let mut tx = ctx.begin().await?;
+        let list = match lock_scheduled(&mut tx, campaign).await? {
+            Launchable::Scheduled { list } => list,
+            Launchable::Cancelled => return ctx.succeed(tx, json!({ "cancelled": true })).await,
+        };
+        let record = SimulationRecord::load(&mut tx, campaign)
+            .await?
+            .ok_or_else(|| JobError::permanent(format!("campaign {campaign} has no simulation")))?;
+
+        let assigning = Instant::now();
+        let assigned: Assigned = recipients::assign(
+            &mut tx,
+            campaign,
+            list,
+            record.batch_size,
+            record.include_risky,
+        )
+        .await?;
+        let assigned_in = assigning.elapsed();
+
+        let fanning = Instant::now();
+        send_batches::fan_out(ctx, &mut tx, campaign, &assigned).await?;
+        start_sending(&mut tx, campaign, &assigned).await?;
+        // Where the launch's time went, for operators (and the end-to-end benchmark).
+        let millis = |d: Duration| d.as_millis() as u64;
+        let timings = json!({
+            "partitions_ms": millis(partitioned),
+            "assign_ms": millis(assigned_in),
+            "fan_out_ms": millis(fanning.elapsed()),
+        });
+        ctx.succeed(
+            tx,
+            json!({ "campaign_id": campaign, "recipients": assigned.recipients,
+                    "send_batches": assigned.batches.len(), "timings": timings }),
+        )
+        .await
     }
-}
-
-/// Runs one attempt of a `launch` job.
-async fn run(ctx: &JobContext, payload: LaunchPayload) -> Result<(), JobError> {
-    let campaign = payload.campaign_id;
-    let started = Instant::now();
-    partitions::ensure(ctx, campaign).await?;
-    let partitioned = started.elapsed();
-
-    let mut tx = ctx.begin().await?;
-    let list = match lock_scheduled(&mut tx, campaign).await? {
-        Launchable::Scheduled { list } => list,
-        Launchable::Cancelled => return ctx.succeed(tx, json!({ "cancelled": true })).await,
-    };
-    let record = SimulationRecord::load(&mut tx, campaign)
-        .await?
-        .ok_or_else(|| JobError::permanent(format!("campaign {campaign} has no simulation")))?;
-
-    let assigning = Instant::now();
-    let assigned: Assigned = recipients::assign(
-        &mut tx,
-        campaign,
-        list,
-        record.batch_size,
-        record.include_risky,
-    )
-    .await?;
-    let assigned_in = assigning.elapsed();
-
-    let fanning = Instant::now();
-    send_batches::fan_out(ctx, &mut tx, campaign, &assigned).await?;
-    start_sending(&mut tx, campaign, &assigned).await?;
-    // Where the launch's time went, for operators (and the end-to-end benchmark).
-    let millis = |d: Duration| d.as_millis() as u64;
-    let timings = json!({
-        "partitions_ms": millis(partitioned),
-        "assign_ms": millis(assigned_in),
-        "fan_out_ms": millis(fanning.elapsed()),
-    });
-    ctx.succeed(
-        tx,
-        json!({ "campaign_id": campaign, "recipients": assigned.recipients,
-                "send_batches": assigned.batches.len(), "timings": timings }),
-    )
-    .await
 }

@@ -30,77 +30,74 @@ impl Job for ImportPayload {
     const PERMISSION: Option<Permission> = Some(Permission::ListImport);
     const CONCURRENCY_CAP: Option<usize> = Some(2);
 
+    /// Runs one attempt of an `import` job.
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
-        run(ctx, self).await
+        let payload = self;
+        let list = payload.list_id;
+        let mut tx = ctx.begin().await?;
+        let status: Option<String> = sqlx::query_scalar(
+            "select status from contact_lists where organization_id = $1 and id = $2",
+        )
+        .bind(tx.org())
+        .bind(list)
+        .fetch_optional(&mut **tx)
+        .await?;
+        match status.as_deref() {
+            None => {
+                return Err(JobError::permanent(format!(
+                    "contact list {list} not found"
+                )));
+            }
+            Some("pending") | Some("importing") => {}
+            Some(other) => {
+                return Err(JobError::permanent(format!(
+                    "contact list {list} is already {other}"
+                )));
+            }
+        }
+        stage(&mut tx, ctx, list).await?;
+        let summary = match parse_into_staging(&mut tx, ctx, list).await {
+            Ok(summary) => summary,
+            Err(ImportFailure::File(message)) => {
+                drop(tx);
+                mark_failed(ctx, list, &message).await?;
+                return Err(JobError::permanent(message));
+            }
+            Err(ImportFailure::Job(e)) => return Err(e),
+        };
+        let counts = merge(&mut tx, list).await?;
+        let batches = fan_out(&mut tx, ctx, list, counts.imported).await?;
+        sqlx::query(
+            "update contact_lists
+                set status = case when $3 = 0 then 'validated' else 'validating' end,
+                    total_rows = $4, duplicate_count = $5, suppressed_count = $6,
+                    unparseable_count = $7
+              where organization_id = $1 and id = $2",
+        )
+        .bind(ctx.org())
+        .bind(list)
+        .bind(counts.imported)
+        .bind(counts.total_rows)
+        .bind(counts.duplicates)
+        .bind(counts.suppressed)
+        .bind(counts.unparseable)
+        .execute(&mut **tx)
+        .await?;
+        ctx.succeed(
+            tx,
+            json!({
+                "list_id": list,
+                "total_rows": counts.total_rows,
+                "imported": counts.imported,
+                "duplicates": counts.duplicates,
+                "suppressed": counts.suppressed,
+                "unparseable": counts.unparseable,
+                "validate_batches": batches,
+                "file": summary,
+            }),
+        )
+        .await
     }
-}
-
-/// Runs one attempt of an `import` job.
-async fn run(ctx: &JobContext, payload: ImportPayload) -> Result<(), JobError> {
-    let list = payload.list_id;
-    let mut tx = ctx.begin().await?;
-    let status: Option<String> = sqlx::query_scalar(
-        "select status from contact_lists where organization_id = $1 and id = $2",
-    )
-    .bind(tx.org())
-    .bind(list)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match status.as_deref() {
-        None => {
-            return Err(JobError::permanent(format!(
-                "contact list {list} not found"
-            )));
-        }
-        Some("pending") | Some("importing") => {}
-        Some(other) => {
-            return Err(JobError::permanent(format!(
-                "contact list {list} is already {other}"
-            )));
-        }
-    }
-    stage(&mut tx, ctx, list).await?;
-    let summary = match parse_into_staging(&mut tx, ctx, list).await {
-        Ok(summary) => summary,
-        Err(ImportFailure::File(message)) => {
-            drop(tx);
-            mark_failed(ctx, list, &message).await?;
-            return Err(JobError::permanent(message));
-        }
-        Err(ImportFailure::Job(e)) => return Err(e),
-    };
-    let counts = merge(&mut tx, list).await?;
-    let batches = fan_out(&mut tx, ctx, list, counts.imported).await?;
-    sqlx::query(
-        "update contact_lists
-            set status = case when $3 = 0 then 'validated' else 'validating' end,
-                total_rows = $4, duplicate_count = $5, suppressed_count = $6,
-                unparseable_count = $7
-          where organization_id = $1 and id = $2",
-    )
-    .bind(ctx.org())
-    .bind(list)
-    .bind(counts.imported)
-    .bind(counts.total_rows)
-    .bind(counts.duplicates)
-    .bind(counts.suppressed)
-    .bind(counts.unparseable)
-    .execute(&mut **tx)
-    .await?;
-    ctx.succeed(
-        tx,
-        json!({
-            "list_id": list,
-            "total_rows": counts.total_rows,
-            "imported": counts.imported,
-            "duplicates": counts.duplicates,
-            "suppressed": counts.suppressed,
-            "unparseable": counts.unparseable,
-            "validate_batches": batches,
-            "file": summary,
-        }),
-    )
-    .await
 }
 
 /// The file cannot be imported (empty, binary, no email column), or the job failed otherwise.

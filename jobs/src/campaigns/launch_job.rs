@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::payloads::{LaunchPayload, SendPayload};
 use super::recipients::{self, Assigned};
 use super::record::SimulationRecord;
+use super::status::CampaignStatus;
 use super::timeline;
+use crate::ids::{CampaignId, ListId};
 use crate::queue::{Job, JobContext, JobError, NewJob};
 
 impl Job for LaunchPayload {
@@ -34,7 +36,7 @@ async fn run(ctx: &JobContext, payload: LaunchPayload) -> Result<(), JobError> {
     let partitioned = started.elapsed();
 
     let mut tx = ctx.begin().await?;
-    let row: Option<(String, Uuid)> = sqlx::query_as(
+    let row: Option<(CampaignStatus, ListId)> = sqlx::query_as(
         "select status, list_id from campaigns
           where organization_id = $1 and id = $2 for update",
     )
@@ -47,9 +49,9 @@ async fn run(ctx: &JobContext, payload: LaunchPayload) -> Result<(), JobError> {
             "campaign {campaign} not found"
         )));
     };
-    match status.as_str() {
-        "scheduled" => {}
-        "cancelled" => return ctx.succeed(tx, json!({ "cancelled": true })).await,
+    match status {
+        CampaignStatus::Scheduled => {}
+        CampaignStatus::Cancelled => return ctx.succeed(tx, json!({ "cancelled": true })).await,
         other => {
             return Err(JobError::permanent(format!(
                 "campaign {campaign} is {other}, not scheduled"
@@ -66,7 +68,7 @@ async fn run(ctx: &JobContext, payload: LaunchPayload) -> Result<(), JobError> {
         batches,
     } = recipients::assign(
         &mut tx,
-        campaign,
+        CampaignId(campaign),
         list,
         record.batch_size,
         record.include_risky,

@@ -7,7 +7,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use reachly_jobs::OrgId;
+use reachly_jobs::{OrgId, Permission};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -68,13 +68,13 @@ fn verify(secret: &str, token: &str, max_lifetime: chrono::Duration) -> Result<C
 pub struct Member {
     pub user: Uuid,
     pub org: OrgId,
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Permission>,
 }
 
 impl Member {
     /// Fails with 403 unless the member's role grants `permission`.
-    pub fn require(&self, permission: &'static str) -> Result<(), ApiError> {
-        if self.permissions.iter().any(|p| p == permission) {
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.permissions.contains(&permission) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(permission))
@@ -119,7 +119,11 @@ impl FromRequestParts<AppState> for Member {
             Some((status, permissions)) if status == "active" => Ok(Member {
                 user: claims.sub,
                 org,
-                permissions,
+                // A key this build does not know grants nothing it could check.
+                permissions: permissions
+                    .iter()
+                    .filter_map(|key| Permission::parse(key))
+                    .collect(),
             }),
             Some(_) => Err(ApiError::Inactive("the membership is not active")),
             None => Err(ApiError::Unauthorized("not a member of this organization")),

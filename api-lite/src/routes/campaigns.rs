@@ -1,16 +1,18 @@
 //! `/v1/campaigns`: create a campaign (a draft) and read campaigns with their send progress.
 //! Launching and cancelling live with the send job; events and leads have their own files.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use axum::{Json, Router};
+use reachly_jobs::campaigns::CampaignStatus;
+use reachly_jobs::{CampaignId, ListId, Permission};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::input::{bounded, created, limits, optional, required};
-use super::reads::{index_page, show_one};
+use super::paging::PageQuery;
+use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
@@ -18,19 +20,9 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/campaigns", get(index).post(create))
-        .route("/v1/campaigns/{id}", get(show))
+        .route("/v1/campaigns", axum::routing::get(index).post(create))
+        .route("/v1/campaigns/{id}", CAMPAIGNS.show::<CampaignId>())
 }
-
-/// The statuses a campaign can be in (the `campaigns.status` check constraint).
-const STATUSES: [&str; 6] = [
-    "draft",
-    "scheduled",
-    "sending",
-    "completed",
-    "cancelled",
-    "failed",
-];
 
 /// A campaign as every campaign endpoint returns it (`c` is the `campaigns` row): its
 /// progress and its launch job (read through `launch_job_id`, `null` before launch).
@@ -51,6 +43,17 @@ const CAMPAIGN_JSON: &str = "jsonb_build_object('id', c.id, 'name', c.name, 'sub
               from job_runs j
              where j.organization_id = c.organization_id and j.id = c.launch_job_id))";
 
+/// Campaigns as the reads show them (deleted ones are gone).
+static CAMPAIGNS: Resource = Resource {
+    what: "campaign",
+    read: Permission::CampaignRead,
+    table: "campaigns c",
+    alias: "c",
+    visible: "and c.deleted_at is null",
+    json: CAMPAIGN_JSON,
+    summary: CAMPAIGN_JSON,
+};
+
 /// A new campaign as clients send it; it starts as a `draft`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,17 +62,15 @@ struct NewCampaign {
     subject: String,
     from_name: Option<String>,
     from_email: String,
-    list_id: Uuid,
+    list_id: ListId,
     template_id: Uuid,
     form_id: Option<Uuid>,
 }
 
-/// `?status=&cursor=&limit=`, newest first.
+/// `?status=` of the listing (its `cursor` and `limit` are the [`PageQuery`]).
 #[derive(Debug, Deserialize)]
-struct IndexQuery {
-    status: Option<String>,
-    cursor: Option<String>,
-    limit: Option<i64>,
+struct StatusFilter {
+    status: Option<CampaignStatus>,
 }
 
 async fn create(
@@ -77,7 +78,7 @@ async fn create(
     member: Member,
     ApiJson(body): ApiJson<NewCampaign>,
 ) -> Result<Response, ApiError> {
-    member.require("campaign.send")?;
+    member.require(Permission::CampaignSend)?;
     let name = required("name", &body.name, limits::NAME)?;
     let subject = required("subject", &body.subject, limits::SUBJECT)?;
     let from_name = optional("from_name", body.from_name, limits::NAME)?;
@@ -137,59 +138,23 @@ async fn create(
 async fn index(
     State(state): State<AppState>,
     member: Member,
-    ApiQuery(query): ApiQuery<IndexQuery>,
+    page: PageQuery,
+    ApiQuery(filter): ApiQuery<StatusFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    if let Some(s) = query.status.as_deref()
-        && !STATUSES.contains(&s)
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "unknown status {s:?} (expected one of {})",
-            STATUSES.join(", ")
-        )));
-    }
-    index_page(
-        &state,
-        &member,
-        "campaign.read",
-        format!(
-            "select c.id, {CAMPAIGN_JSON} from campaigns c
-              where c.organization_id = $1 and c.deleted_at is null
-                and ($4::text is null or c.status = $4)
-                and c.id < $2
-              order by c.id desc limit $3"
-        ),
-        query.cursor.as_deref(),
-        query.limit,
-        query.status.as_deref(),
-    )
-    .await
-}
-
-async fn show(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    show_one(
-        &state,
-        &member,
-        "campaign.read",
-        "campaign",
-        &id,
-        format!(
-            "select {CAMPAIGN_JSON} from campaigns c
-          where c.organization_id = $1 and c.id = $2 and c.deleted_at is null"
-        ),
-    )
-    .await
+    CAMPAIGNS
+        .fetch_page(&state, &member, &page, |sql| {
+            if let Some(status) = filter.status {
+                sql.push(" and c.status = ").push_bind(status);
+            }
+        })
+        .await
 }
 
 /// The name of campaign `id` in the transaction's organization, or a 404 if it does not
 /// exist (or is deleted): the first step of every read below a campaign.
 pub async fn require_campaign(
     tx: &mut reachly_jobs::TenantTx,
-    id: Uuid,
+    id: CampaignId,
 ) -> Result<String, ApiError> {
     let name: Option<String> = sqlx::query_scalar(
         "select name from campaigns where organization_id = $1 and id = $2 and deleted_at is null",

@@ -1,25 +1,25 @@
 //! `/v1/forms`: create, list and read landing-page forms with their fields.
 
-use axum::extract::{Path, State};
+use axum::Router;
+use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use reachly_jobs::Permission;
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::form_fields::{FieldInput, parse_fields};
 use super::input::{bounded, created, limits, required};
-use super::reads::{index_page, show_one};
+use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::{ApiJson, ApiQuery};
+use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/forms", get(index).post(create))
-        .route("/v1/forms/{id}", get(show))
+        .route("/v1/forms", FORMS.index().post(create))
+        .route("/v1/forms/{id}", FORMS.show::<Uuid>())
 }
 
 /// A form with its fields in position order, as every form endpoint returns it (`f` is the
@@ -33,6 +33,17 @@ const FORM_JSON: &str = "jsonb_build_object('id', f.id, 'name', f.name, 'slug', 
               from form_fields ff
              where ff.organization_id = f.organization_id and ff.form_id = f.id), '[]'))";
 
+/// Forms as the reads show them.
+static FORMS: Resource = Resource {
+    what: "form",
+    read: Permission::CampaignRead,
+    table: "forms f",
+    alias: "f",
+    visible: "",
+    json: FORM_JSON,
+    summary: FORM_JSON,
+};
+
 /// A new form as clients send it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,13 +51,6 @@ struct NewForm {
     name: String,
     slug: String,
     fields: Vec<FieldInput>,
-}
-
-/// `?cursor=&limit=`, newest first.
-#[derive(Debug, Deserialize)]
-struct IndexQuery {
-    cursor: Option<String>,
-    limit: Option<i64>,
 }
 
 /// A slug as it appears in a landing page's address: lowercase letters and digits in
@@ -67,7 +71,7 @@ async fn create(
     member: Member,
     ApiJson(body): ApiJson<NewForm>,
 ) -> Result<Response, ApiError> {
-    member.require("campaign.send")?;
+    member.require(Permission::CampaignSend)?;
     let name = required("name", &body.name, limits::NAME)?;
     bounded("slug", &body.slug, limits::NAME)?;
     if !valid_slug(&body.slug) {
@@ -114,44 +118,6 @@ async fn create(
     .await?;
     tx.commit().await?;
     Ok(created(format!("/v1/forms/{id}"), form))
-}
-
-async fn index(
-    State(state): State<AppState>,
-    member: Member,
-    ApiQuery(query): ApiQuery<IndexQuery>,
-) -> Result<Json<Value>, ApiError> {
-    index_page(
-        &state,
-        &member,
-        "campaign.read",
-        format!(
-            "select f.id, {FORM_JSON} from forms f
-              where f.organization_id = $1 and f.id < $2
-                and $4::text is null
-              order by f.id desc limit $3"
-        ),
-        query.cursor.as_deref(),
-        query.limit,
-        None,
-    )
-    .await
-}
-
-async fn show(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    show_one(
-        &state,
-        &member,
-        "campaign.read",
-        "form",
-        &id,
-        format!("select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"),
-    )
-    .await
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod lead_export;
 pub mod lead_filters;
 pub mod lists;
 pub mod paging;
+pub mod path_id;
 pub mod reads;
 pub mod templates;
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use reachly_jobs::TenantTx;
 
 /// The token's claims: `sub` user id, `org` organization id, `exp` expiry and the optional
 /// `nbf` (not before), unix seconds.
@@ -79,6 +80,17 @@ impl Member {
         } else {
             Err(ApiError::Forbidden(permission))
         }
+    }
+
+    /// The member's tenant transaction, once [`Self::require`] passed: how a handler that
+    /// needs `permission` starts its work.
+    pub async fn begin(
+        &self,
+        state: &AppState,
+        permission: Permission,
+    ) -> Result<TenantTx, ApiError> {
+        self.require(permission)?;
+        Ok(state.db.tenant(self.org).await?)
     }
 }
 

@@ -35,10 +35,9 @@ async fn index(
     State(state): State<AppState>,
     member: Member,
     PathId(campaign): PathId<CampaignId>,
-    page: PageQuery<EventPosition>,
+    ApiQuery(page): ApiQuery<PageQuery<EventPosition>>,
     ApiQuery(filter): ApiQuery<TypeFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::CampaignRead)?;
     let mut sql = events_page(
         member.org.0,
         campaign,
@@ -46,7 +45,7 @@ async fn index(
         page.cursor,
         page.fetch(),
     );
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::CampaignRead).await?;
     require_campaign(&mut tx, campaign).await?;
     let rows: Vec<(DateTime<Utc>, Uuid, Value)> = sql.build_query_as().fetch_all(&mut **tx).await?;
     tx.commit().await?;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::ApiJsonOrEmpty;
+use crate::json::{ApiJson, MAY_BE_EMPTY};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -43,10 +43,9 @@ async fn launch_campaign(
     State(state): State<AppState>,
     member: Member,
     PathId(campaign): PathId<CampaignId>,
-    ApiJsonOrEmpty(request): ApiJsonOrEmpty<LaunchRequest>,
+    ApiJson(request): ApiJson<LaunchRequest, MAY_BE_EMPTY>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    member.require(Permission::CampaignSend)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::CampaignSend).await?;
     let launched = launch(&mut tx, campaign, &request, Some(member.user)).await?;
     tx.commit().await?;
     let job = launched.job.job;
@@ -69,8 +68,7 @@ async fn cancel_campaign(
     member: Member,
     PathId(campaign): PathId<CampaignId>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::CampaignSend)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::CampaignSend).await?;
     cancel(&mut tx, campaign).await?;
     tx.commit().await?;
     Ok(Json(

@@ -33,12 +33,11 @@ async fn index(
     State(state): State<AppState>,
     member: Member,
     PathId(campaign): PathId<CampaignId>,
-    page: PageQuery,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::LeadRead)?;
     let query = LeadQuery::parse(pairs)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::LeadRead).await?;
     let form = CampaignForm::load(&mut tx, campaign).await?;
     let filter = query.filter(&form.fields)?;
     let rows = fetch_leads(&mut tx, campaign, &filter, page.cursor, page.fetch()).await?;

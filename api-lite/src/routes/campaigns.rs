@@ -1,26 +1,29 @@
 //! `/v1/campaigns`: create a campaign (a draft) and read campaigns with their send progress.
 //! Launching and cancelling live with the send job; events and leads have their own files.
 
-use axum::extract::State;
-use axum::response::Response;
-use axum::{Json, Router};
+use axum::Router;
 use reachly_jobs::campaigns::CampaignStatus;
-use reachly_jobs::{CampaignId, ListId, Permission};
+use reachly_jobs::{CampaignId, ListId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
+use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::input::{bounded, created, limits, optional, required};
-use super::paging::PageQuery;
-use super::reads::Resource;
+use super::creates::{NewResource, create};
+use super::input::{bounded, limits, optional, required};
+use super::reads::{Filter, Resource};
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/campaigns", axum::routing::get(index).post(create))
+        .route(
+            "/v1/campaigns",
+            CAMPAIGNS
+                .index_by::<StatusFilter>()
+                .post(create::<NewCampaign>),
+        )
         .route("/v1/campaigns/{id}", CAMPAIGNS.show::<CampaignId>())
 }
 
@@ -67,87 +70,79 @@ struct NewCampaign {
     form_id: Option<Uuid>,
 }
 
-/// `?status=` of the listing (its `cursor` and `limit` are the [`PageQuery`]).
+/// `?status=` of the listing.
 #[derive(Debug, Deserialize)]
 struct StatusFilter {
     status: Option<CampaignStatus>,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    member: Member,
-    ApiJson(body): ApiJson<NewCampaign>,
-) -> Result<Response, ApiError> {
-    member.require(Permission::CampaignSend)?;
-    let name = required("name", &body.name, limits::NAME)?;
-    let subject = required("subject", &body.subject, limits::SUBJECT)?;
-    let from_name = optional("from_name", body.from_name, limits::NAME)?;
-    bounded("from_email", &body.from_email, limits::EMAIL)?;
-    let from_email = reachly_jobs::validate::parse(&body.from_email)
-        .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
-        .to_string();
+impl Filter for StatusFilter {
+    fn push(self, sql: &mut QueryBuilder<Postgres>) {
+        if let Some(status) = self.status {
+            sql.push(" and c.status = ").push_bind(status);
+        }
+    }
+}
 
-    let mut tx = state.db.tenant(member.org).await?;
-    // Another organization's id is invisible here (RLS), so it reads as missing.
-    let (list, template, form): (bool, bool, bool) = sqlx::query_as(
-        "select exists(select 1 from contact_lists
+/// A campaign's list, template and form must be the organization's; it starts as a draft.
+impl NewResource for NewCampaign {
+    const WRITE: Permission = Permission::CampaignSend;
+    const PATH: &'static str = "/v1/campaigns";
+
+    async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
+        let body = self;
+        let name = required("name", &body.name, limits::NAME)?;
+        let subject = required("subject", &body.subject, limits::SUBJECT)?;
+        let from_name = optional("from_name", body.from_name, limits::NAME)?;
+        bounded("from_email", &body.from_email, limits::EMAIL)?;
+        let from_email = reachly_jobs::validate::parse(&body.from_email)
+            .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
+            .to_string();
+        // Another organization's id is invisible here (RLS), so it reads as missing.
+        let (list, template, form): (bool, bool, bool) = sqlx::query_as(
+            "select exists(select 1 from contact_lists
                         where organization_id = $1 and id = $2 and deleted_at is null),
                 exists(select 1 from email_templates where organization_id = $1 and id = $3),
                 $4::uuid is null
                     or exists(select 1 from forms where organization_id = $1 and id = $4)",
-    )
-    .bind(member.org)
-    .bind(body.list_id)
-    .bind(body.template_id)
-    .bind(body.form_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let missing = [
-        (list, "list_id", "contact list"),
-        (template, "template_id", "email template"),
-        (form, "form_id", "form"),
-    ];
-    if let Some((_, field, what)) = missing.iter().find(|(found, _, _)| !found) {
-        return Err(ApiError::Unprocessable(format!(
-            "{field}: no {what} with this id in this organization"
-        )));
-    }
-    let (id, campaign): (Uuid, Value) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "with c as (
+        )
+        .bind(member.org)
+        .bind(body.list_id)
+        .bind(body.template_id)
+        .bind(body.form_id)
+        .fetch_one(&mut ***tx)
+        .await?;
+        let missing = [
+            (list, "list_id", "contact list"),
+            (template, "template_id", "email template"),
+            (form, "form_id", "form"),
+        ];
+        if let Some((_, field, what)) = missing.iter().find(|(found, _, _)| !found) {
+            return Err(ApiError::Unprocessable(format!(
+                "{field}: no {what} with this id in this organization"
+            )));
+        }
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "with c as (
              insert into campaigns (organization_id, name, subject, from_name, from_email,
                                     list_id, template_id, form_id, created_by)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              returning *)
          select c.id, {CAMPAIGN_JSON} from c"
-    )))
-    .bind(member.org)
-    .bind(&name)
-    .bind(&subject)
-    .bind(from_name)
-    .bind(&from_email)
-    .bind(body.list_id)
-    .bind(body.template_id)
-    .bind(body.form_id)
-    .bind(member.user)
-    .fetch_one(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(created(format!("/v1/campaigns/{id}"), campaign))
-}
-
-async fn index(
-    State(state): State<AppState>,
-    member: Member,
-    page: PageQuery,
-    ApiQuery(filter): ApiQuery<StatusFilter>,
-) -> Result<Json<Value>, ApiError> {
-    CAMPAIGNS
-        .fetch_page(&state, &member, &page, |sql| {
-            if let Some(status) = filter.status {
-                sql.push(" and c.status = ").push_bind(status);
-            }
-        })
-        .await
+        )))
+        .bind(member.org)
+        .bind(&name)
+        .bind(&subject)
+        .bind(from_name)
+        .bind(&from_email)
+        .bind(body.list_id)
+        .bind(body.template_id)
+        .bind(body.form_id)
+        .bind(member.user)
+        .fetch_one(&mut ***tx)
+        .await?;
+        Ok(row)
+    }
 }
 
 /// The name of campaign `id` in the transaction's organization, or a 404 if it does not

@@ -44,8 +44,7 @@ async fn export(
     PathId(list): PathId<ListId>,
     ApiQuery(filter): ApiQuery<ValidationFilter>,
 ) -> Result<Response, ApiError> {
-    member.require(Permission::ListRead)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::ListRead).await?;
     let name = require_list(&mut tx, list).await?;
     tx.commit().await?;
     let rows = ListContacts {

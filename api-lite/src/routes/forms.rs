@@ -1,24 +1,22 @@
 //! `/v1/forms`: create, list and read landing-page forms with their fields.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
-use reachly_jobs::Permission;
+use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::creates::{NewResource, create};
 use super::form_fields::{FieldInput, parse_fields};
-use super::input::{bounded, created, limits, required};
+use super::input::{bounded, limits, required};
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/forms", FORMS.index().post(create))
+        .route("/v1/forms", FORMS.index().post(create::<NewForm>))
         .route("/v1/forms/{id}", FORMS.show::<Uuid>())
 }
 
@@ -66,58 +64,57 @@ fn valid_slug(slug: &str) -> bool {
         })
 }
 
-async fn create(
-    State(state): State<AppState>,
-    member: Member,
-    ApiJson(body): ApiJson<NewForm>,
-) -> Result<Response, ApiError> {
-    member.require(Permission::CampaignSend)?;
-    let name = required("name", &body.name, limits::NAME)?;
-    bounded("slug", &body.slug, limits::NAME)?;
-    if !valid_slug(&body.slug) {
-        return Err(ApiError::Unprocessable(format!(
-            "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",
-            body.slug
-        )));
-    }
-    let fields = parse_fields(body.fields).map_err(ApiError::Unprocessable)?;
-    let fields = serde_json::to_value(&fields).expect("fields serialize");
+/// A form is inserted with its fields; its slug is unique in the organization.
+impl NewResource for NewForm {
+    const WRITE: Permission = Permission::CampaignSend;
+    const PATH: &'static str = "/v1/forms";
 
-    let mut tx = state.db.tenant(member.org).await?;
-    let id: Option<Uuid> = sqlx::query_scalar(
-        "insert into forms (organization_id, name, slug) values ($1, $2, $3)
+    async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
+        let body = self;
+        let name = required("name", &body.name, limits::NAME)?;
+        bounded("slug", &body.slug, limits::NAME)?;
+        if !valid_slug(&body.slug) {
+            return Err(ApiError::Unprocessable(format!(
+                "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",
+                body.slug
+            )));
+        }
+        let fields = parse_fields(body.fields).map_err(ApiError::Unprocessable)?;
+        let fields = serde_json::to_value(&fields).expect("fields serialize");
+        let id: Option<Uuid> = sqlx::query_scalar(
+            "insert into forms (organization_id, name, slug) values ($1, $2, $3)
          on conflict (organization_id, slug) do nothing
          returning id",
-    )
-    .bind(member.org)
-    .bind(&name)
-    .bind(&body.slug)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let id = id.ok_or_else(|| {
-        ApiError::Conflict(format!("a form with slug {:?} already exists", body.slug))
-    })?;
-    sqlx::query(
-        "insert into form_fields
+        )
+        .bind(member.org)
+        .bind(&name)
+        .bind(&body.slug)
+        .fetch_optional(&mut ***tx)
+        .await?;
+        let id = id.ok_or_else(|| {
+            ApiError::Conflict(format!("a form with slug {:?} already exists", body.slug))
+        })?;
+        sqlx::query(
+            "insert into form_fields
                 (organization_id, form_id, key, label, field_type, required, options, position)
          select $1, $2, f->>'key', f->>'label', f->>'field_type', (f->>'required')::boolean,
                 nullif(f->'options', 'null'::jsonb), (n - 1)::integer
            from jsonb_array_elements($3) with ordinality as e(f, n)",
-    )
-    .bind(member.org)
-    .bind(id)
-    .bind(&fields)
-    .execute(&mut **tx)
-    .await?;
-    let form: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
-    )))
-    .bind(member.org)
-    .bind(id)
-    .fetch_one(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(created(format!("/v1/forms/{id}"), form))
+        )
+        .bind(member.org)
+        .bind(id)
+        .bind(&fields)
+        .execute(&mut ***tx)
+        .await?;
+        let form: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
+        )))
+        .bind(member.org)
+        .bind(id)
+        .fetch_one(&mut ***tx)
+        .await?;
+        Ok((id, form))
+    }
 }
 
 #[cfg(test)]

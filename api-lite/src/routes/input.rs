@@ -1,10 +1,4 @@
-//! Request input shared by the create endpoints: required and optional text, and the
-//! `201 Created` reply.
-
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+//! Request input shared by the create endpoints: required and optional text.
 
 use crate::error::ApiError;
 
@@ -79,15 +73,4 @@ pub fn body(field: &str, value: Option<String>) -> Result<Option<String>, ApiErr
         bounded(field, v, MAX_BODY_BYTES)?;
     }
     Ok(value)
-}
-
-/// `201 Created` with the new resource and its `Location`.
-pub fn created(location: String, body: Value) -> Response {
-    let location = HeaderValue::from_str(&location).expect("paths are ascii");
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response()
 }

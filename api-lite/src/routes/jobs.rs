@@ -167,8 +167,7 @@ async fn show(
     member: Member,
     PathId(id): PathId<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::OpsView)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::OpsView).await?;
     let job: Option<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
         "select {JOB_RUN_COLUMNS} from job_runs where organization_id = $2 and id = $1"
     )))
@@ -191,15 +190,14 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     member: Member,
-    page: PageQuery,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::OpsView)?;
     let status = parse_filter(query.status.as_deref(), "status", JobStatus::parse)?;
     let kind = parse_filter(query.kind.as_deref(), "kind", |k| {
         state.registry.get(k).map(|spec| spec.name)
     })?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::OpsView).await?;
     let jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
         "select {JOB_RUN_COLUMNS} from job_runs
           where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
@@ -234,8 +232,7 @@ async fn transition(
     refusal: &'static str,
     apply: impl AsyncFnOnce(&mut reachly_jobs::TenantTx, Uuid) -> Result<Transition, sqlx::Error>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::OpsManage)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(state, Permission::OpsManage).await?;
     let moved = apply(&mut tx, id).await?;
     tx.commit().await?;
     match moved {

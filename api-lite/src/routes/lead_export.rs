@@ -48,9 +48,8 @@ pub async fn export(
     PathId(campaign): PathId<CampaignId>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    member.require(Permission::LeadExport)?;
     let query = LeadQuery::parse(pairs)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::LeadExport).await?;
     let form = CampaignForm::load(&mut tx, campaign).await?;
     tx.commit().await?;
     let filter = query.filter(&form.fields)?;

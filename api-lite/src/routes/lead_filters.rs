@@ -34,18 +34,15 @@ impl LeadQuery {
                 query.fields.push((key.to_owned(), value));
                 continue;
             }
-            match name.as_str() {
-                "status" => {
-                    let status = LeadStatus::parse(&value).ok_or_else(|| {
-                        let known: Vec<&str> = LeadStatus::ALL.iter().map(|s| s.as_str()).collect();
-                        ApiError::BadRequest(format!(
-                            "unknown status {value:?} (expected one of {})",
-                            known.join(", ")
-                        ))
-                    })?;
-                    query.status = Some(status);
-                }
-                _ => {}
+            if name == "status" {
+                let status = LeadStatus::parse(&value).ok_or_else(|| {
+                    let known: Vec<&str> = LeadStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    ApiError::BadRequest(format!(
+                        "unknown status {value:?} (expected one of {})",
+                        known.join(", ")
+                    ))
+                })?;
+                query.status = Some(status);
             }
         }
         Ok(query)

@@ -82,8 +82,7 @@ async fn upload(
     member: Member,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
-    member.require(Permission::ListImport)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::ListImport).await?;
     let list = ListId(create_list(&mut tx, "", None, Some(member.user)).await?);
     let (mut name, mut description, mut filename, mut size) = (None, None, None, None);
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
@@ -184,11 +183,10 @@ async fn contacts(
     State(state): State<AppState>,
     member: Member,
     PathId(list): PathId<ListId>,
-    page: PageQuery,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(filter): ApiQuery<ValidationFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::ListRead)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::ListRead).await?;
     require_list(&mut tx, list).await?;
     let contacts = member_contacts_page(
         &mut tx,
@@ -210,10 +208,9 @@ async fn errors(
     State(state): State<AppState>,
     member: Member,
     PathId(list): PathId<ListId>,
-    page: PageQuery,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::ListRead)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::ListRead).await?;
     require_list(&mut tx, list).await?;
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(
         "select id, jsonb_build_object('line', line_number, 'raw', raw_line, 'reason', reason)

@@ -4,6 +4,7 @@ pub mod campaign_events;
 pub mod campaign_launch;
 pub mod campaign_leads;
 pub mod campaigns;
+pub mod creates;
 pub mod csv;
 pub mod event_cursor;
 pub mod export;

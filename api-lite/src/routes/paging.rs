@@ -3,14 +3,11 @@
 //! envelope built once ([`PageQuery::page`]).
 
 use axum::Json;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::json::ApiQuery;
 
 /// Rows per page when the client does not say.
 pub const PAGE_DEFAULT: i64 = 100;
@@ -39,9 +36,11 @@ impl Cursor for Uuid {
     }
 }
 
-/// `?cursor=&limit=` of a listing, checked: a malformed cursor or limit is a 400; the limit is
-/// clamped to `1..=PAGE_MAX`. Other parameters are the route's own.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// `?cursor=&limit=` of a listing, read through [`crate::json::ApiQuery`] and checked: a
+/// malformed cursor or limit is a 400; the limit is clamped to `1..=PAGE_MAX`. Other
+/// parameters are the route's own.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "RawPage", bound = "C: Cursor")]
 pub struct PageQuery<C = Uuid> {
     pub cursor: Option<C>,
     pub limit: i64,
@@ -54,15 +53,10 @@ struct RawPage {
     limit: Option<i64>,
 }
 
-impl<S, C> FromRequestParts<S> for PageQuery<C>
-where
-    S: Send + Sync,
-    C: Cursor + Send,
-{
-    type Rejection = ApiError;
+impl<C: Cursor> TryFrom<RawPage> for PageQuery<C> {
+    type Error = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let ApiQuery(raw) = ApiQuery::<RawPage>::from_request_parts(parts, state).await?;
+    fn try_from(raw: RawPage) -> Result<Self, ApiError> {
         Ok(PageQuery {
             cursor: raw.cursor.as_deref().map(C::decode).transpose()?,
             limit: raw.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX),

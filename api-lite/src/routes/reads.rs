@@ -9,6 +9,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get};
 use reachly_jobs::Permission;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -17,7 +19,24 @@ use super::paging::PageQuery;
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::json::ApiQuery;
 use crate::state::AppState;
+
+/// The filters a listing reads from its query string beside its page (a status, ...). It
+/// exists so a filter is a typed query (a malformed value is a 400) that adds to the
+/// statement only the conditions asked for.
+pub trait Filter: DeserializeOwned + Send + 'static {
+    /// Pushes each condition asked for as `" and <condition>"` with its binds.
+    fn push(self, sql: &mut QueryBuilder<Postgres>);
+}
+
+/// A listing without filters.
+#[derive(Deserialize)]
+pub struct NoFilter {}
+
+impl Filter for NoFilter {
+    fn push(self, _: &mut QueryBuilder<Postgres>) {}
+}
 
 /// How a resource is read. It exists so the listing and the single read of every resource
 /// are the same code, and a resource is a table, its JSON and the permission to read it.
@@ -52,53 +71,58 @@ impl Resource {
 
     /// `GET` of a page of rows, newest first.
     pub fn index(&'static self) -> MethodRouter<AppState> {
+        self.index_by::<NoFilter>()
+    }
+
+    /// `GET` of a page of rows, newest first, filtered by the query's `F`.
+    pub fn index_by<F: Filter>(&'static self) -> MethodRouter<AppState> {
         get(
-            move |State(state): State<AppState>, member: Member, page: PageQuery| async move {
-                self.fetch_page(&state, &member, &page, |_| {}).await
+            move |State(state): State<AppState>,
+                  member: Member,
+                  ApiQuery(page): ApiQuery<PageQuery>,
+                  ApiQuery(filter): ApiQuery<F>| async move {
+                self.fetch_page(&state, &member, &page, filter).await
             },
         )
     }
 
     /// The row `id` of the member's organization.
-    pub async fn fetch_one(
+    async fn fetch_one(
         &self,
         state: &AppState,
         member: &Member,
         id: Uuid,
     ) -> Result<Json<Value>, ApiError> {
-        member.require(self.read)?;
         let mut sql = QueryBuilder::new(format!("select {} from {}", self.json, self.table));
         self.scoped(&mut sql, member)
             .push(format!(" and {}.id = ", self.alias))
             .push_bind(id);
-        let mut tx = state.db.tenant(member.org).await?;
+        let mut tx = member.begin(state, self.read).await?;
         let row: Option<Value> = sql.build_query_scalar().fetch_optional(&mut **tx).await?;
         tx.commit().await?;
         row.map(Json).ok_or(ApiError::NotFound(self.what))
     }
 
-    /// One page of the member's rows, newest first, with the conditions `filters` adds
-    /// (each pushed as `" and <condition>"` with its binds).
-    pub async fn fetch_page(
+    /// One page of the member's rows, newest first, with the conditions `filter` adds.
+    async fn fetch_page(
         &self,
         state: &AppState,
         member: &Member,
         page: &PageQuery,
-        filters: impl FnOnce(&mut QueryBuilder<Postgres>),
+        filter: impl Filter,
     ) -> Result<Json<Value>, ApiError> {
-        member.require(self.read)?;
         let alias = self.alias;
         let mut sql = QueryBuilder::new(format!(
             "select {alias}.id, {} from {}",
             self.summary, self.table
         ));
         self.scoped(&mut sql, member);
-        filters(&mut sql);
+        filter.push(&mut sql);
         sql.push(format!(" and {alias}.id < "))
             .push_bind(page.before())
             .push(format!(" order by {alias}.id desc limit "))
             .push_bind(page.fetch());
-        let mut tx = state.db.tenant(member.org).await?;
+        let mut tx = member.begin(state, self.read).await?;
         let rows: Vec<(Uuid, Value)> = sql.build_query_as().fetch_all(&mut **tx).await?;
         tx.commit().await?;
         Ok(page.page(rows))

@@ -1,23 +1,24 @@
 //! `/v1/email-templates`: create, list and read the email templates campaigns send.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
-use reachly_jobs::Permission;
+use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::input::{self, created, limits, optional, required};
+use super::creates::{NewResource, create};
+use super::input::{self, limits, optional, required};
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/email-templates", TEMPLATES.index().post(create))
+        .route(
+            "/v1/email-templates",
+            TEMPLATES.index().post(create::<NewTemplate>),
+        )
         .route("/v1/email-templates/{id}", TEMPLATES.show::<Uuid>())
 }
 
@@ -48,31 +49,29 @@ struct NewTemplate {
     text_body: Option<String>,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    member: Member,
-    ApiJson(body): ApiJson<NewTemplate>,
-) -> Result<Response, ApiError> {
-    member.require(Permission::CampaignSend)?;
-    let name = required("name", &body.name, limits::NAME)?;
-    let subject = optional("subject", body.subject, limits::SUBJECT)?;
-    let html_body = input::body("html_body", body.html_body)?;
-    let text_body = input::body("text_body", body.text_body)?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let (id, template): (Uuid, Value) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "with t as (
+impl NewResource for NewTemplate {
+    const WRITE: Permission = Permission::CampaignSend;
+    const PATH: &'static str = "/v1/email-templates";
+
+    async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
+        let name = required("name", &self.name, limits::NAME)?;
+        let subject = optional("subject", self.subject, limits::SUBJECT)?;
+        let html_body = input::body("html_body", self.html_body)?;
+        let text_body = input::body("text_body", self.text_body)?;
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "with t as (
              insert into email_templates (organization_id, name, subject, html_body, text_body)
              values ($1, $2, $3, $4, $5)
              returning {TEMPLATE_COLUMNS})
          select id, to_jsonb(t) from t"
-    )))
-    .bind(member.org)
-    .bind(&name)
-    .bind(subject)
-    .bind(html_body)
-    .bind(text_body)
-    .fetch_one(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(created(format!("/v1/email-templates/{id}"), template))
+        )))
+        .bind(member.org)
+        .bind(&name)
+        .bind(subject)
+        .bind(html_body)
+        .bind(text_body)
+        .fetch_one(&mut ***tx)
+        .await?;
+        Ok(row)
+    }
 }

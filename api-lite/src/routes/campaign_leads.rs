@@ -36,8 +36,8 @@ async fn index(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
-    let query = LeadQuery::parse(pairs)?;
     let mut tx = member.begin(&state, Permission::LeadRead).await?;
+    let query = LeadQuery::parse(pairs)?;
     let form = CampaignForm::load(&mut tx, campaign).await?;
     let filter = query.filter(&form.fields)?;
     let rows = fetch_leads(&mut tx, campaign, &filter, page.cursor, page.fetch()).await?;

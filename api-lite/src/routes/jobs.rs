@@ -193,11 +193,11 @@ async fn list(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let mut tx = member.begin(&state, Permission::OpsView).await?;
     let status = parse_filter(query.status.as_deref(), "status", JobStatus::parse)?;
     let kind = parse_filter(query.kind.as_deref(), "kind", |k| {
         state.registry.get(k).map(|spec| spec.name)
     })?;
-    let mut tx = member.begin(&state, Permission::OpsView).await?;
     let jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
         "select {JOB_RUN_COLUMNS} from job_runs
           where ($1::text is null or status = $1) and ($2::text is null or kind = $2)

@@ -48,8 +48,8 @@ pub async fn export(
     PathId(campaign): PathId<CampaignId>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let query = LeadQuery::parse(pairs)?;
     let mut tx = member.begin(&state, Permission::LeadExport).await?;
+    let query = LeadQuery::parse(pairs)?;
     let form = CampaignForm::load(&mut tx, campaign).await?;
     tx.commit().await?;
     let filter = query.filter(&form.fields)?;

@@ -90,12 +90,11 @@ impl NewResource for NewCampaign {
     const PATH: &'static str = "/v1/campaigns";
 
     async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
-        let body = self;
-        let name = required("name", &body.name, limits::NAME)?;
-        let subject = required("subject", &body.subject, limits::SUBJECT)?;
-        let from_name = optional("from_name", body.from_name, limits::NAME)?;
-        bounded("from_email", &body.from_email, limits::EMAIL)?;
-        let from_email = reachly_jobs::validate::parse(&body.from_email)
+        let name = required("name", &self.name, limits::NAME)?;
+        let subject = required("subject", &self.subject, limits::SUBJECT)?;
+        let from_name = optional("from_name", self.from_name, limits::NAME)?;
+        bounded("from_email", &self.from_email, limits::EMAIL)?;
+        let from_email = reachly_jobs::validate::parse(&self.from_email)
             .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
             .to_string();
         // Another organization's id is invisible here (RLS), so it reads as missing.
@@ -107,9 +106,9 @@ impl NewResource for NewCampaign {
                     or exists(select 1 from forms where organization_id = $1 and id = $4)",
         )
         .bind(member.org)
-        .bind(body.list_id)
-        .bind(body.template_id)
-        .bind(body.form_id)
+        .bind(self.list_id)
+        .bind(self.template_id)
+        .bind(self.form_id)
         .fetch_one(&mut ***tx)
         .await?;
         let missing = [
@@ -135,9 +134,9 @@ impl NewResource for NewCampaign {
         .bind(&subject)
         .bind(from_name)
         .bind(&from_email)
-        .bind(body.list_id)
-        .bind(body.template_id)
-        .bind(body.form_id)
+        .bind(self.list_id)
+        .bind(self.template_id)
+        .bind(self.form_id)
         .bind(member.user)
         .fetch_one(&mut ***tx)
         .await?;

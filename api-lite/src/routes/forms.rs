@@ -70,16 +70,15 @@ impl NewResource for NewForm {
     const PATH: &'static str = "/v1/forms";
 
     async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
-        let body = self;
-        let name = required("name", &body.name, limits::NAME)?;
-        bounded("slug", &body.slug, limits::NAME)?;
-        if !valid_slug(&body.slug) {
+        let name = required("name", &self.name, limits::NAME)?;
+        bounded("slug", &self.slug, limits::NAME)?;
+        if !valid_slug(&self.slug) {
             return Err(ApiError::Unprocessable(format!(
                 "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",
-                body.slug
+                self.slug
             )));
         }
-        let fields = parse_fields(body.fields).map_err(ApiError::Unprocessable)?;
+        let fields = parse_fields(self.fields).map_err(ApiError::Unprocessable)?;
         let fields = serde_json::to_value(&fields).expect("fields serialize");
         let id: Option<Uuid> = sqlx::query_scalar(
             "insert into forms (organization_id, name, slug) values ($1, $2, $3)
@@ -88,11 +87,11 @@ impl NewResource for NewForm {
         )
         .bind(member.org)
         .bind(&name)
-        .bind(&body.slug)
+        .bind(&self.slug)
         .fetch_optional(&mut ***tx)
         .await?;
         let id = id.ok_or_else(|| {
-            ApiError::Conflict(format!("a form with slug {:?} already exists", body.slug))
+            ApiError::Conflict(format!("a form with slug {:?} already exists", self.slug))
         })?;
         sqlx::query(
             "insert into form_fields

@@ -7,12 +7,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use reachly_jobs::OrgId;
+use reachly_jobs::{OrgId, Permission};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use reachly_jobs::TenantTx;
 
 /// The token's claims: `sub` user id, `org` organization id, `exp` expiry and the optional
 /// `nbf` (not before), unix seconds.
@@ -68,17 +69,28 @@ fn verify(secret: &str, token: &str, max_lifetime: chrono::Duration) -> Result<C
 pub struct Member {
     pub user: Uuid,
     pub org: OrgId,
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Permission>,
 }
 
 impl Member {
     /// Fails with 403 unless the member's role grants `permission`.
-    pub fn require(&self, permission: &'static str) -> Result<(), ApiError> {
-        if self.permissions.iter().any(|p| p == permission) {
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.permissions.contains(&permission) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(permission))
         }
+    }
+
+    /// The member's tenant transaction, once [`Self::require`] passed: how a handler that
+    /// needs `permission` starts its work.
+    pub async fn begin(
+        &self,
+        state: &AppState,
+        permission: Permission,
+    ) -> Result<TenantTx, ApiError> {
+        self.require(permission)?;
+        Ok(state.db.tenant(self.org).await?)
     }
 }
 
@@ -119,7 +131,11 @@ impl FromRequestParts<AppState> for Member {
             Some((status, permissions)) if status == "active" => Ok(Member {
                 user: claims.sub,
                 org,
-                permissions,
+                // A key this build does not know grants nothing it could check.
+                permissions: permissions
+                    .iter()
+                    .filter_map(|key| Permission::parse(key))
+                    .collect(),
             }),
             Some(_) => Err(ApiError::Inactive("the membership is not active")),
             None => Err(ApiError::Unauthorized("not a member of this organization")),

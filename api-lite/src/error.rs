@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use reachly_jobs::Permission;
 use reachly_jobs::queue::SubmitError;
 use serde_json::json;
 
@@ -14,7 +15,7 @@ pub enum ApiError {
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("missing permission {0}")]
-    Forbidden(&'static str),
+    Forbidden(Permission),
     #[error("{0}")]
     Inactive(&'static str),
     #[error("method not allowed")]

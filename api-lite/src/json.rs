@@ -11,15 +11,15 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// A JSON object body. Malformed JSON (an empty body included) is 400; JSON that is not an
-/// object, or an object of the wrong shape, is 422.
-pub struct ApiJson<T>(pub T);
+/// A JSON object body. Malformed JSON (an empty body included, unless `MAY_BE_EMPTY`) is
+/// 400; JSON that is not an object, or an object of the wrong shape, is 422.
+pub struct ApiJson<T, const MAY_BE_EMPTY: bool = false>(pub T);
 
-/// Like [`ApiJson`], for requests whose fields are all optional: an empty body reads as
+/// The `MAY_BE_EMPTY` of a request whose fields are all optional: an empty body reads as
 /// `{}`.
-pub struct ApiJsonOrEmpty<T>(pub T);
+pub const MAY_BE_EMPTY: bool = true;
 
-impl<S, T> FromRequest<S> for ApiJson<T>
+impl<S, T, const EMPTY_OK: bool> FromRequest<S> for ApiJson<T, EMPTY_OK>
 where
     T: DeserializeOwned,
     S: Send + Sync,
@@ -28,23 +28,10 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = body_bytes(req, state).await?;
-        parse_object(&bytes).map(ApiJson)
-    }
-}
-
-impl<S, T> FromRequest<S> for ApiJsonOrEmpty<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = body_bytes(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return parse_object(b"{}").map(ApiJsonOrEmpty);
+        if EMPTY_OK && bytes.iter().all(u8::is_ascii_whitespace) {
+            return parse_object(b"{}").map(ApiJson);
         }
-        parse_object(&bytes).map(ApiJsonOrEmpty)
+        parse_object(&bytes).map(ApiJson)
     }
 }
 

@@ -451,13 +451,13 @@ async fn another_organizations_job_is_not_found() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn job_ids_that_are_not_uuids_are_json_404() {
+async fn job_ids_that_are_not_uuids_are_json_400() {
     let (_stack, server, token) = acme().await;
     let api = &server.api;
     for raw in ["not-a-uuid", "123", "0190a8e2-0000-7000-8000-00000000000g"] {
         let reply = api.get(&format!("/v1/jobs/{raw}"), Some(&token)).await;
-        assert_eq!(reply.status, 404, "{raw}");
-        assert_error(&reply.body, "not_found");
+        assert_eq!(reply.status, 400, "{raw}");
+        assert_error(&reply.body, "bad_request");
         for action in ["cancel", "retry"] {
             let reply = api
                 .post(
@@ -466,11 +466,11 @@ async fn job_ids_that_are_not_uuids_are_json_404() {
                     &json!({}),
                 )
                 .await;
-            assert_eq!(reply.status, 404, "{raw} {action}");
-            assert_error(&reply.body, "not_found");
+            assert_eq!(reply.status, 400, "{raw} {action}");
+            assert_error(&reply.body, "bad_request");
         }
     }
-    // A well-formed id that names no job is 404 as well.
+    // A well-formed id that names no job is 404.
     let missing = uuid::Uuid::now_v7();
     let reply = api.get(&format!("/v1/jobs/{missing}"), Some(&token)).await;
     assert_eq!(reply.status, 404);

@@ -10,6 +10,7 @@
 //!
 //! A new bulk statement gets a `check` here: its constant, its arguments and what it needs.
 
+use reachly_jobs::CampaignId;
 use reachly_jobs::OrgId;
 use reachly_jobs::campaigns::reads::{EventPosition, LeadFilter, events_page, leads_page};
 use reachly_jobs::campaigns::recipients::{CHUNK_MEMBERS, assign_chunk};
@@ -18,6 +19,7 @@ use reachly_jobs::lists::import_job::BATCH_STARTS;
 use reachly_jobs::lists::import_merge::{DEDUPE, DROP_SUPPRESSED, STAGING_TABLES, UPSERT_AND_LINK};
 use reachly_jobs::lists::reads::MEMBER_CONTACTS_PAGE;
 use reachly_jobs::lists::validate_job::{LOAD_BATCH, STORE_CONTACTS};
+use reachly_jobs::simulate::EventType;
 use reachly_tests::db::TestDb;
 use reachly_tests::plans::{assert_reads, plan_both, rows_read};
 use uuid::Uuid;
@@ -398,11 +400,11 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     .fetch_one(&mut *conn)
     .await
     .unwrap();
-    let first = events_page(org, campaign, None, None, PAGE);
+    let first = events_page(org, CampaignId(campaign), None, None, PAGE);
     let typed = events_page(
         org,
-        campaign,
-        Some("delivered".into()),
+        CampaignId(campaign),
+        Some(EventType::Delivered),
         Some(EventPosition { occurred_at, id }),
         PAGE,
     );
@@ -431,7 +433,13 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
         campaign,
     )
     .await;
-    let query = leads_page(org, campaign, &LeadFilter::default(), Some(after), PAGE);
+    let query = leads_page(
+        org,
+        CampaignId(campaign),
+        &LeadFilter::default(),
+        Some(after),
+        PAGE,
+    );
     let plans = plan_both(
         conn,
         "leads_page",

@@ -88,14 +88,19 @@ async fn templates_are_created_listed_read_and_scoped() {
         .await;
     reply.assert_error(403, "forbidden");
 
-    // Unknown, malformed and other organizations' ids are all 404.
+    // Unknown and other organizations' ids are 404; a malformed one is 400.
     for (path, token) in [
         (format!("/v1/email-templates/{}", Uuid::now_v7()), &w.admin),
-        ("/v1/email-templates/not-a-uuid".to_owned(), &w.admin),
         (format!("/v1/email-templates/{id}"), &w.rival),
     ] {
         assert_error(&api.get(&path, Some(token)).await, 404, "not_found");
     }
+    assert_error(
+        &api.get("/v1/email-templates/not-a-uuid", Some(&w.admin))
+            .await,
+        400,
+        "bad_request",
+    );
     let theirs = api.get("/v1/email-templates", Some(&w.rival)).await;
     assert_eq!(
         theirs.body["data"],
@@ -372,8 +377,8 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     assert_eq!(ids(&sending), [id.as_str()]);
     assert_error(
         &api.get("/v1/campaigns?status=won", Some(&w.admin)).await,
-        422,
-        "unprocessable",
+        400,
+        "bad_request",
     );
     assert_error(
         &api.get("/v1/campaigns?cursor=zzz", Some(&w.admin)).await,
@@ -476,8 +481,8 @@ async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     assert_error(
         &api.get(&format!("{path}?type=opened"), Some(&w.admin))
             .await,
-        422,
-        "unprocessable",
+        400,
+        "bad_request",
     );
     assert_error(
         &api.get(&format!("{path}?cursor=abc"), Some(&w.admin)).await,
@@ -621,11 +626,15 @@ async fn leads_filter_by_status_and_form_fields() {
         "field.colour=red",
         "field.smoker=yes",
         "field.age=old",
-        "status=won",
         "field.plan=gold&field.plan=silver",
     ] {
         let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
         reply.assert_error(422, "unprocessable");
+    }
+    // A malformed query parameter is 400.
+    for query in ["status=won", "cursor=abc", "limit=ten"] {
+        let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
+        reply.assert_error(400, "bad_request");
     }
     assert_error(&api.get(&path, Some(&w.rival)).await, 404, "not_found");
     assert_error(

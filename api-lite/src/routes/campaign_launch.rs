@@ -2,27 +2,24 @@
 //! [`reachly_jobs::campaigns::launch`] (which checks and records everything in the tenant
 //! transaction) and [`reachly_jobs::campaigns::cancel`].
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use reachly_jobs::campaigns::{LaunchError, LaunchRequest, cancel, launch};
+use reachly_jobs::campaigns::{CampaignStatus, LaunchError, LaunchRequest, cancel, launch};
+use reachly_jobs::{CampaignId, Permission};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
+use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::ApiJsonOrEmpty;
+use crate::json::{ApiJson, MAY_BE_EMPTY};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/campaigns/{id}/launch", post(launch_campaign))
         .route("/v1/campaigns/{id}/cancel", post(cancel_campaign))
-}
-
-fn campaign_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("campaign"))
 }
 
 impl From<LaunchError> for ApiError {
@@ -45,12 +42,10 @@ impl From<LaunchError> for ApiError {
 async fn launch_campaign(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
-    ApiJsonOrEmpty(request): ApiJsonOrEmpty<LaunchRequest>,
+    PathId(campaign): PathId<CampaignId>,
+    ApiJson(request): ApiJson<LaunchRequest, MAY_BE_EMPTY>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    member.require("campaign.send")?;
-    let campaign = campaign_id(&id)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::CampaignSend).await?;
     let launched = launch(&mut tx, campaign, &request, Some(member.user)).await?;
     tx.commit().await?;
     let job = launched.job.job;
@@ -71,14 +66,12 @@ async fn launch_campaign(
 async fn cancel_campaign(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    PathId(campaign): PathId<CampaignId>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.send")?;
-    let campaign = campaign_id(&id)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::CampaignSend).await?;
     cancel(&mut tx, campaign).await?;
     tx.commit().await?;
     Ok(Json(
-        json!({ "campaign": { "id": campaign, "status": "cancelled" } }),
+        json!({ "campaign": { "id": campaign, "status": CampaignStatus::Cancelled } }),
     ))
 }

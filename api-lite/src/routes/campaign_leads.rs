@@ -2,20 +2,19 @@
 //! response, filtered by status and by form fields ([`super::lead_filters`]); the CSV export
 //! of the same rows is in [`super::lead_export`].
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use reachly_jobs::TenantTx;
 pub use reachly_jobs::campaigns::reads::fetch_leads;
+use reachly_jobs::{CampaignId, Permission, TenantTx};
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::campaigns::require_campaign;
 use super::form_fields::FieldType;
-use super::input::path_id;
 use super::lead_export;
 use super::lead_filters::LeadQuery;
-use super::paging::page;
+use super::paging::PageQuery;
+use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
@@ -33,18 +32,17 @@ pub fn routes() -> Router<AppState> {
 async fn index(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    PathId(campaign): PathId<CampaignId>,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("lead.read")?;
-    let id = path_id(&id, "campaign")?;
+    let mut tx = member.begin(&state, Permission::LeadRead).await?;
     let query = LeadQuery::parse(pairs)?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let campaign = CampaignForm::load(&mut tx, id).await?;
-    let filter = query.filter(&campaign.fields)?;
-    let rows = fetch_leads(&mut tx, id, &filter, query.cursor, query.limit + 1).await?;
+    let form = CampaignForm::load(&mut tx, campaign).await?;
+    let filter = query.filter(&form.fields)?;
+    let rows = fetch_leads(&mut tx, campaign, &filter, page.cursor, page.fetch()).await?;
     tx.commit().await?;
-    Ok(page(rows, query.limit, Uuid::to_string))
+    Ok(page.page(rows))
 }
 
 /// A campaign as its lead reads need it: its name and the key and type of each field of its
@@ -56,7 +54,7 @@ pub struct CampaignForm {
 
 impl CampaignForm {
     /// Campaign `id` of the transaction's organization; 404 if there is none.
-    pub async fn load(tx: &mut TenantTx, id: Uuid) -> Result<CampaignForm, ApiError> {
+    pub async fn load(tx: &mut TenantTx, id: CampaignId) -> Result<CampaignForm, ApiError> {
         let name = require_campaign(tx, id).await?;
         let rows: Vec<(String, String)> = sqlx::query_as(
             "select ff.key, ff.field_type

@@ -1,36 +1,31 @@
 //! `/v1/campaigns`: create a campaign (a draft) and read campaigns with their send progress.
 //! Launching and cancelling live with the send job; events and leads have their own files.
 
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
+use reachly_jobs::campaigns::CampaignStatus;
+use reachly_jobs::{CampaignId, ListId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
+use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::input::{bounded, created, limits, optional, required};
-use super::reads::{index_page, show_one};
+use super::creates::{NewResource, create};
+use super::input::{bounded, limits, optional, required};
+use super::reads::{Filter, Resource};
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/campaigns", get(index).post(create))
-        .route("/v1/campaigns/{id}", get(show))
+        .route(
+            "/v1/campaigns",
+            CAMPAIGNS
+                .index_by::<StatusFilter>()
+                .post(create::<NewCampaign>),
+        )
+        .route("/v1/campaigns/{id}", CAMPAIGNS.show::<CampaignId>())
 }
-
-/// The statuses a campaign can be in (the `campaigns.status` check constraint).
-const STATUSES: [&str; 6] = [
-    "draft",
-    "scheduled",
-    "sending",
-    "completed",
-    "cancelled",
-    "failed",
-];
 
 /// A campaign as every campaign endpoint returns it (`c` is the `campaigns` row): its
 /// progress and its launch job (read through `launch_job_id`, `null` before launch).
@@ -51,6 +46,17 @@ const CAMPAIGN_JSON: &str = "jsonb_build_object('id', c.id, 'name', c.name, 'sub
               from job_runs j
              where j.organization_id = c.organization_id and j.id = c.launch_job_id))";
 
+/// Campaigns as the reads show them (deleted ones are gone).
+static CAMPAIGNS: Resource = Resource {
+    what: "campaign",
+    read: Permission::CampaignRead,
+    table: "campaigns c",
+    alias: "c",
+    visible: "and c.deleted_at is null",
+    json: CAMPAIGN_JSON,
+    summary: CAMPAIGN_JSON,
+};
+
 /// A new campaign as clients send it; it starts as a `draft`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,137 +65,90 @@ struct NewCampaign {
     subject: String,
     from_name: Option<String>,
     from_email: String,
-    list_id: Uuid,
+    list_id: ListId,
     template_id: Uuid,
     form_id: Option<Uuid>,
 }
 
-/// `?status=&cursor=&limit=`, newest first.
+/// `?status=` of the listing.
 #[derive(Debug, Deserialize)]
-struct IndexQuery {
-    status: Option<String>,
-    cursor: Option<String>,
-    limit: Option<i64>,
+struct StatusFilter {
+    status: Option<CampaignStatus>,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    member: Member,
-    ApiJson(body): ApiJson<NewCampaign>,
-) -> Result<Response, ApiError> {
-    member.require("campaign.send")?;
-    let name = required("name", &body.name, limits::NAME)?;
-    let subject = required("subject", &body.subject, limits::SUBJECT)?;
-    let from_name = optional("from_name", body.from_name, limits::NAME)?;
-    bounded("from_email", &body.from_email, limits::EMAIL)?;
-    let from_email = reachly_jobs::validate::parse(&body.from_email)
-        .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
-        .to_string();
+impl Filter for StatusFilter {
+    fn push(self, sql: &mut QueryBuilder<Postgres>) {
+        if let Some(status) = self.status {
+            sql.push(" and c.status = ").push_bind(status);
+        }
+    }
+}
 
-    let mut tx = state.db.tenant(member.org).await?;
-    // Another organization's id is invisible here (RLS), so it reads as missing.
-    let (list, template, form): (bool, bool, bool) = sqlx::query_as(
-        "select exists(select 1 from contact_lists
+/// A campaign's list, template and form must be the organization's; it starts as a draft.
+impl NewResource for NewCampaign {
+    const WRITE: Permission = Permission::CampaignSend;
+    const PATH: &'static str = "/v1/campaigns";
+
+    async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
+        let name = required("name", &self.name, limits::NAME)?;
+        let subject = required("subject", &self.subject, limits::SUBJECT)?;
+        let from_name = optional("from_name", self.from_name, limits::NAME)?;
+        bounded("from_email", &self.from_email, limits::EMAIL)?;
+        let from_email = reachly_jobs::validate::parse(&self.from_email)
+            .map_err(|e| ApiError::Unprocessable(format!("from_email: {e}")))?
+            .to_string();
+        // Another organization's id is invisible here (RLS), so it reads as missing.
+        let (list, template, form): (bool, bool, bool) = sqlx::query_as(
+            "select exists(select 1 from contact_lists
                         where organization_id = $1 and id = $2 and deleted_at is null),
                 exists(select 1 from email_templates where organization_id = $1 and id = $3),
                 $4::uuid is null
                     or exists(select 1 from forms where organization_id = $1 and id = $4)",
-    )
-    .bind(member.org)
-    .bind(body.list_id)
-    .bind(body.template_id)
-    .bind(body.form_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let missing = [
-        (list, "list_id", "contact list"),
-        (template, "template_id", "email template"),
-        (form, "form_id", "form"),
-    ];
-    if let Some((_, field, what)) = missing.iter().find(|(found, _, _)| !found) {
-        return Err(ApiError::Unprocessable(format!(
-            "{field}: no {what} with this id in this organization"
-        )));
-    }
-    let (id, campaign): (Uuid, Value) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "with c as (
+        )
+        .bind(member.org)
+        .bind(self.list_id)
+        .bind(self.template_id)
+        .bind(self.form_id)
+        .fetch_one(&mut ***tx)
+        .await?;
+        let missing = [
+            (list, "list_id", "contact list"),
+            (template, "template_id", "email template"),
+            (form, "form_id", "form"),
+        ];
+        if let Some((_, field, what)) = missing.iter().find(|(found, _, _)| !found) {
+            return Err(ApiError::Unprocessable(format!(
+                "{field}: no {what} with this id in this organization"
+            )));
+        }
+        let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "with c as (
              insert into campaigns (organization_id, name, subject, from_name, from_email,
                                     list_id, template_id, form_id, created_by)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              returning *)
          select c.id, {CAMPAIGN_JSON} from c"
-    )))
-    .bind(member.org)
-    .bind(&name)
-    .bind(&subject)
-    .bind(from_name)
-    .bind(&from_email)
-    .bind(body.list_id)
-    .bind(body.template_id)
-    .bind(body.form_id)
-    .bind(member.user)
-    .fetch_one(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(created(format!("/v1/campaigns/{id}"), campaign))
-}
-
-async fn index(
-    State(state): State<AppState>,
-    member: Member,
-    ApiQuery(query): ApiQuery<IndexQuery>,
-) -> Result<Json<Value>, ApiError> {
-    member.require("campaign.read")?;
-    if let Some(s) = query.status.as_deref()
-        && !STATUSES.contains(&s)
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "unknown status {s:?} (expected one of {})",
-            STATUSES.join(", ")
-        )));
+        )))
+        .bind(member.org)
+        .bind(&name)
+        .bind(&subject)
+        .bind(from_name)
+        .bind(&from_email)
+        .bind(self.list_id)
+        .bind(self.template_id)
+        .bind(self.form_id)
+        .bind(member.user)
+        .fetch_one(&mut ***tx)
+        .await?;
+        Ok(row)
     }
-    index_page(
-        &state,
-        &member,
-        "campaign.read",
-        format!(
-            "select c.id, {CAMPAIGN_JSON} from campaigns c
-              where c.organization_id = $1 and c.deleted_at is null
-                and ($4::text is null or c.status = $4)
-                and c.id < $2
-              order by c.id desc limit $3"
-        ),
-        query.cursor.as_deref(),
-        query.limit,
-        query.status.as_deref(),
-    )
-    .await
-}
-
-async fn show(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    show_one(
-        &state,
-        &member,
-        "campaign.read",
-        "campaign",
-        &id,
-        format!(
-            "select {CAMPAIGN_JSON} from campaigns c
-          where c.organization_id = $1 and c.id = $2 and c.deleted_at is null"
-        ),
-    )
-    .await
 }
 
 /// The name of campaign `id` in the transaction's organization, or a 404 if it does not
 /// exist (or is deleted): the first step of every read below a campaign.
 pub async fn require_campaign(
     tx: &mut reachly_jobs::TenantTx,
-    id: Uuid,
+    id: CampaignId,
 ) -> Result<String, ApiError> {
     let name: Option<String> = sqlx::query_scalar(
         "select name from campaigns where organization_id = $1 and id = $2 and deleted_at is null",

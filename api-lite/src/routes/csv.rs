@@ -1,6 +1,7 @@
 //! CSV downloads shared by every export: cells defused against spreadsheet formula
 //! injection ([`cell`]), CRLF records, safe file names, and the streamed attachment response
-//! ([`download`]) fed page by page, so memory stays bounded by one page whatever the size.
+//! ([`download`]) read page by page (keyset on the rows' ids, one short tenant transaction
+//! per page), so memory stays bounded by one page whatever the size.
 
 use std::future::Future;
 
@@ -8,6 +9,11 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use reachly_jobs::{AppDb, OrgId, TenantTx};
+use uuid::Uuid;
+
+/// Rows fetched per page (and per tenant transaction).
+const PAGE: i64 = 1_000;
 
 /// One CSV cell: defused against formula injection, then quoted when needed.
 ///
@@ -68,22 +74,80 @@ pub fn file_name(name: &str, fallback: &str) -> String {
     }
 }
 
-/// Where an export is: it exists so [`download`] can stream any export the same way, one
-/// page (one short tenant transaction) at a time.
-pub trait Pages: Send + 'static {
-    /// The next page's records (each written with [`record`]), `None` after the last page.
-    fn next_page(&mut self) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send;
+/// What one export reads and how it writes a row. It exists so every export is streamed by
+/// the same keyset walk ([`download`]) and differs only in its rows.
+pub trait ExportRows: Send + Sync + 'static {
+    type Row: Send;
+
+    /// Up to `limit` rows after the row with id `after` (the nil UUID at the start), in id
+    /// order.
+    fn page(
+        &self,
+        tx: &mut TenantTx,
+        after: Uuid,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
+
+    /// The id a row is ordered by.
+    fn id(row: &Self::Row) -> Uuid;
+
+    /// Writes one row as a CSV record (with [`record`]).
+    fn write(&self, row: &Self::Row, out: &mut String);
+}
+
+/// Where an export is: the next page starts after `after`; `done` once a page came short.
+struct Walk<R> {
+    db: AppDb,
+    org: OrgId,
+    rows: R,
+    after: Uuid,
+    done: bool,
+}
+
+impl<R: ExportRows> Walk<R> {
+    /// The next page's records, `None` after the last page.
+    async fn next_page(&mut self) -> Result<Option<String>, sqlx::Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut tx = self.db.tenant(self.org).await?;
+        let rows = self.rows.page(&mut tx, self.after, PAGE).await?;
+        tx.commit().await?;
+        self.done = (rows.len() as i64) < PAGE;
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = R::id(last);
+        let mut out = String::with_capacity(rows.len() * 160);
+        for row in &rows {
+            self.rows.write(row, &mut out);
+        }
+        Ok(Some(out))
+    }
 }
 
 /// A `text/csv` attachment named `{file_name}.csv` (pass it through [`file_name`]): the
-/// `header` record, then every page of `pages`, streamed as it is read.
-pub fn download<P: Pages>(file_name: &str, header: &[&str], pages: P) -> Response {
+/// `header` record, then every row of `rows` in the organization, streamed as it is read.
+pub fn download<R: ExportRows>(
+    file_name: &str,
+    header: &[&str],
+    db: AppDb,
+    org: OrgId,
+    rows: R,
+) -> Response {
     let mut head = String::new();
     record(header.iter().copied(), &mut head);
     let head = futures::stream::once(async move { Ok::<_, sqlx::Error>(Bytes::from(head)) });
-    let rows = futures::stream::try_unfold(pages, |mut pages| async move {
-        let page = pages.next_page().await?;
-        Ok::<_, sqlx::Error>(page.map(|text| (Bytes::from(text), pages)))
+    let walk = Walk {
+        db,
+        org,
+        rows,
+        after: Uuid::nil(),
+        done: false,
+    };
+    let rows = futures::stream::try_unfold(walk, |mut walk| async move {
+        let page = walk.next_page().await?;
+        Ok::<_, sqlx::Error>(page.map(|text| (Bytes::from(text), walk)))
     });
     let disposition = format!("attachment; filename=\"{file_name}.csv\"");
     (

@@ -1,28 +1,24 @@
 //! The opaque cursor of a campaign's events: the `(occurred_at, id)` of the last event of a
 //! page, since events are read in that order and `occurred_at` alone is not unique.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike};
+use reachly_jobs::campaigns::reads::EventPosition;
 use uuid::Uuid;
 
+use super::paging::Cursor;
 use crate::error::ApiError;
 
-/// Where the next page of events starts (after this event).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventCursor {
-    pub occurred_at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-impl EventCursor {
+/// Where the next page of events starts: after this event.
+impl Cursor for EventPosition {
     /// 48 hex digits: the microsecond timestamp (Postgres' precision, so nothing is lost),
     /// then the id.
-    pub fn encode(&self) -> String {
+    fn encode(&self) -> String {
         let micros = self.occurred_at.timestamp_micros() as u64;
         format!("{micros:016x}{}", self.id.simple())
     }
 
     /// The cursor a previous page returned; anything else is a 400.
-    pub fn decode(raw: &str) -> Result<EventCursor, ApiError> {
+    fn decode(raw: &str) -> Result<EventPosition, ApiError> {
         let invalid = || ApiError::BadRequest("invalid cursor".into());
         if raw.len() != 48 || !raw.is_ascii() {
             return Err(invalid());
@@ -34,7 +30,7 @@ impl EventCursor {
         if occurred_at.timestamp() < 0 || occurred_at.year() > 9999 {
             return Err(invalid());
         }
-        Ok(EventCursor {
+        Ok(EventPosition {
             occurred_at,
             id: Uuid::try_parse(id).map_err(|_| invalid())?,
         })
@@ -47,19 +43,19 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_to_the_microsecond() {
-        let cursor = EventCursor {
+        let cursor = EventPosition {
             occurred_at: DateTime::from_timestamp_micros(1_767_225_600_123_456).unwrap(),
             id: Uuid::now_v7(),
         };
         let encoded = cursor.encode();
         assert_eq!(encoded.len(), 48);
-        assert_eq!(EventCursor::decode(&encoded).unwrap(), cursor);
+        assert_eq!(EventPosition::decode(&encoded).unwrap(), cursor);
     }
 
     #[test]
     fn anything_else_is_refused() {
         for bad in ["", "x", &"g".repeat(48), &"0".repeat(47), &"é".repeat(24)] {
-            assert!(EventCursor::decode(bad).is_err(), "{bad}");
+            assert!(EventPosition::decode(bad).is_err(), "{bad}");
         }
     }
 
@@ -69,7 +65,7 @@ mod tests {
         let id = Uuid::nil().simple().to_string();
         for micros in [-1_i64, -210_000_000_000_000_000, i64::MAX] {
             let raw = format!("{:016x}{id}", micros as u64);
-            assert!(EventCursor::decode(&raw).is_err(), "{raw}");
+            assert!(EventPosition::decode(&raw).is_err(), "{raw}");
         }
     }
 }

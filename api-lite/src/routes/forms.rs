@@ -1,25 +1,23 @@
 //! `/v1/forms`: create, list and read landing-page forms with their fields.
 
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
+use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::creates::{NewResource, create};
 use super::form_fields::{FieldInput, parse_fields};
-use super::input::{bounded, created, limits, required};
-use super::reads::{index_page, show_one};
+use super::input::{bounded, limits, required};
+use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/forms", get(index).post(create))
-        .route("/v1/forms/{id}", get(show))
+        .route("/v1/forms", FORMS.index().post(create::<NewForm>))
+        .route("/v1/forms/{id}", FORMS.show::<Uuid>())
 }
 
 /// A form with its fields in position order, as every form endpoint returns it (`f` is the
@@ -33,6 +31,17 @@ const FORM_JSON: &str = "jsonb_build_object('id', f.id, 'name', f.name, 'slug', 
               from form_fields ff
              where ff.organization_id = f.organization_id and ff.form_id = f.id), '[]'))";
 
+/// Forms as the reads show them.
+static FORMS: Resource = Resource {
+    what: "form",
+    read: Permission::CampaignRead,
+    table: "forms f",
+    alias: "f",
+    visible: "",
+    json: FORM_JSON,
+    summary: FORM_JSON,
+};
+
 /// A new form as clients send it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,13 +49,6 @@ struct NewForm {
     name: String,
     slug: String,
     fields: Vec<FieldInput>,
-}
-
-/// `?cursor=&limit=`, newest first.
-#[derive(Debug, Deserialize)]
-struct IndexQuery {
-    cursor: Option<String>,
-    limit: Option<i64>,
 }
 
 /// A slug as it appears in a landing page's address: lowercase letters and digits in
@@ -62,96 +64,56 @@ fn valid_slug(slug: &str) -> bool {
         })
 }
 
-async fn create(
-    State(state): State<AppState>,
-    member: Member,
-    ApiJson(body): ApiJson<NewForm>,
-) -> Result<Response, ApiError> {
-    member.require("campaign.send")?;
-    let name = required("name", &body.name, limits::NAME)?;
-    bounded("slug", &body.slug, limits::NAME)?;
-    if !valid_slug(&body.slug) {
-        return Err(ApiError::Unprocessable(format!(
-            "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",
-            body.slug
-        )));
-    }
-    let fields = parse_fields(body.fields).map_err(ApiError::Unprocessable)?;
-    let fields = serde_json::to_value(&fields).expect("fields serialize");
+/// A form is inserted with its fields; its slug is unique in the organization.
+impl NewResource for NewForm {
+    const WRITE: Permission = Permission::CampaignSend;
+    const PATH: &'static str = "/v1/forms";
 
-    let mut tx = state.db.tenant(member.org).await?;
-    let id: Option<Uuid> = sqlx::query_scalar(
-        "insert into forms (organization_id, name, slug) values ($1, $2, $3)
+    async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
+        let name = required("name", &self.name, limits::NAME)?;
+        bounded("slug", &self.slug, limits::NAME)?;
+        if !valid_slug(&self.slug) {
+            return Err(ApiError::Unprocessable(format!(
+                "slug {:?} must be lowercase letters and digits joined by single hyphens (at most 100)",
+                self.slug
+            )));
+        }
+        let fields = parse_fields(self.fields).map_err(ApiError::Unprocessable)?;
+        let fields = serde_json::to_value(&fields).expect("fields serialize");
+        let id: Option<Uuid> = sqlx::query_scalar(
+            "insert into forms (organization_id, name, slug) values ($1, $2, $3)
          on conflict (organization_id, slug) do nothing
          returning id",
-    )
-    .bind(member.org)
-    .bind(&name)
-    .bind(&body.slug)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let id = id.ok_or_else(|| {
-        ApiError::Conflict(format!("a form with slug {:?} already exists", body.slug))
-    })?;
-    sqlx::query(
-        "insert into form_fields
+        )
+        .bind(member.org)
+        .bind(&name)
+        .bind(&self.slug)
+        .fetch_optional(&mut ***tx)
+        .await?;
+        let id = id.ok_or_else(|| {
+            ApiError::Conflict(format!("a form with slug {:?} already exists", self.slug))
+        })?;
+        sqlx::query(
+            "insert into form_fields
                 (organization_id, form_id, key, label, field_type, required, options, position)
          select $1, $2, f->>'key', f->>'label', f->>'field_type', (f->>'required')::boolean,
                 nullif(f->'options', 'null'::jsonb), (n - 1)::integer
            from jsonb_array_elements($3) with ordinality as e(f, n)",
-    )
-    .bind(member.org)
-    .bind(id)
-    .bind(&fields)
-    .execute(&mut **tx)
-    .await?;
-    let form: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
-    )))
-    .bind(member.org)
-    .bind(id)
-    .fetch_one(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    Ok(created(format!("/v1/forms/{id}"), form))
-}
-
-async fn index(
-    State(state): State<AppState>,
-    member: Member,
-    ApiQuery(query): ApiQuery<IndexQuery>,
-) -> Result<Json<Value>, ApiError> {
-    index_page(
-        &state,
-        &member,
-        "campaign.read",
-        format!(
-            "select f.id, {FORM_JSON} from forms f
-              where f.organization_id = $1 and f.id < $2
-                and $4::text is null
-              order by f.id desc limit $3"
-        ),
-        query.cursor.as_deref(),
-        query.limit,
-        None,
-    )
-    .await
-}
-
-async fn show(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    show_one(
-        &state,
-        &member,
-        "campaign.read",
-        "form",
-        &id,
-        format!("select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"),
-    )
-    .await
+        )
+        .bind(member.org)
+        .bind(id)
+        .bind(&fields)
+        .execute(&mut ***tx)
+        .await?;
+        let form: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select {FORM_JSON} from forms f where f.organization_id = $1 and f.id = $2"
+        )))
+        .bind(member.org)
+        .bind(id)
+        .fetch_one(&mut ***tx)
+        .await?;
+        Ok((id, form))
+    }
 }
 
 #[cfg(test)]

@@ -1,19 +1,6 @@
-//! Request input shared by the create and read endpoints: ids in paths, required and
-//! optional text, and the `201 Created` reply.
-
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::Value;
-use uuid::Uuid;
+//! Request input shared by the create endpoints: required and optional text.
 
 use crate::error::ApiError;
-
-/// The id in a path; anything that is not a uuid names no row, so it is a 404 like a
-/// missing (or another organization's) id.
-pub fn path_id(raw: &str, what: &'static str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound(what))
-}
 
 /// The longest text a user may store in each kind of field, in characters (a text column
 /// grows the database and every read of it; none is unbounded). Template bodies are counted
@@ -86,15 +73,4 @@ pub fn body(field: &str, value: Option<String>) -> Result<Option<String>, ApiErr
         bounded(field, v, MAX_BODY_BYTES)?;
     }
     Ok(value)
-}
-
-/// `201 Created` with the new resource and its `Location`.
-pub fn created(location: String, body: Value) -> Response {
-    let location = HeaderValue::from_str(&location).expect("paths are ascii");
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response()
 }

@@ -1,11 +1,12 @@
 //! `/v1/jobs`: submit (one or a batch), read, list, cancel, retry.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use reachly_jobs::Permission;
 use reachly_jobs::queue::control::{self, CancelScope, Transition};
 use reachly_jobs::queue::record::JOB_RUN_COLUMNS;
 use reachly_jobs::queue::submit::{Submitted, submit};
@@ -16,7 +17,8 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::input::{bounded, limits};
-use super::paging::before;
+use super::paging::PageQuery;
+use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
@@ -24,8 +26,6 @@ use crate::state::AppState;
 
 /// Most jobs one batch request may carry.
 pub const MAX_BATCH: usize = 1_000;
-const PAGE_DEFAULT: i64 = 50;
-const PAGE_MAX: i64 = 500;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -70,7 +70,7 @@ impl JobRequest {
         let (mut job, permission) = registry
             .job_from_json(&self.kind, payload)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-        member.require(permission.key())?;
+        member.require(permission)?;
         job.priority = self.priority.unwrap_or(0);
         job.dedupe_key = self.dedupe_key;
         job.max_attempts = self.max_attempts.unwrap_or(job.max_attempts);
@@ -98,11 +98,6 @@ fn check_run_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
 #[serde(deny_unknown_fields)]
 struct BatchRequest {
     jobs: Vec<JobRequest>,
-}
-
-/// A job id from the path; what is not a UUID names no job.
-fn job_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("job"))
 }
 
 /// A job as the API shows it: the record plus links.
@@ -170,11 +165,9 @@ async fn create_batch(
 async fn show(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    PathId(id): PathId<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("ops.view")?;
-    let id = job_id(&id)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(&state, Permission::OpsView).await?;
     let job: Option<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
         "select {JOB_RUN_COLUMNS} from job_runs where organization_id = $2 and id = $1"
     )))
@@ -186,31 +179,26 @@ async fn show(
     job.map(|j| Json(view(&j))).ok_or(ApiError::NotFound("job"))
 }
 
+/// `?status=&kind=` of the listing (its `cursor` and `limit` are the [`PageQuery`]).
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
-    cursor: Option<String>,
-    limit: Option<i64>,
 }
 
 /// Newest first; `next_cursor` continues after the last item.
 async fn list(
     State(state): State<AppState>,
     member: Member,
+    ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("ops.view")?;
+    let mut tx = member.begin(&state, Permission::OpsView).await?;
     let status = parse_filter(query.status.as_deref(), "status", JobStatus::parse)?;
     let kind = parse_filter(query.kind.as_deref(), "kind", |k| {
         state.registry.get(k).map(|spec| spec.name)
     })?;
-    let cursor = parse_filter(query.cursor.as_deref(), "cursor", |c| {
-        c.parse::<Uuid>().ok()
-    })?;
-    let limit = query.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
-    let mut tx = state.db.tenant(member.org).await?;
-    let mut jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
+    let jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
         "select {JOB_RUN_COLUMNS} from job_runs
           where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
             and id < $3
@@ -218,19 +206,12 @@ async fn list(
     )))
     .bind(status.map(JobStatus::as_str))
     .bind(kind)
-    .bind(before(cursor))
-    .bind(limit + 1)
+    .bind(page.before())
+    .bind(page.fetch())
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    let next_cursor = (jobs.len() as i64 > limit).then(|| {
-        jobs.truncate(limit as usize);
-        jobs.last().map(|j| j.id.to_string())
-    });
-    let data: Vec<Value> = jobs.iter().map(view).collect();
-    Ok(Json(
-        json!({ "data": data, "next_cursor": next_cursor.flatten() }),
-    ))
+    Ok(page.page(jobs.iter().map(|j| (j.id, view(j))).collect()))
 }
 
 /// Parses an optional query parameter; an unparsable one is a 400 naming it.
@@ -247,13 +228,11 @@ fn parse_filter<T>(
 async fn transition(
     state: &AppState,
     member: &Member,
-    id: &str,
+    id: Uuid,
     refusal: &'static str,
     apply: impl AsyncFnOnce(&mut reachly_jobs::TenantTx, Uuid) -> Result<Transition, sqlx::Error>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("ops.manage")?;
-    let id = job_id(id)?;
-    let mut tx = state.db.tenant(member.org).await?;
+    let mut tx = member.begin(state, Permission::OpsManage).await?;
     let moved = apply(&mut tx, id).await?;
     tx.commit().await?;
     match moved {
@@ -270,12 +249,12 @@ async fn transition(
 async fn cancel(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    PathId(id): PathId<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     transition(
         &state,
         &member,
-        &id,
+        id,
         "only a queued, retryable or running job can be cancelled",
         async |tx, id| control::cancel(tx, id, CancelScope::Unfinished).await,
     )
@@ -287,12 +266,12 @@ async fn cancel(
 async fn retry(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    PathId(id): PathId<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
     transition(
         &state,
         &member,
-        &id,
+        id,
         "only a dead, cancelled or retryable job can be retried",
         async |tx, id| control::retry(tx, id).await,
     )

@@ -2,23 +2,20 @@
 //! listing) as a streamed CSV file, one column per form field after the lead's own columns,
 //! every cell defused against formula injection like the list export.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use reachly_jobs::OrgId;
+use reachly_jobs::{CampaignId, Permission, TenantTx};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::campaign_leads::{CampaignForm, fetch_leads};
-use super::csv::{Pages, download, file_name, record};
-use super::input::path_id;
+use super::csv::{ExportRows, download, file_name, record};
 use super::lead_filters::{LeadFilter, LeadQuery};
+use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
 use crate::state::AppState;
-
-/// Leads fetched per page (and per tenant transaction).
-const PAGE: i64 = 1_000;
 
 /// The lead's own columns, before one column per form field.
 const LEAD_COLUMNS: [&str; 7] = [
@@ -48,78 +45,66 @@ fn field_columns(keys: &[String]) -> Vec<String> {
 pub async fn export(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    PathId(campaign): PathId<CampaignId>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    member.require("lead.export")?;
-    let id = path_id(&id, "campaign")?;
+    let mut tx = member.begin(&state, Permission::LeadExport).await?;
     let query = LeadQuery::parse(pairs)?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let campaign = CampaignForm::load(&mut tx, id).await?;
+    let form = CampaignForm::load(&mut tx, campaign).await?;
     tx.commit().await?;
-    let filter = query.filter(&campaign.fields)?;
-    let keys: Vec<String> = campaign.fields.into_iter().map(|(key, _)| key).collect();
+    let filter = query.filter(&form.fields)?;
+    let keys: Vec<String> = form.fields.into_iter().map(|(key, _)| key).collect();
     let field_columns = field_columns(&keys);
     let header: Vec<&str> = LEAD_COLUMNS
         .iter()
         .copied()
         .chain(field_columns.iter().map(String::as_str))
         .collect();
-    let name = file_name(&format!("{} leads", campaign.name), "leads");
-    let pager = Pager {
-        state,
-        org: member.org,
-        campaign: id,
+    let name = file_name(&format!("{} leads", form.name), "leads");
+    let rows = CampaignLeads {
+        campaign,
         filter,
         keys: keys.clone(),
-        after: None,
-        done: false,
     };
-    Ok(download(&name, &header, pager))
+    Ok(download(&name, &header, state.db, member.org, rows))
 }
 
-/// Where the export is: the next page starts after lead `after`.
-struct Pager {
-    state: AppState,
-    org: OrgId,
-    campaign: Uuid,
+/// The leads of one campaign that match the filter.
+struct CampaignLeads {
+    campaign: CampaignId,
     filter: LeadFilter,
     /// The form's field keys, in column order.
     keys: Vec<String>,
-    after: Option<Uuid>,
-    done: bool,
 }
 
-impl Pages for Pager {
-    async fn next_page(&mut self) -> Result<Option<String>, sqlx::Error> {
-        if self.done {
-            return Ok(None);
-        }
-        let mut tx = self.state.db.tenant(self.org).await?;
-        let rows = fetch_leads(&mut tx, self.campaign, &self.filter, self.after, PAGE).await?;
-        tx.commit().await?;
-        if (rows.len() as i64) < PAGE {
-            self.done = true;
-        }
-        let Some((last, _)) = rows.last() else {
-            return Ok(None);
-        };
-        self.after = Some(*last);
-        let mut out = String::with_capacity(rows.len() * 160);
-        for (_, lead) in &rows {
-            let response = lead.get("response");
-            let cells: Vec<String> = LEAD_COLUMNS
-                .iter()
-                .map(|column| text(lead.get(*column)))
-                .chain(
-                    self.keys
-                        .iter()
-                        .map(|key| text(response.and_then(|r| r.get(key)))),
-                )
-                .collect();
-            record(cells.iter().map(String::as_str), &mut out);
-        }
-        Ok(Some(out))
+impl ExportRows for CampaignLeads {
+    type Row = (Uuid, Value);
+
+    async fn page(
+        &self,
+        tx: &mut TenantTx,
+        after: Uuid,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, Value)>, sqlx::Error> {
+        fetch_leads(tx, self.campaign, &self.filter, Some(after), limit).await
+    }
+
+    fn id((id, _): &(Uuid, Value)) -> Uuid {
+        *id
+    }
+
+    fn write(&self, (_, lead): &(Uuid, Value), out: &mut String) {
+        let response = lead.get("response");
+        let cells: Vec<String> = LEAD_COLUMNS
+            .iter()
+            .map(|column| text(lead.get(*column)))
+            .chain(
+                self.keys
+                    .iter()
+                    .map(|key| text(response.and_then(|r| r.get(key)))),
+            )
+            .collect();
+        record(cells.iter().map(String::as_str), out);
     }
 }
 

@@ -1,23 +1,17 @@
-//! The query of a campaign's leads and of their CSV export: `status`, `cursor`, `limit` and
-//! any number of `field.<key>=<value>` filters on the form response, which become one JSON
+//! The filters of a campaign's leads and of their CSV export (the listing's `cursor` and
+//! `limit` are its [`super::paging::PageQuery`]): `status` and any number of `field.<key>=<value>` filters on the form response, which become one JSON
 //! object the response must contain (`response_data @> {...}`, served by the GIN index).
 
+use reachly_jobs::campaigns::LeadStatus;
 use serde_json::{Map, Number, Value};
-use uuid::Uuid;
 
 use super::form_fields::FieldType;
-use super::paging::{limit, uuid_cursor};
 use crate::error::ApiError;
-
-/// The statuses a lead can be in (the `leads.status` check constraint).
-pub const STATUSES: [&str; 5] = ["new", "contacted", "qualified", "converted", "lost"];
 
 /// The query string, parsed but not yet checked against the campaign's form.
 #[derive(Debug, Default, PartialEq)]
 pub struct LeadQuery {
-    pub status: Option<String>,
-    pub cursor: Option<Uuid>,
-    pub limit: i64,
+    pub status: Option<LeadStatus>,
     /// `field.<key>=<value>` pairs as sent: (key, value).
     pub fields: Vec<(String, String)>,
 }
@@ -28,10 +22,7 @@ pub use reachly_jobs::campaigns::reads::LeadFilter;
 impl LeadQuery {
     /// Reads the query's pairs; parameters other than these are ignored, like everywhere.
     pub fn parse(pairs: Vec<(String, String)>) -> Result<LeadQuery, ApiError> {
-        let mut query = LeadQuery {
-            limit: limit(None),
-            ..LeadQuery::default()
-        };
+        let mut query = LeadQuery::default();
         for (name, value) in pairs {
             if name.contains('\0') || value.contains('\0') {
                 return Err(ApiError::BadRequest(format!(
@@ -43,24 +34,15 @@ impl LeadQuery {
                 query.fields.push((key.to_owned(), value));
                 continue;
             }
-            match name.as_str() {
-                "status" => {
-                    if !STATUSES.contains(&value.as_str()) {
-                        return Err(ApiError::Unprocessable(format!(
-                            "unknown status {value:?} (expected one of {})",
-                            STATUSES.join(", ")
-                        )));
-                    }
-                    query.status = Some(value);
-                }
-                "cursor" => query.cursor = uuid_cursor(Some(&value))?,
-                "limit" => {
-                    let raw = value.parse().map_err(|_| {
-                        ApiError::BadRequest(format!("limit {value:?} is not a number"))
-                    })?;
-                    query.limit = limit(Some(raw));
-                }
-                _ => {}
+            if name == "status" {
+                let status = LeadStatus::parse(&value).ok_or_else(|| {
+                    let known: Vec<&str> = LeadStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    ApiError::BadRequest(format!(
+                        "unknown status {value:?} (expected one of {})",
+                        known.join(", ")
+                    ))
+                })?;
+                query.status = Some(status);
             }
         }
         Ok(query)
@@ -97,7 +79,7 @@ impl LeadQuery {
             }
         }
         Ok(LeadFilter {
-            status: self.status.clone(),
+            status: self.status,
             response: (!response.is_empty()).then_some(Value::Object(response)),
         })
     }
@@ -153,9 +135,8 @@ mod tests {
             ("other", "ignored"),
         ]))
         .unwrap();
-        assert_eq!(query.limit, 5);
         let filter = query.filter(&form()).unwrap();
-        assert_eq!(filter.status.as_deref(), Some("new"));
+        assert_eq!(filter.status, Some(LeadStatus::New));
         assert_eq!(
             filter.response,
             Some(json!({"plan": "gold", "smoker": false, "age": 42}))
@@ -176,8 +157,6 @@ mod tests {
     #[test]
     fn wrong_filters_are_refused() {
         assert!(LeadQuery::parse(pairs(&[("status", "won")])).is_err());
-        assert!(LeadQuery::parse(pairs(&[("cursor", "x")])).is_err());
-        assert!(LeadQuery::parse(pairs(&[("limit", "ten")])).is_err());
         for bad in [
             &[("field.color", "red")][..],
             &[("field.smoker", "yes")],

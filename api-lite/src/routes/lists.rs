@@ -1,24 +1,26 @@
 //! `/v1/contact-lists`: upload a list (streamed into Postgres, imported by a job), read it,
 //! its contacts and its unparseable rows.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use reachly_jobs::TenantTx;
-use reachly_jobs::lists::ImportPayload;
 use reachly_jobs::lists::reads::member_contacts_page;
 use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
+use reachly_jobs::lists::{ImportPayload, ListStatus};
 use reachly_jobs::queue::NewJob;
 use reachly_jobs::queue::submit::submit;
+use reachly_jobs::validate::ValidationStatus;
+use reachly_jobs::{ContactId, ListId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::input::{bounded, limits, optional};
-use super::paging::{after, limit, page, uuid_cursor};
-use super::reads::index_page;
+use super::paging::PageQuery;
+use super::path_id::PathId;
+use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
@@ -30,21 +32,47 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
             "/v1/contact-lists",
             axum::routing::post(upload)
                 .layer(DefaultBodyLimit::max(upload_limit as usize + 64 * 1024))
-                .get(index),
+                .merge(LISTS.index()),
         )
-        .route("/v1/contact-lists/{id}", get(show))
+        .route("/v1/contact-lists/{id}", LISTS.show::<ListId>())
         .route("/v1/contact-lists/{id}/contacts", get(contacts))
         .route("/v1/contact-lists/{id}/errors", get(errors))
 }
 
-fn list_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound("contact list"))
+/// A list as its listing shows it (`l` is the `contact_lists` row); a macro so the single
+/// read can extend the same literal.
+macro_rules! list_json {
+    () => {
+        "jsonb_build_object('id', l.id, 'name', l.name,
+        'description', l.description, 'status', l.status, 'failure_reason', l.failure_reason,
+        'source_filename', l.source_filename, 'total_rows', l.total_rows,
+        'valid_count', l.valid_count, 'risky_count', l.risky_count,
+        'invalid_count', l.invalid_count, 'nonexistent_count', l.nonexistent_count,
+        'duplicate_count', l.duplicate_count, 'suppressed_count', l.suppressed_count,
+        'unparseable_count', l.unparseable_count,
+        'created_at', l.created_at, 'updated_at', l.updated_at)"
+    };
 }
 
-const LIST_COLUMNS: &str = "id, name, description, status, failure_reason, source_filename, \
-    total_rows, \
-    valid_count, risky_count, invalid_count, nonexistent_count, duplicate_count, \
-    suppressed_count, unparseable_count, created_at, updated_at";
+/// Contact lists as the reads show them: one list with its latest import job.
+static LISTS: Resource = Resource {
+    what: "contact list",
+    read: Permission::ListRead,
+    table: "contact_lists l",
+    alias: "l",
+    visible: "and l.deleted_at is null",
+    json: concat!(
+        list_json!(),
+        " || jsonb_build_object('import_job', (
+            select jsonb_build_object('id', j.id, 'status', j.status,
+                       'progress_done', j.progress_done, 'progress_total', j.progress_total)
+              from job_runs j
+             where j.organization_id = l.organization_id and j.kind = 'import'
+               and j.payload->>'list_id' = l.id::text
+             order by j.id desc limit 1))"
+    ),
+    summary: list_json!(),
+};
 
 /// Multipart `file` (required), `name` (required), `description`: the file streams into
 /// `list_upload_chunks` as it arrives, and the list, its bytes and its `import` job commit
@@ -54,9 +82,8 @@ async fn upload(
     member: Member,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
-    member.require("list.import")?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let list = create_list(&mut tx, "", None, Some(member.user)).await?;
+    let mut tx = member.begin(&state, Permission::ListImport).await?;
+    let list = ListId(create_list(&mut tx, "", None, Some(member.user)).await?);
     let (mut name, mut description, mut filename, mut size) = (None, None, None, None);
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
         match field.name() {
@@ -69,7 +96,7 @@ async fn upload(
                     ));
                 }
                 filename = field.file_name().map(str::to_owned);
-                let mut writer = ChunkWriter::new(list, state.upload_limit);
+                let mut writer = ChunkWriter::new(list.0, state.upload_limit);
                 while let Some(bytes) = field.chunk().await.map_err(multipart_error)? {
                     writer.write(&mut tx, &bytes).await.map_err(upload_error)?;
                 }
@@ -97,14 +124,14 @@ async fn upload(
     .bind(&filename)
     .execute(&mut **tx)
     .await?;
-    let job = NewJob::from(&ImportPayload { list_id: list });
+    let job = NewJob::from(&ImportPayload { list_id: list.0 });
     let job = submit(&mut tx, Some(member.user), &[job])
         .await?
         .remove(0)
         .job;
     tx.commit().await?;
     let body = json!({
-        "list": { "id": list, "name": name, "status": "pending", "bytes": size,
+        "list": { "id": list, "name": name, "status": ListStatus::Pending, "bytes": size,
                   "links": { "self": format!("/v1/contact-lists/{list}") } },
         "job": { "id": job.id, "status": job.status, "links": { "self": format!("/v1/jobs/{}", job.id) } },
     });
@@ -117,22 +144,18 @@ async fn upload(
         .into_response())
 }
 
-/// 404 unless `list` is one of the organization's lists (not deleted): an unknown list has no
-/// contacts page, rather than an empty one.
-async fn require_list(tx: &mut TenantTx, list: Uuid) -> Result<(), ApiError> {
-    let found: bool = sqlx::query_scalar(
-        "select exists(select 1 from contact_lists
-                        where organization_id = $1 and id = $2 and deleted_at is null)",
+/// The name of `list`, or a 404 unless it is one of the organization's lists (not deleted):
+/// an unknown list has no contacts page, rather than an empty one.
+pub async fn require_list(tx: &mut TenantTx, list: ListId) -> Result<String, ApiError> {
+    let name: Option<String> = sqlx::query_scalar(
+        "select name from contact_lists
+          where organization_id = $1 and id = $2 and deleted_at is null",
     )
     .bind(tx.org())
     .bind(list)
-    .fetch_one(&mut ***tx)
+    .fetch_optional(&mut ***tx)
     .await?;
-    if found {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("contact list"))
-    }
+    name.ok_or(ApiError::NotFound("contact list"))
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
@@ -150,105 +173,45 @@ fn upload_error(e: UploadError) -> ApiError {
     }
 }
 
+/// `?validation_status=` of a list's contacts and of their CSV export.
 #[derive(Debug, Deserialize)]
-struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<i64>,
-    validation_status: Option<String>,
-}
-
-async fn index(
-    State(state): State<AppState>,
-    member: Member,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Value>, ApiError> {
-    index_page(
-        &state,
-        &member,
-        "list.read",
-        format!(
-            "select id, to_jsonb(l) from (select {LIST_COLUMNS} from contact_lists
-              where organization_id = $1 and deleted_at is null and id < $2
-                and $4::text is null
-              order by id desc limit $3) l"
-        ),
-        query.cursor.as_deref(),
-        query.limit,
-        None,
-    )
-    .await
-}
-
-async fn show(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    member.require("list.read")?;
-    let id = list_id(&id)?;
-    let mut tx = state.db.tenant(member.org).await?;
-    let list: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select to_jsonb(l) || jsonb_build_object('import_job', (
-                    select jsonb_build_object('id', j.id, 'status', j.status,
-                        'progress_done', j.progress_done, 'progress_total', j.progress_total)
-                      from job_runs j
-                     where j.organization_id = $1 and j.kind = 'import'
-                       and j.payload->>'list_id' = $2::text
-                     order by j.id desc limit 1))
-           from (select {LIST_COLUMNS} from contact_lists
-                  where organization_id = $1 and id = $2 and deleted_at is null) l"
-    )))
-    .bind(member.org)
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    tx.commit().await?;
-    list.map(Json).ok_or(ApiError::NotFound("contact list"))
+pub struct ValidationFilter {
+    pub validation_status: Option<ValidationStatus>,
 }
 
 async fn contacts(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    PathId(list): PathId<ListId>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<ValidationFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("list.read")?;
-    let id = list_id(&id)?;
-    if let Some(s) = query.validation_status.as_deref()
-        && !["pending", "valid", "risky", "invalid", "nonexistent"].contains(&s)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "unknown validation_status {s:?}"
-        )));
-    }
-    let mut tx = state.db.tenant(member.org).await?;
-    require_list(&mut tx, id).await?;
+    let mut tx = member.begin(&state, Permission::ListRead).await?;
+    require_list(&mut tx, list).await?;
     let contacts = member_contacts_page(
         &mut tx,
-        id,
-        query.validation_status.as_deref(),
-        after(uuid_cursor(query.cursor.as_deref())?),
-        limit(query.limit) + 1,
+        list,
+        filter.validation_status,
+        ContactId(page.after()),
+        page.fetch(),
     )
     .await?;
-    let rows: Vec<(Uuid, Value)> = contacts
-        .into_iter()
-        .map(|c| (c.id, serde_json::to_value(c).unwrap_or_default()))
-        .collect();
     tx.commit().await?;
-    Ok(page(rows, limit(query.limit), Uuid::to_string))
+    let rows = contacts
+        .into_iter()
+        .map(|c| (c.id.0, serde_json::to_value(c).unwrap_or_default()))
+        .collect();
+    Ok(page.page(rows))
 }
 
 async fn errors(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    PathId(list): PathId<ListId>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    member.require("list.read")?;
-    let id = list_id(&id)?;
-    let mut tx = state.db.tenant(member.org).await?;
-    require_list(&mut tx, id).await?;
+    let mut tx = member.begin(&state, Permission::ListRead).await?;
+    require_list(&mut tx, list).await?;
     let rows: Vec<(Uuid, Value)> = sqlx::query_as(
         "select id, jsonb_build_object('line', line_number, 'raw', raw_line, 'reason', reason)
            from list_import_errors
@@ -256,11 +219,11 @@ async fn errors(
           order by id limit $4",
     )
     .bind(member.org)
-    .bind(id)
-    .bind(after(uuid_cursor(query.cursor.as_deref())?))
-    .bind(limit(query.limit) + 1)
+    .bind(list)
+    .bind(page.after())
+    .bind(page.fetch())
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    Ok(page(rows, limit(query.limit), Uuid::to_string))
+    Ok(page.page(rows))
 }

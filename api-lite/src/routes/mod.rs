@@ -4,6 +4,7 @@ pub mod campaign_events;
 pub mod campaign_launch;
 pub mod campaign_leads;
 pub mod campaigns;
+pub mod creates;
 pub mod csv;
 pub mod event_cursor;
 pub mod export;
@@ -16,6 +17,7 @@ pub mod lead_export;
 pub mod lead_filters;
 pub mod lists;
 pub mod paging;
+pub mod path_id;
 pub mod reads;
 pub mod templates;
 

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use super::payloads::LaunchPayload;
 use super::record::SimulationRecord;
+use super::status::CampaignStatus;
 use super::timeline;
+use crate::ids::CampaignId;
 use crate::queue::NewJob;
 use crate::queue::control::{self, CancelScope};
 use crate::queue::submit::{SubmitError, Submitted, submit};
@@ -44,7 +46,7 @@ pub struct LaunchRequest {
 #[derive(Clone, Debug)]
 pub struct Launched {
     pub job: Submitted,
-    pub status: &'static str,
+    pub status: CampaignStatus,
     pub record: SimulationRecord,
 }
 
@@ -54,9 +56,9 @@ pub enum LaunchError {
     #[error("campaign not found")]
     NotFound,
     #[error("the campaign was already launched (status {0})")]
-    AlreadyLaunched(String),
+    AlreadyLaunched(CampaignStatus),
     #[error("only a scheduled or sending campaign can be cancelled (status {0})")]
-    NotCancellable(String),
+    NotCancellable(CampaignStatus),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -96,11 +98,11 @@ impl LaunchRequest {
 /// job and moves the campaign from `draft` to `scheduled`; the job moves it to `sending`.
 pub async fn launch(
     tx: &mut TenantTx,
-    campaign: Uuid,
+    campaign: CampaignId,
     request: &LaunchRequest,
     user: Option<Uuid>,
 ) -> Result<Launched, LaunchError> {
-    let status: Option<String> = sqlx::query_scalar(
+    let status: Option<CampaignStatus> = sqlx::query_scalar(
         "select status from campaigns
           where organization_id = $1 and id = $2 and deleted_at is null for update",
     )
@@ -108,15 +110,15 @@ pub async fn launch(
     .bind(campaign)
     .fetch_optional(&mut ***tx)
     .await?;
-    match status.as_deref() {
+    match status {
         None => return Err(LaunchError::NotFound),
-        Some("draft") => {}
-        Some(other) => return Err(LaunchError::AlreadyLaunched(other.to_owned())),
+        Some(CampaignStatus::Draft) => {}
+        Some(other) => return Err(LaunchError::AlreadyLaunched(other)),
     }
     let record = request.record(Utc::now())?;
-    record.insert(tx, campaign).await?;
+    record.insert(tx, campaign.0).await?;
     let mut job = NewJob::from(&LaunchPayload {
-        campaign_id: campaign,
+        campaign_id: campaign.0,
     });
     job.run_at = request.scheduled_at;
     job.dedupe_key = Some(format!("launch:{campaign}"));
@@ -136,7 +138,7 @@ pub async fn launch(
     .await?;
     Ok(Launched {
         job,
-        status: "scheduled",
+        status: CampaignStatus::Scheduled,
         record,
     })
 }
@@ -144,8 +146,8 @@ pub async fn launch(
 /// Cancels a scheduled or sending campaign: a launch job that has not run is cancelled, and
 /// send batches that start after this commit skip their recipients (a batch already running
 /// finishes: the campaign stops between batches).
-pub async fn cancel(tx: &mut TenantTx, campaign: Uuid) -> Result<(), LaunchError> {
-    let row: Option<(String, Option<Uuid>)> = sqlx::query_as(
+pub async fn cancel(tx: &mut TenantTx, campaign: CampaignId) -> Result<(), LaunchError> {
+    let row: Option<(CampaignStatus, Option<Uuid>)> = sqlx::query_as(
         "select status, launch_job_id from campaigns
           where organization_id = $1 and id = $2 and deleted_at is null for update",
     )
@@ -154,7 +156,7 @@ pub async fn cancel(tx: &mut TenantTx, campaign: Uuid) -> Result<(), LaunchError
     .fetch_optional(&mut ***tx)
     .await?;
     let (status, launch_job) = row.ok_or(LaunchError::NotFound)?;
-    if status != "scheduled" && status != "sending" {
+    if !status.cancellable() {
         return Err(LaunchError::NotCancellable(status));
     }
     sqlx::query(

@@ -10,14 +10,18 @@
 pub mod counts;
 pub mod launch;
 pub mod launch_job;
+pub mod lead_status;
 pub mod payloads;
 pub mod reads;
 pub mod recipients;
 pub mod record;
 pub mod send_job;
 pub mod send_rows;
+pub mod status;
 pub mod timeline;
 
 pub use launch::{LaunchError, LaunchRequest, Launched, cancel, launch};
+pub use lead_status::LeadStatus;
 pub use payloads::{LaunchPayload, SendPayload};
 pub use record::SimulationRecord;
+pub use status::CampaignStatus;

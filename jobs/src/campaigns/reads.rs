@@ -8,6 +8,9 @@ use serde_json::Value;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::lead_status::LeadStatus;
+use crate::ids::CampaignId;
+use crate::simulate::EventType;
 use crate::tenancy::TenantTx;
 
 /// Where a page of events starts: after this event in `(occurred_at, id)` order.
@@ -23,8 +26,8 @@ pub struct EventPosition {
 /// the monthly partitions before it.
 pub fn events_page(
     org: Uuid,
-    campaign: Uuid,
-    event_type: Option<String>,
+    campaign: CampaignId,
+    event_type: Option<EventType>,
     after: Option<EventPosition>,
     limit: i64,
 ) -> QueryBuilder<Postgres> {
@@ -40,7 +43,7 @@ pub fn events_page(
         .push(" and e.campaign_id = ")
         .push_bind(campaign);
     if let Some(t) = event_type {
-        sql.push(" and e.event_type = ").push_bind(t);
+        sql.push(" and e.event_type = ").push_bind(t.as_str());
     }
     if let Some(after) = after {
         sql.push(" and e.occurred_at >= ")
@@ -59,7 +62,7 @@ pub fn events_page(
 /// Which leads a page shows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeadFilter {
-    pub status: Option<String>,
+    pub status: Option<LeadStatus>,
     /// The object a lead's form response must contain; `None` without field filters.
     pub response: Option<Value>,
 }
@@ -69,7 +72,7 @@ pub struct LeadFilter {
 /// from the GIN index on response_data); pages walk `leads_org_campaign_id_idx`.
 pub fn leads_page(
     org: Uuid,
-    campaign: Uuid,
+    campaign: CampaignId,
     filter: &LeadFilter,
     after: Option<Uuid>,
     limit: i64,
@@ -91,7 +94,7 @@ pub fn leads_page(
         .push_bind(campaign)
         .push(" and l.deleted_at is null");
     if let Some(status) = &filter.status {
-        sql.push(" and l.status = ").push_bind(status.clone());
+        sql.push(" and l.status = ").push_bind(*status);
     }
     if let Some(response) = &filter.response {
         sql.push(" and l.id in (select f.lead_id from form_responses f where f.organization_id = ")
@@ -109,7 +112,7 @@ pub fn leads_page(
 /// Up to `limit` leads of `campaign` matching `filter`, after lead `after` ([`leads_page`]).
 pub async fn fetch_leads(
     tx: &mut TenantTx,
-    campaign: Uuid,
+    campaign: CampaignId,
     filter: &LeadFilter,
     after: Option<Uuid>,
     limit: i64,

@@ -17,6 +17,7 @@
 
 use uuid::Uuid;
 
+use crate::ids::{CampaignId, ListId};
 use crate::tenancy::TenantTx;
 
 /// Members read per statement: large enough that round trips do not matter, small enough
@@ -143,8 +144,8 @@ impl BatchBounds {
 /// contact ids, chunk by chunk, in the caller's transaction.
 pub async fn assign(
     tx: &mut TenantTx,
-    campaign: Uuid,
-    list: Uuid,
+    campaign: CampaignId,
+    list: ListId,
     batch_size: u32,
     include_risky: bool,
 ) -> Result<Assigned, sqlx::Error> {

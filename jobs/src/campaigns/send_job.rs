@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::payloads::SendPayload;
 use super::record::SimulationRecord;
 use super::send_rows::SendRows;
+use super::status::CampaignStatus;
 use crate::queue::{Job, JobContext, JobError};
 use crate::simulate::{CampaignSim, FieldSpec, FieldType, FormSpec, Recipient, simulate_recipient};
 use crate::tenancy::TenantTx;
@@ -116,7 +117,7 @@ pub const STORE_SUBSCRIPTIONS: &str = "update contacts c set subscription_status
 async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobError> {
     let org = tx.org();
     let campaign = payload.campaign_id;
-    let row: Option<(String, Option<Uuid>)> = sqlx::query_as(
+    let row: Option<(CampaignStatus, Option<Uuid>)> = sqlx::query_as(
         "select status, form_id from campaigns where organization_id = $1 and id = $2",
     )
     .bind(org)
@@ -154,7 +155,7 @@ async fn load(tx: &mut TenantTx, payload: &SendPayload) -> Result<Batch, JobErro
         })
         .collect();
     Ok(Batch {
-        cancelled: status == "cancelled",
+        cancelled: status == CampaignStatus::Cancelled,
         campaign: CampaignSim {
             seed: record.seed,
             campaign_id: campaign,

@@ -6,7 +6,9 @@ pub mod import_job;
 pub mod import_merge;
 pub mod payloads;
 pub mod reads;
+pub mod status;
 pub mod upload;
 pub mod validate_job;
 
 pub use payloads::{ImportPayload, ValidatePayload};
+pub use status::ListStatus;

@@ -7,12 +7,12 @@
 //! filters stay outside the subquery, where Postgres cannot push them in (with a status filter
 //! inside, it may pick the status index and filter the organization's contacts instead).
 
+use crate::ids::{ContactId, ListId};
+use crate::tenancy::TenantTx;
+use crate::validate::ValidationStatus;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
-
-use crate::tenancy::TenantTx;
 
 /// One page of a list's contacts: `$1` organization, `$2` list, `$3` validation status or
 /// null for all, `$4` the cursor (the previous page's last contact, or the nil UUID), `$5` the
@@ -32,14 +32,14 @@ pub const MEMBER_CONTACTS_PAGE: &str = "select c.id, c.email, c.first_name, c.la
 /// A contact as a list's pages show it.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct MemberContact {
-    pub id: Uuid,
+    pub id: ContactId,
     pub email: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone: Option<String>,
     pub company: Option<String>,
     pub custom_fields: Value,
-    pub validation_status: String,
+    pub validation_status: ValidationStatus,
     pub validation_details: Option<Value>,
     pub last_validated_at: Option<DateTime<Utc>>,
 }
@@ -47,9 +47,9 @@ pub struct MemberContact {
 /// Up to `limit` contacts of `list` after contact `after`, in contact id order.
 pub async fn member_contacts_page(
     tx: &mut TenantTx,
-    list: Uuid,
-    status: Option<&str>,
-    after: Uuid,
+    list: ListId,
+    status: Option<ValidationStatus>,
+    after: ContactId,
     limit: i64,
 ) -> Result<Vec<MemberContact>, sqlx::Error> {
     sqlx::query_as(MEMBER_CONTACTS_PAGE)

@@ -75,7 +75,9 @@ pub struct SimEvent {
 }
 
 /// The kinds of event (`events.event_type`, a check constraint).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EventType {
     Sent,

@@ -91,12 +91,7 @@ pub enum Status {
 impl Status {
     /// The value stored in `contacts.validation_status`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Valid => "valid",
-            Status::Risky => "risky",
-            Status::Invalid => "invalid",
-            Status::Nonexistent => "nonexistent",
-        }
+        super::ValidationStatus::from(self).as_str()
     }
 }
 

@@ -25,10 +25,12 @@ pub mod flags;
 pub mod normalize;
 pub mod rules;
 pub mod special_use;
+pub mod status;
 pub mod syntax;
 
 pub use classify::{Classification, DomainVerdict, Status, classify};
 pub use flags::{Flags, flags};
 pub use normalize::{NormalizedEmail, normalize};
 pub use rules::{RULES, Rule, rule_results};
+pub use status::ValidationStatus;
 pub use syntax::{SyntaxError, check, parse};

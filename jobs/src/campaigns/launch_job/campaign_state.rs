@@ -4,13 +4,15 @@
 use uuid::Uuid;
 
 use crate::campaigns::recipients::Assigned;
+use crate::campaigns::status::CampaignStatus;
+use crate::ids::ListId;
 use crate::queue::JobError;
 use crate::tenancy::TenantTx;
 
 /// What the launch found when it locked its campaign.
 pub(super) enum Launchable {
     Scheduled {
-        list: Uuid,
+        list: ListId,
     },
     /// Cancelled before the launch ran: nothing to do.
     Cancelled,
@@ -22,7 +24,7 @@ pub(super) async fn lock_scheduled(
     tx: &mut TenantTx,
     campaign: Uuid,
 ) -> Result<Launchable, JobError> {
-    let row: Option<(String, Uuid)> = sqlx::query_as(
+    let row: Option<(CampaignStatus, ListId)> = sqlx::query_as(
         "select status, list_id from campaigns
           where organization_id = $1 and id = $2 for update",
     )
@@ -35,9 +37,9 @@ pub(super) async fn lock_scheduled(
             "campaign {campaign} not found"
         )));
     };
-    match status.as_str() {
-        "scheduled" => Ok(Launchable::Scheduled { list }),
-        "cancelled" => Ok(Launchable::Cancelled),
+    match status {
+        CampaignStatus::Scheduled => Ok(Launchable::Scheduled { list }),
+        CampaignStatus::Cancelled => Ok(Launchable::Cancelled),
         other => Err(JobError::permanent(format!(
             "campaign {campaign} is {other}, not scheduled"
         ))),

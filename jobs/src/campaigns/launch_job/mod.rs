@@ -19,6 +19,7 @@ use self::campaign_state::{Launchable, lock_scheduled, start_sending};
 use super::payloads::LaunchPayload;
 use super::recipients::{self, Assigned};
 use super::record::SimulationRecord;
+use crate::ids::CampaignId;
 use crate::queue::{Job, JobContext, JobError};
 
 impl Job for LaunchPayload {
@@ -45,7 +46,7 @@ impl Job for LaunchPayload {
         let assigning = Instant::now();
         let assigned: Assigned = recipients::assign(
             &mut tx,
-            campaign,
+            CampaignId(campaign),
             list,
             record.batch_size,
             record.include_risky,

@@ -18,6 +18,7 @@ use self::fan_out::fan_out;
 use self::pipeline::parse_into_staging;
 use super::import_merge::{STAGING_TABLES, merge};
 use super::payloads::ImportPayload;
+use super::status::ListStatus;
 use crate::permission::Permission;
 use crate::queue::error_text::stored_error;
 use crate::queue::{Job, JobContext, JobError};
@@ -35,20 +36,20 @@ impl Job for ImportPayload {
         let payload = self;
         let list = payload.list_id;
         let mut tx = ctx.begin().await?;
-        let status: Option<String> = sqlx::query_scalar(
+        let status: Option<ListStatus> = sqlx::query_scalar(
             "select status from contact_lists where organization_id = $1 and id = $2",
         )
         .bind(tx.org())
         .bind(list)
         .fetch_optional(&mut **tx)
         .await?;
-        match status.as_deref() {
+        match status {
             None => {
                 return Err(JobError::permanent(format!(
                     "contact list {list} not found"
                 )));
             }
-            Some("pending") | Some("importing") => {}
+            Some(ListStatus::Pending | ListStatus::Importing) => {}
             Some(other) => {
                 return Err(JobError::permanent(format!(
                     "contact list {list} is already {other}"

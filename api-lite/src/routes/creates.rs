@@ -1,0 +1,54 @@
+//! `POST /v1/<resources>`: one handler for every resource clients create (templates, forms,
+//! campaigns), each described by its [`NewResource`] body.
+
+use std::future::Future;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use reachly_jobs::{Permission, TenantTx};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+/// A resource's creation body. It exists so every create is the same steps (permission,
+/// one tenant transaction, `201 Created` with the new resource and its `Location`) and a
+/// resource says only what differs: its checks and its insert.
+pub trait NewResource: DeserializeOwned + Send + 'static {
+    /// The permission a member needs to create one.
+    const WRITE: Permission;
+    /// Where the created resources live: the new one is at `{PATH}/{id}`.
+    const PATH: &'static str;
+
+    /// Checks the body (a 422 naming the field) and inserts the resource in `tx`; returns
+    /// its id and its JSON as the single read shows it.
+    fn insert(
+        self,
+        tx: &mut TenantTx,
+        member: &Member,
+    ) -> impl Future<Output = Result<(Uuid, Value), ApiError>> + Send;
+}
+
+/// The `POST` handler of a resource whose body is `N`.
+pub async fn create<N: NewResource>(
+    State(state): State<AppState>,
+    member: Member,
+    ApiJson(body): ApiJson<N>,
+) -> Result<Response, ApiError> {
+    let mut tx = member.begin(&state, N::WRITE).await?;
+    let (id, resource) = body.insert(&mut tx, &member).await?;
+    tx.commit().await?;
+    let location = HeaderValue::from_str(&format!("{}/{id}", N::PATH)).expect("paths are ascii");
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(resource),
+    )
+        .into_response())
+}

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use reachly_jobs::Permission;
+use reachly_jobs::campaigns::lead_query::LeadQueryError;
 use reachly_jobs::queue::SubmitError;
 use serde_json::json;
 
@@ -94,6 +95,15 @@ impl From<SubmitError> for ApiError {
         match e {
             SubmitError::Database(e) => e.into(),
             other => ApiError::Unprocessable(other.to_string()),
+        }
+    }
+}
+
+impl From<LeadQueryError> for ApiError {
+    fn from(e: LeadQueryError) -> Self {
+        match e {
+            LeadQueryError::Malformed(message) => ApiError::BadRequest(message),
+            LeadQueryError::Unanswerable(message) => ApiError::Unprocessable(message),
         }
     }
 }

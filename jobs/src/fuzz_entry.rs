@@ -43,3 +43,41 @@ pub fn address(data: &[u8]) {
         let _ = special_use::special_use(email.domain(), false);
     }
 }
+
+/// Reads `data` as a leads query string (`status=…&field.<key>=…`, split on `&` and the first
+/// `=`, no percent-decoding: the API's extractor has decoded by then) and types its field
+/// filters by a form with a field of every type. What is accepted names only the form's
+/// fields, each once, with a value of its type.
+pub fn lead_filters(data: &[u8]) {
+    use crate::campaigns::lead_query::LeadQuery;
+    use crate::simulate::FieldType;
+
+    let text = String::from_utf8_lossy(data);
+    let pairs: Vec<(String, String)> = text
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => (pair.to_owned(), String::new()),
+        })
+        .collect();
+    let Ok(query) = LeadQuery::parse(pairs) else {
+        return;
+    };
+    let form: Vec<(String, FieldType)> = FieldType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_owned(), *t))
+        .collect();
+    let Ok(filter) = query.filter(&form) else {
+        return;
+    };
+    if let Some(serde_json::Value::Object(response)) = &filter.response {
+        for (key, value) in response {
+            let (_, field_type) = form.iter().find(|(k, _)| k == key).expect("a form field");
+            match field_type {
+                FieldType::Checkbox => assert!(value.is_boolean()),
+                FieldType::Number => assert!(value.is_number()),
+                _ => assert!(value.is_string()),
+            }
+        }
+    }
+}

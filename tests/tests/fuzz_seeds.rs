@@ -22,18 +22,21 @@ fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-#[test]
-fn csv_reader_seeds_replay() {
-    for (path, bytes) in seeds("csv_reader") {
-        eprintln!("{}", path.display());
-        reachly_jobs::fuzz_entry::csv_reader(&bytes);
-    }
-}
+/// A fuzz entry point: arbitrary bytes in, a panic on a broken invariant.
+type Entry = fn(&[u8]);
 
+/// Every target's committed seeds, through its entry point.
 #[test]
-fn address_seeds_replay() {
-    for (path, bytes) in seeds("address") {
-        eprintln!("{}", path.display());
-        reachly_jobs::fuzz_entry::address(&bytes);
+fn seeds_replay() {
+    let targets: [(&str, Entry); 3] = [
+        ("csv_reader", reachly_jobs::fuzz_entry::csv_reader),
+        ("address", reachly_jobs::fuzz_entry::address),
+        ("lead_filters", reachly_jobs::fuzz_entry::lead_filters),
+    ];
+    for (target, entry) in targets {
+        for (path, bytes) in seeds(target) {
+            eprintln!("{}", path.display());
+            entry(&bytes);
+        }
     }
 }

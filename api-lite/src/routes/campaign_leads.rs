@@ -1,5 +1,5 @@
 //! `GET /v1/campaigns/{id}/leads`: the leads a campaign produced, each with its form
-//! response, filtered by status and by form fields ([`super::lead_filters`]); the CSV export
+//! response, filtered by status and by form fields (`reachly_jobs::campaigns::lead_query`); the CSV export
 //! of the same rows is in [`super::lead_export`].
 
 use axum::extract::State;
@@ -12,13 +12,13 @@ use serde_json::Value;
 use super::campaigns::require_campaign;
 use super::form_fields::FieldType;
 use super::lead_export;
-use super::lead_filters::LeadQuery;
 use super::paging::PageQuery;
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
 use crate::state::AppState;
+use reachly_jobs::campaigns::lead_query::LeadQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

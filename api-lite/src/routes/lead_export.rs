@@ -10,12 +10,13 @@ use uuid::Uuid;
 
 use super::campaign_leads::{CampaignForm, fetch_leads};
 use super::csv::{ExportRows, download, file_name, record};
-use super::lead_filters::{LeadFilter, LeadQuery};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
 use crate::state::AppState;
+use reachly_jobs::campaigns::lead_query::LeadQuery;
+use reachly_jobs::campaigns::reads::LeadFilter;
 
 /// The lead's own columns, before one column per form field.
 const LEAD_COLUMNS: [&str; 7] = [

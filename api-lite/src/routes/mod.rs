@@ -14,7 +14,6 @@ pub mod health;
 pub mod input;
 pub mod jobs;
 pub mod lead_export;
-pub mod lead_filters;
 pub mod lists;
 pub mod paging;
 pub mod path_id;

@@ -10,6 +10,7 @@
 pub mod counts;
 pub mod launch;
 pub mod launch_job;
+pub mod lead_query;
 pub mod lead_status;
 pub mod payloads;
 pub mod reads;

@@ -1,12 +1,24 @@
-//! The filters of a campaign's leads and of their CSV export (the listing's `cursor` and
-//! `limit` are its [`super::paging::PageQuery`]): `status` and any number of `field.<key>=<value>` filters on the form response, which become one JSON
-//! object the response must contain (`response_data @> {...}`, served by the GIN index).
+//! The filters of a campaign's leads and of their CSV export, as the API's query string
+//! carries them (its `cursor` and `limit` are the API's paging): `status` and any number of
+//! `field.<key>=<value>` filters on the form response, which become one JSON object the
+//! response must contain (`response_data @> {...}`, served by the GIN index). Parsed here,
+//! apart from HTTP, so the fuzzer drives the same code (`crate::fuzz_entry::lead_filters`).
 
-use reachly_jobs::campaigns::LeadStatus;
 use serde_json::{Map, Number, Value};
 
-use super::form_fields::FieldType;
-use crate::error::ApiError;
+use super::lead_status::LeadStatus;
+use super::reads::LeadFilter;
+use crate::simulate::FieldType;
+
+/// Why a lead query is refused: a malformed parameter (`400`) or a filter the campaign's
+/// form cannot answer (`422`).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LeadQueryError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Unanswerable(String),
+}
 
 /// The query string, parsed but not yet checked against the campaign's form.
 #[derive(Debug, Default, PartialEq)]
@@ -16,16 +28,13 @@ pub struct LeadQuery {
     pub fields: Vec<(String, String)>,
 }
 
-/// What the leads must match once the field filters are typed by the form.
-pub use reachly_jobs::campaigns::reads::LeadFilter;
-
 impl LeadQuery {
     /// Reads the query's pairs; parameters other than these are ignored, like everywhere.
-    pub fn parse(pairs: Vec<(String, String)>) -> Result<LeadQuery, ApiError> {
+    pub fn parse(pairs: Vec<(String, String)>) -> Result<LeadQuery, LeadQueryError> {
         let mut query = LeadQuery::default();
         for (name, value) in pairs {
             if name.contains('\0') || value.contains('\0') {
-                return Err(ApiError::BadRequest(format!(
+                return Err(LeadQueryError::Malformed(format!(
                     "query parameter {:?} must not contain a NUL character",
                     name.replace('\0', "\\0")
                 )));
@@ -37,7 +46,7 @@ impl LeadQuery {
             if name == "status" {
                 let status = LeadStatus::parse(&value).ok_or_else(|| {
                     let known: Vec<&str> = LeadStatus::ALL.iter().map(|s| s.as_str()).collect();
-                    ApiError::BadRequest(format!(
+                    LeadQueryError::Malformed(format!(
                         "unknown status {value:?} (expected one of {})",
                         known.join(", ")
                     ))
@@ -52,7 +61,7 @@ impl LeadQuery {
     /// matches `true`/`false` as JSON booleans, a number field a JSON number, anything else
     /// the text as sent. An unknown key, a key given twice or a value that is not of its
     /// field's type is a 422.
-    pub fn filter(&self, fields: &[(String, FieldType)]) -> Result<LeadFilter, ApiError> {
+    pub fn filter(&self, fields: &[(String, FieldType)]) -> Result<LeadFilter, LeadQueryError> {
         let mut response = Map::new();
         for (key, raw) in &self.fields {
             let field_type = fields
@@ -61,7 +70,7 @@ impl LeadQuery {
                 .map(|(_, t)| *t)
                 .ok_or_else(|| {
                     let known: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
-                    ApiError::Unprocessable(format!(
+                    LeadQueryError::Unanswerable(format!(
                         "field.{key}: the campaign's form has no field {key:?} (it has: {})",
                         if known.is_empty() {
                             "none".to_owned()
@@ -71,9 +80,9 @@ impl LeadQuery {
                     ))
                 })?;
             let value = typed(field_type, raw)
-                .map_err(|e| ApiError::Unprocessable(format!("field.{key}: {e}")))?;
+                .map_err(|e| LeadQueryError::Unanswerable(format!("field.{key}: {e}")))?;
             if response.insert(key.clone(), value).is_some() {
-                return Err(ApiError::Unprocessable(format!(
+                return Err(LeadQueryError::Unanswerable(format!(
                     "field.{key} is given more than once"
                 )));
             }

@@ -62,6 +62,16 @@ impl CampaignWorld {
         }
     }
 
+    /// Asserts two 404s: the rival organization's at `path` (an `acme` resource), and the
+    /// admin's at `/v1/campaigns/<an id naming nothing><suffix>`.
+    pub async fn assert_not_found_elsewhere(&self, path: &str, suffix: &str) {
+        let unknown = format!("/v1/campaigns/{}{suffix}", Uuid::now_v7());
+        for (path, token) in [(path, &self.rival), (&unknown, &self.admin)] {
+            let reply = self.api.get(path, Some(token)).await;
+            reply.assert_error(404, "not_found");
+        }
+    }
+
     /// The id of organization `slug`.
     pub async fn org(&self, slug: &str) -> Uuid {
         sqlx::query_scalar("select id from organizations where slug = $1")

@@ -15,6 +15,7 @@ pub struct Api {
 pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub content_type: Option<String>,
     pub body: Value,
 }
 
@@ -61,48 +62,59 @@ impl Api {
             .status())
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
+    /// A request to `path`, for what the helpers below do not make (custom headers, large
+    /// bodies, other methods); send it with [`Api::send`].
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Sends `request`, with `token` as its bearer token when given.
+    pub async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
         let request = match token {
             Some(t) => request.bearer_auth(t),
             None => request,
         };
         let response = request.send().await.expect("request sent");
         let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (location, content_type) = (header("location"), header("content-type"));
         let bytes = response.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply {
             status,
             location,
+            content_type,
             body,
         }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(self.client.get(format!("{}{path}", self.base)), token)
+        self.send(self.request(reqwest::Method::GET, path), token)
             .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.send(
-            self.client.post(format!("{}{path}", self.base)).json(body),
-            token,
-        )
-        .await
+        self.send(self.request(reqwest::Method::POST, path).json(body), token)
+            .await
     }
 
-    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: &'static str) -> Reply {
-        self.send(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .header("content-type", "application/json")
-                .body(body),
-            token,
-        )
-        .await
+    /// POSTs `body` as it is, labelled JSON.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let request = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", "application/json")
+            .body(body);
+        self.send(request, token).await
     }
 }
 

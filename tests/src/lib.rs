@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod db;
 pub mod dns_server;
 pub mod http;
+pub mod jobs;
 pub mod lists;
 pub mod plans;
 pub mod process;

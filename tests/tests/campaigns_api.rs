@@ -19,11 +19,6 @@ fn ids(pages: &[Vec<Value>]) -> Vec<String> {
         .collect()
 }
 
-#[track_caller]
-fn assert_error(reply: &reachly_tests::http::Reply, status: u16, code: &str) {
-    reply.assert_error(status, code);
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn templates_are_created_listed_read_and_scoped() {
     let w = CampaignWorld::start().await;
@@ -94,7 +89,9 @@ async fn templates_are_created_listed_read_and_scoped() {
         ("/v1/email-templates/not-a-uuid".to_owned(), &w.admin),
         (format!("/v1/email-templates/{id}"), &w.rival),
     ] {
-        assert_error(&api.get(&path, Some(token)).await, 404, "not_found");
+        api.get(&path, Some(token))
+            .await
+            .assert_error(404, "not_found");
     }
     let theirs = api.get("/v1/email-templates", Some(&w.rival)).await;
     assert_eq!(
@@ -152,11 +149,9 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
     assert_eq!(listed.body["data"], json!([form]));
 
     // The same slug twice in one organization is a conflict; another organization may use it.
-    assert_error(
-        &w.post_form(&w.admin, "medicare-2026", fields.clone()).await,
-        409,
-        "conflict",
-    );
+    w.post_form(&w.admin, "medicare-2026", fields.clone())
+        .await
+        .assert_error(409, "conflict");
     assert_eq!(
         w.post_form(&w.rival, "medicare-2026", fields.clone())
             .await
@@ -225,16 +220,12 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
         .unwrap();
     assert_eq!(none, 0, "a refused form leaves nothing behind");
 
-    assert_error(
-        &w.post_form(&w.viewer, "viewer", fields).await,
-        403,
-        "forbidden",
-    );
-    assert_error(
-        &api.get(&format!("/v1/forms/{id}"), Some(&w.rival)).await,
-        404,
-        "not_found",
-    );
+    w.post_form(&w.viewer, "viewer", fields)
+        .await
+        .assert_error(403, "forbidden");
+    api.get(&format!("/v1/forms/{id}"), Some(&w.rival))
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -349,12 +340,9 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
             .await;
         reply.assert_error(422, "unprocessable");
     }
-    assert_error(
-        &w.post_campaign(&w.viewer, &list, &template, json!({}))
-            .await,
-        403,
-        "forbidden",
-    );
+    w.post_campaign(&w.viewer, &list, &template, json!({}))
+        .await
+        .assert_error(403, "forbidden");
 
     // Listing: newest first, by status, paged.
     let mut drafts = Vec::new();
@@ -370,30 +358,16 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     assert_eq!(ids(&pages), drafts);
     let sending = w.pages(&w.viewer, "/v1/campaigns?status=sending").await;
     assert_eq!(ids(&sending), [id.as_str()]);
-    assert_error(
-        &api.get("/v1/campaigns?status=won", Some(&w.admin)).await,
-        422,
-        "unprocessable",
-    );
-    assert_error(
-        &api.get("/v1/campaigns?cursor=zzz", Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
+    api.get("/v1/campaigns?status=won", Some(&w.admin))
+        .await
+        .assert_error(422, "unprocessable");
+    api.get("/v1/campaigns?cursor=zzz", Some(&w.admin))
+        .await
+        .assert_error(400, "bad_request");
 
     // Another organization sees none of it.
-    assert_error(
-        &api.get(&format!("/v1/campaigns/{id}"), Some(&w.rival))
-            .await,
-        404,
-        "not_found",
-    );
-    assert_error(
-        &api.get(&format!("/v1/campaigns/{}", Uuid::now_v7()), Some(&w.admin))
-            .await,
-        404,
-        "not_found",
-    );
+    w.assert_not_found_elsewhere(&format!("/v1/campaigns/{id}"), "")
+        .await;
     assert_eq!(
         api.get("/v1/campaigns", Some(&w.rival)).await.body["data"],
         json!([])
@@ -473,32 +447,16 @@ async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     assert_eq!(opens, expected_opens);
 
     let api = &w.api;
-    assert_error(
-        &api.get(&format!("{path}?type=opened"), Some(&w.admin))
-            .await,
-        422,
-        "unprocessable",
-    );
-    assert_error(
-        &api.get(&format!("{path}?cursor=abc"), Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
-    assert_error(
-        &api.get(&format!("{path}?limit=x"), Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
-    assert_error(&api.get(&path, Some(&w.rival)).await, 404, "not_found");
-    assert_error(
-        &api.get(
-            &format!("/v1/campaigns/{}/events", Uuid::now_v7()),
-            Some(&w.admin),
-        )
-        .await,
-        404,
-        "not_found",
-    );
+    api.get(&format!("{path}?type=opened"), Some(&w.admin))
+        .await
+        .assert_error(422, "unprocessable");
+    api.get(&format!("{path}?cursor=abc"), Some(&w.admin))
+        .await
+        .assert_error(400, "bad_request");
+    api.get(&format!("{path}?limit=x"), Some(&w.admin))
+        .await
+        .assert_error(400, "bad_request");
+    w.assert_not_found_elsewhere(&path, "/events").await;
 }
 
 /// The form of the lead tests: a select, a checkbox, a number and a text field.
@@ -627,16 +585,7 @@ async fn leads_filter_by_status_and_form_fields() {
         let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
         reply.assert_error(422, "unprocessable");
     }
-    assert_error(&api.get(&path, Some(&w.rival)).await, 404, "not_found");
-    assert_error(
-        &api.get(
-            &format!("/v1/campaigns/{}/leads", Uuid::now_v7()),
-            Some(&w.admin),
-        )
-        .await,
-        404,
-        "not_found",
-    );
+    w.assert_not_found_elsewhere(&path, "/leads").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

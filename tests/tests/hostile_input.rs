@@ -5,25 +5,10 @@
 use std::time::Duration;
 
 use reachly_tests::campaigns::CampaignWorld;
-use reachly_tests::http::{Api, assert_error_body};
+use reachly_tests::http::Api;
 use reachly_tests::lists::{ListWorld, wait_validated};
 use reachly_tests::wait_until;
 use serde_json::{Value, json};
-
-/// Asserts an error: `status` and the API's error shape with `code`.
-#[track_caller]
-fn assert_error(
-    status: impl PartialEq<u16> + std::fmt::Debug,
-    body: &Value,
-    expected: u16,
-    code: &str,
-) {
-    assert!(
-        status == expected,
-        "status {status:?}, expected {expected}: {body}"
-    );
-    assert_error_body(body, code);
-}
 
 /// Uploads `csv` as a list; its id.
 async fn upload(api: &Api, token: &str, name: &str, csv: Vec<u8>) -> String {
@@ -189,7 +174,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
     ];
     for (path, body, field) in refused {
         let reply = api.post(path, Some(admin), &body).await;
-        assert_error(reply.status, &reply.body, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(field), "{path}: {message}");
     }
@@ -201,7 +186,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
             b"email\na@b.example\n".to_vec(),
         )
         .await;
-    assert_error(reply.status, &reply.body, 422, "unprocessable");
+    reply.assert_error(422, "unprocessable");
     let reply = api
         .post_raw(
             "/v1/jobs",
@@ -227,17 +212,11 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
             "file",
             reqwest::multipart::Part::bytes(b"email\nc@d.example\n".to_vec()).file_name("b.csv"),
         );
-    let client = reqwest::Client::new();
-    let resp = client
-        .post(format!("{}/v1/contact-lists", api.base()))
-        .bearer_auth(admin)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap();
-    assert_error(status, &body, 422, "unprocessable");
+    let request = api
+        .request(reqwest::Method::POST, "/v1/contact-lists")
+        .multipart(form);
+    let reply = api.send(request, Some(admin)).await;
+    reply.assert_error(422, "unprocessable");
 
     // What axum's extractors answer on their own is rewritten into the shape: a path that is
     // not UTF-8, an upload that is not multipart, an unknown route and method.
@@ -253,25 +232,22 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
         ("GET", "/v1/nowhere", None, 404, "not_found"),
         ("DELETE", "/v1/jobs", None, 405, "method_not_allowed"),
     ] {
-        let mut request = client.request(method.parse().unwrap(), format!("{}{path}", api.base()));
-        request = request.bearer_auth(admin);
+        let mut request = api.request(method.parse().unwrap(), path);
         if let Some(ct) = content_type {
             request = request.header("content-type", ct).body("{}");
         }
-        let resp = request.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let content = resp
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(
-            content.as_deref() == Some("application/json"),
-            "{method} {path}: {content:?}"
+        let reply = api.send(request, Some(admin)).await;
+        assert_eq!(
+            reply.content_type.as_deref(),
+            Some("application/json"),
+            "{method} {path}"
         );
-        assert_eq!(status / 100, expected / 100, "{method} {path}: {body}");
-        assert_eq!(status, expected, "{method} {path}: {body}");
-        assert_eq!(body["error"]["code"], code, "{method} {path}: {body}");
+        assert_eq!(reply.status, expected, "{method} {path}: {:?}", reply.body);
+        assert_eq!(
+            reply.body["error"]["code"], code,
+            "{method} {path}: {:?}",
+            reply.body
+        );
     }
 
     // An unknown list has no contacts page and no errors page.
@@ -280,7 +256,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
         let reply = api
             .get(&format!("/v1/contact-lists/{unknown}/{page}"), Some(admin))
             .await;
-        assert_error(reply.status, &reply.body, 404, "not_found");
+        reply.assert_error(404, "not_found");
     }
     // An events cursor that decodes to a time before 1970 (or before 4713 BC).
     let list = w.list(admin).await;
@@ -303,7 +279,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
             Some(admin),
         )
         .await;
-    assert_error(reply.status, &reply.body, 400, "bad_request");
+    reply.assert_error(400, "bad_request");
 
     // A NUL in a lead filter: the export used to send its header row, then drop the
     // connection; the listing failed alike.
@@ -314,7 +290,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
                 Some(admin),
             )
             .await;
-        assert_error(reply.status, &reply.body, 400, "bad_request");
+        reply.assert_error(400, "bad_request");
     }
 
     // Times a launch may set are bounded, naming the field.
@@ -333,7 +309,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
                 &body,
             )
             .await;
-        assert_error(reply.status, &reply.body, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(field), "{message}");
     }

@@ -4,30 +4,8 @@
 use std::time::Duration;
 
 use reachly_tests::dns_server::DnsServer;
-use reachly_tests::http::Api;
 use reachly_tests::lists::{ListWorld, wait_validated};
-use reachly_tests::process::{Proc, free_port};
 use reachly_tests::{Stack, wait_until};
-
-/// `reachly-api serve` with the stack's environment plus `extra`.
-async fn api_with_env(stack: &Stack, extra: &[(&str, &str)]) -> (Proc, Api) {
-    let port = free_port();
-    let mut env = stack.env();
-    env.push(("REACHLY_API_ADDR".into(), format!("127.0.0.1:{port}")));
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let proc = Proc::spawn(
-        "reachly-api",
-        &["serve"],
-        &env,
-        &format!("{}-api-env", stack.db.name),
-    );
-    let api = Api::new(format!("http://127.0.0.1:{port}"));
-    wait_until("the API to be ready", Duration::from_secs(30), || async {
-        api.raw_get("/readyz").await.ok().filter(|s| s.is_success())
-    })
-    .await;
-    (proc, api)
-}
 
 /// Splits CSV text into records of cells (RFC 4180: quoted cells may hold `,`, `""`, CRLF).
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
@@ -177,7 +155,9 @@ async fn the_export_is_csv_quoted_filtered_and_defused_against_formulas() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_past_the_limit_is_refused_and_leaves_no_list() {
     let stack = Stack::start().await;
-    let (_api_proc, api) = api_with_env(&stack, &[("REACHLY_UPLOAD_LIMIT_BYTES", "1000")]).await;
+    let (_api_proc, api) = stack
+        .api_with(&[("REACHLY_UPLOAD_LIMIT_BYTES", "1000")])
+        .await;
     let token = stack.token("acme", "ops@acme.test", "admin");
 
     let mut big = b"email\n".to_vec();

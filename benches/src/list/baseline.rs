@@ -11,7 +11,7 @@ use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::log;
-use crate::db::{BenchDb, TableCopy, copy_in, copy_out};
+use crate::db::{BenchDb, TableCopy, copy_in, copy_out, in_fresh_database};
 
 /// The baseline: contacts + contact_list_members (the pipeline's final rows), and the
 /// validation_logs on their own.
@@ -133,15 +133,5 @@ pub async fn run(
     keep_db: bool,
 ) -> anyhow::Result<RawCopy> {
     let exported = export(source, list, dir).await?;
-    let target = BenchDb::create().await?;
-    log(format!("raw copy into fresh database {}", target.name));
-    let result = async {
-        let mut dst = PgConnection::connect(&target.maint_url).await?;
-        let raw = load(&mut dst, &exported).await?;
-        dst.close().await?;
-        anyhow::Ok(raw)
-    }
-    .await;
-    target.finish(keep_db).await;
-    result
+    in_fresh_database(keep_db, async |_, dst| load(dst, &exported).await).await
 }

@@ -1,5 +1,5 @@
-//! Jobs through the API: a stack serving its API with an admin token, noop jobs submitted in
-//! bulk, and what `job_runs` and the audit log say about them.
+//! Jobs through the API: submitted one by one or in bulk, cancelled, retried, listed, waited
+//! on, and what `job_runs` and the audit log say about them.
 
 use std::fmt::Display;
 use std::time::Duration;
@@ -8,35 +8,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::Stack;
-use crate::http::Api;
-use crate::process::Proc;
+use crate::http::{Api, Reply};
+use crate::world::ApiWorld;
 
-/// What most job tests start with: a stack, its API, an admin token of organization `acme`
-/// and a maintenance-role pool. Workers are started by each test, when it needs them.
-#[derive(Debug)]
-pub struct JobsWorld {
-    pub stack: Stack,
-    pub api: Api,
-    pub token: String,
-    pub maint: sqlx::PgPool,
-    _api: Proc,
-}
-
-impl JobsWorld {
-    pub async fn start() -> JobsWorld {
-        let stack = Stack::start().await;
-        let (api_proc, api) = stack.api().await;
-        let token = stack.token("acme", "ops@acme.test", "admin");
-        let maint = stack.db.maint().await;
-        JobsWorld {
-            stack,
-            api,
-            token,
-            maint,
-            _api: api_proc,
-        }
-    }
-
+impl ApiWorld {
     /// Submits one job (`body` as `POST /v1/jobs` takes it) as the admin; its id.
     pub async fn submit(&self, body: &Value) -> String {
         submit(&self.api, &self.token, body).await
@@ -89,6 +64,22 @@ pub async fn submit(api: &Api, token: &str, body: &Value) -> String {
     let reply = api.post("/v1/jobs", Some(token), body).await;
     assert_eq!(reply.status, 202, "{:?}", reply.body);
     reply.body["id"].as_str().unwrap().to_owned()
+}
+
+/// `POST /v1/jobs/{id}/{action}` (`cancel` or `retry`) as `token`.
+pub async fn act(api: &Api, token: &str, id: impl Display, action: &str) -> Reply {
+    let path = format!("/v1/jobs/{id}/{action}");
+    api.post(&path, Some(token), &json!({})).await
+}
+
+/// The ids of the jobs `GET path` lists (`200`) to `token`, in order.
+pub async fn listed_ids(api: &Api, token: &str, path: &str) -> Vec<String> {
+    let reply = api.get(path, Some(token)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let jobs = reply.body["data"].as_array().expect("a page of jobs");
+    jobs.iter()
+        .map(|j| j["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 impl Stack {

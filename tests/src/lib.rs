@@ -14,6 +14,7 @@ pub mod redis_server;
 pub mod sends;
 pub mod stack;
 pub mod wait;
+pub mod world;
 
 pub use stack::Stack;
 pub use wait::wait_until;

@@ -1,36 +1,31 @@
 //! The world of a contact-list test: a stack, a private DNS fixture, the API, one worker that
 //! asks that DNS server, and an admin token of organization `acme`.
 
-use crate::Stack;
 use crate::dns_server::DnsServer;
 use crate::http::Api;
 use crate::process::Proc;
+use crate::world::ApiWorld;
 
-/// Everything a contact-list test talks to; processes stop when it drops.
+/// Everything a contact-list test talks to (the [`ApiWorld`]'s fields, and the DNS server);
+/// processes stop when it drops.
 #[derive(Debug)]
 pub struct ListWorld {
-    pub stack: Stack,
+    world: ApiWorld,
     pub dns: DnsServer,
-    pub api: Api,
-    pub token: String,
-    _api: Proc,
     _worker: Proc,
 }
 
+crate::extends_api_world!(ListWorld, world);
+
 impl ListWorld {
     pub async fn start() -> ListWorld {
-        let stack = Stack::start().await;
+        let world = ApiWorld::start().await;
         let dns = DnsServer::start().await;
-        let (api_proc, api) = stack.api().await;
-        let token = stack.token("acme", "ops@acme.test", "admin");
         let dns_addr = dns.addr.to_string();
-        let worker = stack.worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
+        let worker = (world.stack).worker("w", &[], &[("REACHLY_DNS_SERVERS", dns_addr.as_str())]);
         ListWorld {
-            stack,
+            world,
             dns,
-            api,
-            token,
-            _api: api_proc,
             _worker: worker,
         }
     }

@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::Stack;
-use crate::http::Api;
 use crate::process::Proc;
+use crate::world::ApiWorld;
 
 /// The campaign every send world launches.
 pub const CAMPAIGN: Uuid = Uuid::from_u128(0x0c0c_0000_0000_7000_8000_0000_0000_0001);
@@ -46,29 +45,20 @@ pub const EXCLUDED: [(u32, &str); 7] = [
 /// Everything a send test talks to; processes stop when it drops.
 #[derive(Debug)]
 pub struct SendWorld {
-    pub stack: Stack,
-    pub api: Api,
-    pub token: String,
-    pub maint: PgPool,
+    world: ApiWorld,
     pub workers: Vec<Proc>,
-    _api: Proc,
 }
+
+crate::extends_api_world!(SendWorld, world);
 
 impl SendWorld {
     /// A stack with the audience written and `workers` worker processes running.
     pub async fn start(audience: Audience, workers: usize) -> SendWorld {
-        let stack = Stack::start().await;
-        let (api_proc, api) = stack.api().await;
-        let token = stack.token("acme", "ops@acme.test", "admin");
-        let maint = stack.db.maint().await;
-        seed_audience(&maint, audience).await;
+        let world = ApiWorld::start().await;
+        seed_audience(&world.maint, audience).await;
         let mut world = SendWorld {
-            stack,
-            api,
-            token,
-            maint,
+            world,
             workers: Vec::new(),
-            _api: api_proc,
         };
         for _ in 0..workers {
             world.add_worker();

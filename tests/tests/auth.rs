@@ -2,7 +2,8 @@
 //! tokens, permissions read from the database on every request (revocation is immediate),
 //! tenant scoping of job ids, and JSON errors for malformed requests.
 
-use reachly_tests::jobs::{JobsWorld, submit};
+use reachly_tests::jobs::{act, listed_ids, submit};
+use reachly_tests::world::ApiWorld;
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::json;
@@ -25,7 +26,7 @@ fn tamper_signature(token: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_and_readiness_need_no_token_and_unknown_routes_are_json_404() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (api, token) = (&world.api, &world.token);
 
     let health = api.get("/healthz", None).await;
@@ -45,7 +46,7 @@ async fn health_and_readiness_need_no_token_and_unknown_routes_are_json_404() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_without_a_valid_bearer_token_get_401() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (api, token) = (&world.api, &world.token);
     // The genuine token works, so every 401 below is about the credential.
     assert_eq!(api.get("/v1/jobs", Some(token)).await.status, 200);
@@ -110,7 +111,7 @@ async fn requests_without_a_valid_bearer_token_get_401() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn members_need_the_permission_and_viewers_can_read() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (stack, api) = (&world.stack, &world.api);
     let viewer = stack.token("acme", "viewer@acme.test", "viewer");
     let consultant = stack.token("acme", "consultant@acme.test", "consultant");
@@ -131,24 +132,14 @@ async fn members_need_the_permission_and_viewers_can_read() {
             .await;
         reply.assert_error(403, "forbidden");
         for action in ["cancel", "retry"] {
-            let reply = api
-                .post(&format!("/v1/jobs/{id}/{action}"), Some(token), &json!({}))
-                .await;
+            let reply = act(api, token, &id, action).await;
             reply.assert_error(403, "forbidden");
         }
     }
 
     // ops.view is enough to read.
     for token in [&viewer, &consultant] {
-        let list = api.get("/v1/jobs", Some(token)).await;
-        assert_eq!(list.status, 200);
-        let ids: Vec<&str> = list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|j| j["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, vec![id.as_str()]);
+        assert_eq!(listed_ids(api, token, "/v1/jobs").await, [id.as_str()]);
         let one = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
         assert_eq!(one.status, 200);
         assert_eq!(one.body["id"], id.as_str());
@@ -165,7 +156,7 @@ async fn members_need_the_permission_and_viewers_can_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn membership_and_role_changes_take_effect_on_the_next_request() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (stack, api) = (&world.stack, &world.api);
     let (maint, token) = (world.maint.clone(), world.token.clone());
     submit_noop(api, &token).await;
@@ -256,7 +247,7 @@ async fn membership_and_role_changes_take_effect_on_the_next_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_organizations_job_is_not_found() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (stack, api, alice) = (&world.stack, &world.api, &world.token);
     let mallory = stack.token("globex", "ops@globex.test", "admin");
     // The same person in both organizations: the token's organization decides.
@@ -268,36 +259,16 @@ async fn another_organizations_job_is_not_found() {
         let reply = api.get(&format!("/v1/jobs/{acme_job}"), Some(token)).await;
         reply.assert_error(404, "not_found");
         for action in ["cancel", "retry"] {
-            let reply = api
-                .post(
-                    &format!("/v1/jobs/{acme_job}/{action}"),
-                    Some(token),
-                    &json!({}),
-                )
-                .await;
+            let reply = act(api, token, &acme_job, action).await;
             reply.assert_error(404, "not_found");
         }
-        let list = api.get("/v1/jobs", Some(token)).await;
-        assert_eq!(list.status, 200);
-        let ids: Vec<&str> = list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|j| j["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, vec![globex_job.as_str()]);
-        // Paging from a cursor that is the other tenant's job reveals nothing either.
-        let page = api
-            .get(&format!("/v1/jobs?cursor={acme_job}"), Some(token))
-            .await;
-        assert_eq!(page.status, 200);
-        assert!(
-            page.body["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|j| j["id"] != acme_job.as_str())
+        assert_eq!(
+            listed_ids(api, token, "/v1/jobs").await,
+            [globex_job.as_str()]
         );
+        // Paging from a cursor that is the other tenant's job reveals nothing either.
+        let page = listed_ids(api, token, &format!("/v1/jobs?cursor={acme_job}")).await;
+        assert!(!page.contains(&acme_job));
     }
 
     // The same dedupe key in two organizations makes two jobs.
@@ -311,28 +282,20 @@ async fn another_organizations_job_is_not_found() {
     let mine = api.get(&format!("/v1/jobs/{acme_job}"), Some(alice)).await;
     assert_eq!(mine.status, 200);
     assert_eq!(mine.body["status"], "queued");
-    let cancelled = api
-        .post(
-            &format!("/v1/jobs/{acme_job}/cancel"),
-            Some(alice),
-            &json!({}),
-        )
-        .await;
+    let cancelled = act(api, alice, &acme_job, "cancel").await;
     assert_eq!(cancelled.status, 200);
     assert_eq!(cancelled.body["status"], "cancelled");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn job_ids_that_are_not_uuids_are_json_404() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (api, token) = (&world.api, &world.token);
     for raw in ["not-a-uuid", "123", "0190a8e2-0000-7000-8000-00000000000g"] {
         let reply = api.get(&format!("/v1/jobs/{raw}"), Some(token)).await;
         reply.assert_error(404, "not_found");
         for action in ["cancel", "retry"] {
-            let reply = api
-                .post(&format!("/v1/jobs/{raw}/{action}"), Some(token), &json!({}))
-                .await;
+            let reply = act(api, token, &raw, action).await;
             reply.assert_error(404, "not_found");
         }
     }
@@ -344,7 +307,7 @@ async fn job_ids_that_are_not_uuids_are_json_404() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_bodies_get_json_errors_with_the_right_status() {
-    let world = JobsWorld::start().await;
+    let world = ApiWorld::start().await;
     let (api, token) = (&world.api, &world.token);
 
     // Not JSON at all: 400.

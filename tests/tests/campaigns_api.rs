@@ -27,7 +27,7 @@ async fn templates_are_created_listed_read_and_scoped() {
     let reply = api
         .post(
             "/v1/email-templates",
-            Some(&w.admin),
+            Some(&w.token),
             &json!({ "name": " Welcome ", "subject": "Hi {{first_name}}",
                      "html_body": "<p>Hi</p>", "text_body": "Hi" }),
         )
@@ -51,7 +51,7 @@ async fn templates_are_created_listed_read_and_scoped() {
 
     let mut created = vec![id.clone()];
     for i in 0..4 {
-        created.push(w.template(&w.admin, &format!("T{i}")).await);
+        created.push(w.template(&w.token, &format!("T{i}")).await);
     }
     let pages = w.pages(&w.viewer, "/v1/email-templates?limit=2").await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
@@ -71,7 +71,7 @@ async fn templates_are_created_listed_read_and_scoped() {
         json!({ "subject": "x" }),
         json!({ "name": "a", "colour": 1 }),
     ] {
-        let reply = api.post("/v1/email-templates", Some(&w.admin), &body).await;
+        let reply = api.post("/v1/email-templates", Some(&w.token), &body).await;
         reply.assert_error(422, "unprocessable");
     }
     let reply = api
@@ -85,8 +85,8 @@ async fn templates_are_created_listed_read_and_scoped() {
 
     // Unknown, malformed and other organizations' ids are all 404.
     for (path, token) in [
-        (format!("/v1/email-templates/{}", Uuid::now_v7()), &w.admin),
-        ("/v1/email-templates/not-a-uuid".to_owned(), &w.admin),
+        (format!("/v1/email-templates/{}", Uuid::now_v7()), &w.token),
+        ("/v1/email-templates/not-a-uuid".to_owned(), &w.token),
         (format!("/v1/email-templates/{id}"), &w.rival),
     ] {
         api.get(&path, Some(token))
@@ -111,7 +111,7 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
         { "key": "smoker", "label": "Smoker", "field_type": "checkbox" },
         { "key": "age", "label": "Age", "field_type": "number" },
     ]);
-    let reply = w.post_form(&w.admin, "medicare-2026", fields.clone()).await;
+    let reply = w.post_form(&w.token, "medicare-2026", fields.clone()).await;
     assert_eq!(reply.status, 201, "{:?}", reply.body);
     let form = reply.body;
     let id = form["id"].as_str().unwrap();
@@ -149,7 +149,7 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
     assert_eq!(listed.body["data"], json!([form]));
 
     // The same slug twice in one organization is a conflict; another organization may use it.
-    w.post_form(&w.admin, "medicare-2026", fields.clone())
+    w.post_form(&w.token, "medicare-2026", fields.clone())
         .await
         .assert_error(409, "conflict");
     assert_eq!(
@@ -209,7 +209,7 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
             "slug",
         ),
     ] {
-        let reply = w.post_form(&w.admin, slug, fields).await;
+        let reply = w.post_form(&w.token, slug, fields).await;
         reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(expected), "{slug}: {message}");
@@ -232,11 +232,11 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
 async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     let w = CampaignWorld::start().await;
     let api = &w.api;
-    let list = w.list(&w.admin).await;
-    let template = w.template(&w.admin, "Welcome").await;
+    let list = w.list(&w.token).await;
+    let template = w.template(&w.token, "Welcome").await;
     let form = w
         .post_form(
-            &w.admin,
+            &w.token,
             "quote",
             json!([{ "key": "zip", "label": "ZIP", "field_type": "zip" }]),
         )
@@ -245,7 +245,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
 
     let reply = w
         .post_campaign(
-            &w.admin,
+            &w.token,
             &list,
             &template,
             json!({ "form_id": form, "from_email": " News@ACME.test " }),
@@ -321,7 +321,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
         (json!({ "form_id": missing }), "form_id"),
     ] {
         let reply = w
-            .post_campaign(&w.admin, &list, &template, extra.clone())
+            .post_campaign(&w.token, &list, &template, extra.clone())
             .await;
         reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
@@ -336,7 +336,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
         json!({ "include_risky": true }),
     ] {
         let reply = w
-            .post_campaign(&w.admin, &list, &template, extra.clone())
+            .post_campaign(&w.token, &list, &template, extra.clone())
             .await;
         reply.assert_error(422, "unprocessable");
     }
@@ -347,7 +347,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     // Listing: newest first, by status, paged.
     let mut drafts = Vec::new();
     for _ in 0..3 {
-        let reply = w.post_campaign(&w.admin, &list, &template, json!({})).await;
+        let reply = w.post_campaign(&w.token, &list, &template, json!({})).await;
         drafts.push(reply.body["id"].as_str().unwrap().to_owned());
     }
     drafts.sort();
@@ -358,10 +358,10 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     assert_eq!(ids(&pages), drafts);
     let sending = w.pages(&w.viewer, "/v1/campaigns?status=sending").await;
     assert_eq!(ids(&sending), [id.as_str()]);
-    api.get("/v1/campaigns?status=won", Some(&w.admin))
+    api.get("/v1/campaigns?status=won", Some(&w.token))
         .await
         .assert_error(422, "unprocessable");
-    api.get("/v1/campaigns?cursor=zzz", Some(&w.admin))
+    api.get("/v1/campaigns?cursor=zzz", Some(&w.token))
         .await
         .assert_error(400, "bad_request");
 
@@ -377,8 +377,8 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
 #[tokio::test(flavor = "multi_thread")]
 async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     let w = CampaignWorld::start().await;
-    let campaign = w.draft(&w.admin, None).await;
-    let other = w.draft(&w.admin, None).await;
+    let campaign = w.draft(&w.token, None).await;
+    let other = w.draft(&w.token, None).await;
     let org = w.org("acme").await;
 
     // 30 events over the last minute, several sharing an instant (the id breaks the tie).
@@ -447,13 +447,13 @@ async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     assert_eq!(opens, expected_opens);
 
     let api = &w.api;
-    api.get(&format!("{path}?type=opened"), Some(&w.admin))
+    api.get(&format!("{path}?type=opened"), Some(&w.token))
         .await
         .assert_error(422, "unprocessable");
-    api.get(&format!("{path}?cursor=abc"), Some(&w.admin))
+    api.get(&format!("{path}?cursor=abc"), Some(&w.token))
         .await
         .assert_error(400, "bad_request");
-    api.get(&format!("{path}?limit=x"), Some(&w.admin))
+    api.get(&format!("{path}?limit=x"), Some(&w.token))
         .await
         .assert_error(400, "bad_request");
     w.assert_not_found_elsewhere(&path, "/events").await;
@@ -463,7 +463,7 @@ async fn events_are_read_in_time_order_by_type_with_a_cursor() {
 async fn lead_form(w: &CampaignWorld) -> String {
     let reply = w
         .post_form(
-            &w.admin,
+            &w.token,
             "quote",
             json!([
                 { "key": "plan", "label": "Plan", "field_type": "select", "options": ["gold", "silver"] },
@@ -493,7 +493,7 @@ fn lead(i: usize, status: &'static str, response: Value) -> NewLead {
 async fn leads_filter_by_status_and_form_fields() {
     let w = CampaignWorld::start().await;
     let form = lead_form(&w).await;
-    let campaign = w.draft(&w.admin, Some(&form)).await;
+    let campaign = w.draft(&w.token, Some(&form)).await;
     let org = w.org("acme").await;
 
     let plans = ["gold", "silver"];
@@ -509,7 +509,7 @@ async fn leads_filter_by_status_and_form_fields() {
         written.push((i, id));
     }
     // A lead of another campaign with the same answers is never listed.
-    let other = w.draft(&w.admin, Some(&form)).await;
+    let other = w.draft(&w.token, Some(&form)).await;
     w.insert_lead(
         org,
         &other,
@@ -582,7 +582,7 @@ async fn leads_filter_by_status_and_form_fields() {
         "status=won",
         "field.plan=gold&field.plan=silver",
     ] {
-        let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
+        let reply = api.get(&format!("{path}?{query}"), Some(&w.token)).await;
         reply.assert_error(422, "unprocessable");
     }
     w.assert_not_found_elsewhere(&path, "/leads").await;
@@ -592,7 +592,7 @@ async fn leads_filter_by_status_and_form_fields() {
 async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
     let w = CampaignWorld::start().await;
     let form = lead_form(&w).await;
-    let campaign = w.draft(&w.admin, Some(&form)).await;
+    let campaign = w.draft(&w.token, Some(&form)).await;
     let org = w.org("acme").await;
 
     let mut hostile = lead(
@@ -613,7 +613,7 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
         .await;
 
     let path = format!("/v1/campaigns/{campaign}/leads/export.csv");
-    let (status, content_type, disposition, body) = w.api.get_text(&path, &w.admin).await;
+    let (status, content_type, disposition, body) = w.api.get_text(&path, &w.token).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(content_type.as_deref(), Some("text/csv; charset=utf-8"));
     assert_eq!(
@@ -629,7 +629,7 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
 
     let leads = w
         .api
-        .get(&format!("/v1/campaigns/{campaign}/leads"), Some(&w.admin))
+        .get(&format!("/v1/campaigns/{campaign}/leads"), Some(&w.token))
         .await;
     let created = |id: Uuid| {
         let data = leads.body["data"].as_array().unwrap();
@@ -666,13 +666,13 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
     // The listing's filters apply.
     let (_, _, _, gold) = w
         .api
-        .get_text(&format!("{path}?field.plan=gold"), &w.admin)
+        .get_text(&format!("{path}?field.plan=gold"), &w.token)
         .await;
     assert_eq!(gold.split_terminator("\r\n").count(), 2, "{gold}");
     assert!(gold.contains(&a.to_string()) && !gold.contains(&b.to_string()));
     let (_, _, _, lost) = w
         .api
-        .get_text(&format!("{path}?status=lost"), &w.admin)
+        .get_text(&format!("{path}?status=lost"), &w.token)
         .await;
     assert!(lost.contains(&b.to_string()) && !lost.contains(&a.to_string()));
 
@@ -683,7 +683,7 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
     assert_eq!(status, 404);
     let (status, ..) = w
         .api
-        .get_text(&format!("{path}?field.colour=red"), &w.admin)
+        .get_text(&format!("{path}?field.colour=red"), &w.token)
         .await;
     assert_eq!(status, 422);
 }

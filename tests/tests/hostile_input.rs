@@ -131,7 +131,7 @@ async fn special_use_domains_are_invalid_without_a_dns_query() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
     let w = CampaignWorld::start().await;
-    let (api, admin) = (&w.api, w.admin.as_str());
+    let (api, admin) = (&w.api, w.token.as_str());
 
     // NUL in any stored text, a 100 KB name, a 1,000-character subject, a payload that is
     // not an object, a run_at outside [2000-01-01, now + 1 year]: 422 naming the field.
@@ -340,7 +340,7 @@ async fn the_application_role_cannot_create_event_partitions_at_will() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_launch_fails_its_campaign_with_the_reason() {
     let w = CampaignWorld::start().await;
-    let (api, admin) = (&w.api, w.admin.as_str());
+    let (api, admin) = (&w.api, w.token.as_str());
     let campaign = w.draft(admin, None).await;
     let reply = api
         .post(

@@ -1,12 +1,13 @@
 //! A job submitted over HTTP is run by a separate worker process: success, retries, dead,
 //! retry from dead, dedupe keys, cancel.
 
-use reachly_tests::jobs::JobsWorld;
+use reachly_tests::jobs::act;
+use reachly_tests::world::ApiWorld;
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_submitted_job_runs_in_a_worker_process_and_records_its_result() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (api, token) = (&w.api, &w.token);
     let _worker = w.stack.worker("w1", &[], &[]);
 
@@ -41,7 +42,7 @@ async fn a_submitted_job_runs_in_a_worker_process_and_records_its_result() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (api, token) = (&w.api, &w.token);
     let _worker = w.stack.worker("w1", &[], &[]);
 
@@ -66,13 +67,7 @@ async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     );
 
     // Retrying a dead job queues it with fresh attempts; it fails twice more and dies again.
-    let retried = api
-        .post(
-            &format!("/v1/jobs/{doomed_id}/retry"),
-            Some(token),
-            &json!({}),
-        )
-        .await;
+    let retried = act(api, token, &doomed_id, "retry").await;
     assert_eq!(retried.status, 200, "{:?}", retried.body);
     assert_eq!(retried.body["status"], "queued");
     assert_eq!(retried.body["attempts"], 0);
@@ -80,20 +75,14 @@ async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     assert_eq!(dead_again["attempts"], 2);
 
     // A succeeded job cannot be retried.
-    let refused = api
-        .post(
-            &format!("/v1/jobs/{flaky_id}/retry"),
-            Some(token),
-            &json!({}),
-        )
-        .await;
+    let refused = act(api, token, &flaky_id, "retry").await;
     assert_eq!(refused.status, 409);
     assert_eq!(refused.body["error"]["code"], "conflict");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (api, token) = (&w.api, &w.token);
     // No worker runs yet, so jobs stay queued.
     let body = json!({"kind": "noop", "dedupe_key": "nightly-2026-11-21"});
@@ -105,13 +94,9 @@ async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
     assert_eq!(second.body["duplicate"], true);
 
     let id = first.body["id"].as_str().unwrap();
-    let cancelled = api
-        .post(&format!("/v1/jobs/{id}/cancel"), Some(token), &json!({}))
-        .await;
+    let cancelled = act(api, token, &id, "cancel").await;
     assert_eq!(cancelled.body["status"], "cancelled");
-    let again = api
-        .post(&format!("/v1/jobs/{id}/cancel"), Some(token), &json!({}))
-        .await;
+    let again = act(api, token, &id, "cancel").await;
     assert_eq!(again.status, 409);
 
     // A worker started now never runs the cancelled job.
@@ -125,7 +110,7 @@ async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_insert_atomically_and_list_with_cursors() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (api, token) = (&w.api, &w.token);
 
     let jobs: Vec<Value> = (0..120)

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use reachly_tests::jobs::JobsWorld;
+use reachly_tests::world::ApiWorld;
 use reachly_tests::{Stack, wait_until};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_of_50k_jobs_completes_once_each_and_redis_memory_returns() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (stack, pool) = (&w.stack, &w.maint);
     let _worker = stack.worker("w", &["--concurrency", "200"], &[]);
     wait_until(

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use reachly_tests::jobs::JobsWorld;
 use reachly_tests::wait_until;
+use reachly_tests::world::ApiWorld;
 use serde_json::json;
 
 /// Fast reaping so a killed worker's job comes back within seconds.
@@ -12,7 +12,7 @@ const QUICK_REAP: (&str, &str) = ("REACHLY_STALE_AFTER_SECS", "3");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_whose_worker_is_killed_is_finished_by_another_and_recorded_once() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (stack, pool) = (&w.stack, &w.maint);
     let mut first = stack.worker("first", &[], &[QUICK_REAP]);
 
@@ -33,7 +33,7 @@ async fn a_job_whose_worker_is_killed_is_finished_by_another_and_recorded_once()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jobs_queued_in_redis_survive_a_flushall() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (stack, pool) = (&w.stack, &w.maint);
     let _worker = stack.worker("w", &["--concurrency", "4"], &[]);
 
@@ -57,7 +57,7 @@ async fn jobs_queued_in_redis_survive_a_flushall() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_lets_a_running_job_finish_then_exits_cleanly() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let stack = &w.stack;
     let mut worker = stack.worker("w", &[], &[]);
 
@@ -72,7 +72,7 @@ async fn sigterm_lets_a_running_job_finish_then_exits_cleanly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_hands_back_a_job_that_outlives_the_grace_period() {
-    let w = JobsWorld::start().await;
+    let w = ApiWorld::start().await;
     let (stack, pool) = (&w.stack, &w.maint);
     let mut worker = stack.worker("w", &[], &[("REACHLY_SHUTDOWN_GRACE_SECS", "1")]);
 

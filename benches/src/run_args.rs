@@ -54,3 +54,22 @@ impl RunArgs {
         result
     }
 }
+
+/// The flags of a pipeline bench: its own, and the shared [`RunArgs`].
+pub trait PipelineArgs: clap::Parser {
+    fn run_args(&self) -> &RunArgs;
+}
+
+/// The whole `main` of pipeline bench `name`: parses its flags, then runs `measure` with them
+/// as [`RunArgs::run`] does.
+pub async fn bench_main<A: PipelineArgs>(
+    name: &str,
+    measure: impl AsyncFnOnce(&A, &BenchDb, &RedisServer, &Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let args = A::parse();
+    let run = args.run_args();
+    run.run(name, async |db, redis, dir| {
+        measure(&args, db, redis, dir).await
+    })
+    .await
+}

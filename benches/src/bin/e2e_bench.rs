@@ -2,36 +2,27 @@
 //! phase beside its raw baseline measured in the same run. See `benches/run-e2e-bench.sh`.
 
 use std::path::Path;
-use std::time::Duration;
 
-use clap::Parser;
 use reachly_benches::db::{BenchDb, explain_failure};
 use reachly_benches::e2e::args::E2eArgs;
 use reachly_benches::e2e::{baseline, campaign, log, phases, report};
-use reachly_benches::list::data::Generator;
-use reachly_benches::list::{dnsmasq, pipeline};
+use reachly_benches::list::pipeline;
+use reachly_benches::list::stage::ListStage;
+use reachly_benches::run_args::bench_main;
 use reachly_benches::waits::WaitSampler;
 use reachly_testkit::RedisServer;
 
 async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
     let list_args = &args.list;
-    let (csv, zone) = (dir.join("list.csv"), dir.join("zone.conf"));
-    let generator = Generator::new(list_args.seed, list_args.domains, list_args.zipf);
-    generator.write_zone(&zone)?;
-    let generated = generator.write_csv(list_args.rows, &csv)?;
-    log(format!(
-        "generated {} ({} bytes)",
-        csv.display(),
-        generated.bytes
-    ));
-    let dns = dnsmasq::start(&zone, dir)?;
-    let upload_limit = (generated.bytes * 2).max(100 << 20);
-    let queues = "import,validate,launch,send";
-    let dns_addr = dns.addr.to_string();
-    let mut pipe = pipeline::start(list_args, queues, db, redis, &dns_addr, upload_limit).await?;
-    let maint = db.maint_pool(2).await?;
-    let poll = Duration::from_millis(list_args.poll_ms);
-    let timeout = Duration::from_secs(list_args.run.timeout_s);
+    let ListStage {
+        csv,
+        dns,
+        mut pipe,
+        maint,
+        poll,
+        timeout,
+        ..
+    } = ListStage::start(list_args, "import,validate,launch,send", db, redis, dir).await?;
 
     log(format!(
         "uploading {} rows with {} workers",
@@ -74,11 +65,5 @@ async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> a
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = E2eArgs::parse();
-    args.list
-        .run
-        .run("e2e-bench", async |db, redis, dir| {
-            run(&args, db, redis, dir).await
-        })
-        .await
+    bench_main::<E2eArgs>("e2e-bench", run).await
 }

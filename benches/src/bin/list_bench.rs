@@ -3,14 +3,14 @@
 //! into the same tables, both measured in this one run. See `benches/run-list-bench.sh`.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clap::Parser;
 use reachly_benches::cpu::Snapshot;
 use reachly_benches::db::{BenchDb, explain_failure};
 use reachly_benches::list::args::ListArgs;
-use reachly_benches::list::data::Generator;
+use reachly_benches::list::stage::ListStage;
 use reachly_benches::list::{baseline, dnsmasq, log, pipeline, report};
+use reachly_benches::run_args::bench_main;
 use reachly_benches::waits::WaitSampler;
 use reachly_testkit::RedisServer;
 
@@ -21,38 +21,21 @@ async fn domain_checks(maint: &sqlx::PgPool) -> anyhow::Result<i64> {
 }
 
 async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
-    let csv = dir.join("list.csv");
-    let zone = dir.join("zone.conf");
-    let started = Instant::now();
-    let generator = Generator::new(args.seed, args.domains, args.zipf);
-    generator.write_zone(&zone)?;
-    let generated = generator.write_csv(args.rows, &csv)?;
-    log(format!(
-        "generated {} ({} bytes) and {} in {:.1}s",
-        csv.display(),
-        generated.bytes,
-        zone.display(),
-        started.elapsed().as_secs_f64()
-    ));
     let warmup = dir.join("warmup.csv");
     std::fs::write(
         &warmup,
         "email,first_name\nwarm.one@warmup.test,W\nwarm.two@warmup.test,W\n",
     )?;
 
-    let dns = dnsmasq::start(&zone, dir)?;
-    log(format!(
-        "dnsmasq on {} (query log {})",
-        dns.addr,
-        dns.log().display()
-    ));
-    let upload_limit = (generated.bytes * 2).max(100 << 20);
-    let dns_addr = dns.addr.to_string();
-    let mut pipe =
-        pipeline::start(args, "import,validate", db, redis, &dns_addr, upload_limit).await?;
-    let maint = db.maint_pool(2).await?;
-    let poll = Duration::from_millis(args.poll_ms);
-    let timeout = Duration::from_secs(args.run.timeout_s);
+    let ListStage {
+        csv,
+        generated,
+        dns,
+        mut pipe,
+        maint,
+        poll,
+        timeout,
+    } = ListStage::start(args, "import,validate", db, redis, dir).await?;
 
     // A tiny list through the whole path first, so the timed run starts with every process
     // serving; its DNS queries and domain_checks rows are subtracted.
@@ -108,10 +91,5 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = ListArgs::parse();
-    args.run
-        .run("list-bench", async |db, redis, dir| {
-            run(&args, db, redis, dir).await
-        })
-        .await
+    bench_main::<ListArgs>("list-bench", run).await
 }

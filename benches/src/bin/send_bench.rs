@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use clap::Parser;
 use reachly_benches::cpu::Snapshot;
 use reachly_benches::db::{BenchDb, explain_failure};
 use reachly_benches::measure::backends;
+use reachly_benches::run_args::bench_main;
 use reachly_benches::send::args::SendArgs;
 use reachly_benches::send::audience::{self, CAMPAIGN};
 use reachly_benches::send::{baseline, log, pipeline, report, written};
@@ -69,10 +69,5 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = SendArgs::parse();
-    args.run
-        .run("send-bench", async |db, redis, dir| {
-            run(&args, db, redis, dir).await
-        })
-        .await
+    bench_main::<SendArgs>("send-bench", run).await
 }

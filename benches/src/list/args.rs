@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-use crate::run_args::RunArgs;
+use crate::run_args::{PipelineArgs, RunArgs};
 
 /// Contact-list pipeline (upload -> import -> validate -> `validated`) vs a raw COPY of the
 /// same final rows into the same tables, both measured in this one run.
@@ -33,4 +33,10 @@ pub struct ListArgs {
     /// Time limit, binaries, working directory, whether to keep the databases.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+impl PipelineArgs for ListArgs {
+    fn run_args(&self) -> &RunArgs {
+        &self.run
+    }
 }

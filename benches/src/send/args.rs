@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-use crate::run_args::RunArgs;
+use crate::run_args::{PipelineArgs, RunArgs};
 
 /// Campaign send pipeline (launch -> send batches -> `completed`) vs a raw COPY of the same
 /// event rows into the same table, both measured in this one run.
@@ -30,4 +30,10 @@ pub struct SendArgs {
     /// Time limit, binaries, working directory, whether to keep the databases.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+impl PipelineArgs for SendArgs {
+    fn run_args(&self) -> &RunArgs {
+        &self.run
+    }
 }

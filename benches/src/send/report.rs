@@ -8,7 +8,7 @@ use super::args::SendArgs;
 use super::baseline::EventsCopy;
 use super::pipeline::SendRun;
 use super::written::Written;
-use crate::report::{r3, rate};
+use crate::report::{print_phases, r3, rate};
 use crate::waits::WaitProfile;
 
 /// The ratio the issue asks the pipeline's events/s to reach against the raw COPY.
@@ -35,52 +35,56 @@ pub fn print(m: &Measured) -> Value {
     let pipeline_events_per_s = rate(events, total);
     let copy_events_per_s = rate(events, raw);
     let ratio = r3(pipeline_events_per_s / copy_events_per_s);
-    let line = |what: &str, secs: f64, note: String| {
-        println!("{what:<46} {secs:>9.2}  {note}");
-    };
-    println!("{:<46} {:>9}  note", "phase", "seconds");
-    line(
-        "audience (bulk insert, not timed)",
-        m.audience_seconds,
-        format!("{} contacts", m.args.recipients),
-    );
-    line(
-        "launch request -> 202",
-        m.run.accepted_s,
-        "campaign scheduled, launch job submitted".into(),
-    );
-    line(
-        "launch job (202 -> `sending` seen)",
-        m.run.launch_seconds(),
-        format!(
-            "{} recipients in {} batches of {}",
-            w.recipients, w.batches_total, m.args.batch_size
+    print_phases(&[
+        (
+            "audience (bulk insert, not timed)",
+            m.audience_seconds,
+            None,
+            format!("{} contacts", m.args.recipients),
         ),
-    );
-    line(
-        "send batches (`sending` -> `completed` seen)",
-        m.run.sends_seconds(),
-        format!(
-            "{} send jobs, {} attempts, {} workers",
-            w.send_jobs, w.send_attempts, m.args.workers
+        (
+            "launch request -> 202",
+            m.run.accepted_s,
+            None,
+            "campaign scheduled, launch job submitted".into(),
         ),
-    );
-    line(
-        "PIPELINE launch request -> completed",
-        total,
-        format!(
-            "{} recipients/s, {pipeline_events_per_s} events/s",
-            rate(recipients, total)
+        (
+            "launch job (202 -> `sending` seen)",
+            m.run.launch_seconds(),
+            None,
+            format!(
+                "{} recipients in {} batches of {}",
+                w.recipients, w.batches_total, m.args.batch_size
+            ),
         ),
-    );
-    line(
-        "RAW COPY events FROM STDIN",
-        raw,
-        format!(
-            "{copy_events_per_s} events/s as {} (bypassrls {}), {} monthly partitions",
-            m.raw.role, m.raw.bypass_rls, m.raw.months
+        (
+            "send batches (`sending` -> `completed` seen)",
+            m.run.sends_seconds(),
+            None,
+            format!(
+                "{} send jobs, {} attempts, {} workers",
+                w.send_jobs, w.send_attempts, m.args.workers
+            ),
         ),
-    );
+        (
+            "PIPELINE launch request -> completed",
+            total,
+            None,
+            format!(
+                "{} recipients/s, {pipeline_events_per_s} events/s",
+                rate(recipients, total)
+            ),
+        ),
+        (
+            "RAW COPY events FROM STDIN",
+            raw,
+            None,
+            format!(
+                "{copy_events_per_s} events/s as {} (bypassrls {}), {} monthly partitions",
+                m.raw.role, m.raw.bypass_rls, m.raw.months
+            ),
+        ),
+    ]);
     println!("ratio pipeline / raw COPY (events/s) = {ratio:.3}   (target >= {TARGET_RATIO})");
     println!(
         "written: {} events {:?}, {} leads, {} form responses",

@@ -70,17 +70,10 @@ impl CampaignWorld {
 
     /// A contact list (uploaded; it stays pending, no worker runs), its id.
     pub async fn list(&self, token: &str) -> String {
-        let reply = self
-            .api
-            .upload_list(
-                token,
-                "Prospects",
-                "p.csv",
-                b"email\nann@example.com\n".to_vec(),
-            )
-            .await;
-        assert_eq!(reply.status, 202, "{:?}", reply.body);
-        reply.body["list"]["id"].as_str().unwrap().to_owned()
+        let csv = *b"email\nann@example.com\n";
+        crate::lists::upload(&self.api, token, "Prospects", "p.csv", csv)
+            .await
+            .list
     }
 
     /// A template named `name`, its id.

@@ -31,6 +31,46 @@ impl ListWorld {
     }
 }
 
+impl ListWorld {
+    /// Uploads `csv` as list `name` and waits (two minutes at most) until it is `validated`;
+    /// its id and the list.
+    pub async fn upload_validated(
+        &self,
+        name: &str,
+        filename: &str,
+        csv: impl Into<Vec<u8>>,
+    ) -> (String, serde_json::Value) {
+        let uploaded = upload(&self.api, &self.token, name, filename, csv).await;
+        let limit = std::time::Duration::from_secs(120);
+        let list = wait_validated(&self.api, &self.token, &uploaded.list, limit).await;
+        (uploaded.list, list)
+    }
+}
+
+/// An accepted upload: the new list's id and its import job's id.
+#[derive(Debug)]
+pub struct Uploaded {
+    pub list: String,
+    pub job: String,
+}
+
+/// Uploads `csv` as list `name` (a file named `filename`) as `token`; it must be accepted.
+pub async fn upload(
+    api: &Api,
+    token: &str,
+    name: &str,
+    filename: &str,
+    csv: impl Into<Vec<u8>>,
+) -> Uploaded {
+    let reply = api.upload_list(token, name, filename, csv.into()).await;
+    assert_eq!(reply.status, 202, "{name}: {:?}", reply.body);
+    let id = |of: &str| reply.body[of]["id"].as_str().unwrap().to_owned();
+    Uploaded {
+        list: id("list"),
+        job: id("job"),
+    }
+}
+
 /// Waits (up to `limit`) until the list is `validated` and returns it; a `failed` list fails
 /// the test at once.
 pub async fn wait_validated(

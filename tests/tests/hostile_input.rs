@@ -6,16 +6,9 @@ use std::time::Duration;
 
 use reachly_tests::campaigns::CampaignWorld;
 use reachly_tests::http::Api;
-use reachly_tests::lists::{ListWorld, wait_validated};
+use reachly_tests::lists::{ListWorld, upload, wait_validated};
 use reachly_tests::wait_until;
 use serde_json::{Value, json};
-
-/// Uploads `csv` as a list; its id.
-async fn upload(api: &Api, token: &str, name: &str, csv: Vec<u8>) -> String {
-    let reply = api.upload_list(token, name, "list.csv", csv).await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    reply.body["list"]["id"].as_str().unwrap().to_owned()
-}
 
 /// Waits until the list is `failed`; its body.
 async fn wait_failed(api: &Api, token: &str, id: &str) -> Value {
@@ -41,23 +34,37 @@ async fn hostile_csv_files_fail_fast_with_a_reason_and_the_worker_keeps_importin
         vec!["dup"; n].join(","),
         ",x".repeat(n)
     );
-    let dup_list = upload(api, token, "dup header", dup.into_bytes()).await;
+    let dup_list = upload(api, token, "dup header", "list.csv", dup.into_bytes())
+        .await
+        .list;
     let line = "someone@mail-ok.test,".repeat(50_000);
-    let line_list = upload(api, token, "one line", line.into_bytes()).await;
+    let line_list = upload(api, token, "one line", "list.csv", line.into_bytes())
+        .await
+        .list;
     // A header without an email column, 900 columns of 500 bytes: its error names every
     // column, so the stored message is cut.
     let wide = (0..900)
         .map(|i| format!("{i}{}", "h".repeat(495)))
         .collect::<Vec<_>>()
         .join(",");
-    let wide_list = upload(api, token, "wide", format!("{wide}\n").into_bytes()).await;
+    let wide_list = upload(
+        api,
+        token,
+        "wide",
+        "list.csv",
+        format!("{wide}\n").into_bytes(),
+    )
+    .await
+    .list;
     let fine = upload(
         api,
         token,
         "fine",
+        "list.csv",
         b"email\nann@mail-ok.test\nbob@mail-ok.test\n".to_vec(),
     )
-    .await;
+    .await
+    .list;
 
     let validated = wait_validated(api, token, &fine, Duration::from_secs(60)).await;
     assert_eq!(validated["valid_count"], 2, "{validated}");
@@ -98,7 +105,9 @@ async fn special_use_domains_are_invalid_without_a_dns_query() {
     let (api, token) = (&w.api, w.token.as_str());
     let csv = "email\nme@host.localhost\nme@link.local\nme@anything.arpa\nme@valid.invalid\n\
                me@onion.onion.onion\nme@yy--0.tld\nok@mail-ok.test\n";
-    let list = upload(api, token, "special", csv.as_bytes().to_vec()).await;
+    let list = upload(api, token, "special", "list.csv", csv.as_bytes().to_vec())
+        .await
+        .list;
     let shown = wait_validated(api, token, &list, Duration::from_secs(60)).await;
     assert_eq!(shown["invalid_count"], 6, "{shown}");
     assert_eq!(shown["valid_count"], 1, "{shown}");

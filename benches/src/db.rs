@@ -50,6 +50,22 @@ pub async fn in_fresh_database<T>(
     result
 }
 
+/// The uuid in `column` of row `id` of `table` (e.g. a campaign's organization), read through
+/// `conn`.
+pub async fn uuid_column(
+    conn: &mut PgConnection,
+    table: &str,
+    column: &str,
+    id: Uuid,
+) -> anyhow::Result<Uuid> {
+    let sql = format!("select {column} from {table} where id = $1");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .with_context(|| format!("{column} of {table} {id}"))
+}
+
 /// The monthly partitions of `events` that a campaign's events span.
 #[derive(Debug, Clone)]
 pub struct EventMonths {

@@ -9,6 +9,7 @@ pub mod db;
 pub mod e2e;
 pub mod list;
 pub mod measure;
+pub mod observe;
 pub mod reachly;
 pub mod report;
 pub mod run_args;

@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use reachly_benches::cpu::Snapshot;
-use reachly_benches::db::{BenchDb, explain_failure};
+use reachly_benches::db::BenchDb;
 use reachly_benches::list::args::ListArgs;
 use reachly_benches::list::stage::ListStage;
 use reachly_benches::list::{baseline, dnsmasq, log, pipeline, report};
+use reachly_benches::observe::{Parties, observe};
 use reachly_benches::run_args::bench_main;
 use reachly_benches::waits::WaitSampler;
 use reachly_testkit::RedisServer;
@@ -54,15 +54,16 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
         "uploading {} rows with {} workers (concurrency {})",
         args.rows, args.workers, args.concurrency
     ));
-    let mut waits = WaitSampler::connect(db).await;
-    let before = Snapshot::take(&named, &[]);
-    let measured = pipe
-        .upload_and_validate(&csv, "list", poll, timeout, &mut waits)
-        .await;
-    let cpu = Snapshot::take(&named, &[]).since(&before);
-    let waits_profile = waits.profile();
-    waits.close().await;
-    let list_run = explain_failure(measured, &maint).await?;
+    let parties = Parties {
+        named: &named,
+        pool: &maint,
+        backends: false,
+    };
+    let (list_run, observed) = observe(db, parties, async |waits| {
+        pipe.upload_and_validate(&csv, "list", poll, timeout, waits)
+            .await
+    })
+    .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let queries = dnsmasq::queries(&dns)? - q0;
     let mut phases = pipeline::phases(&maint, list_run.list_id).await?;
@@ -83,8 +84,7 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
         phases: &phases,
         queries,
         raw: &raw,
-        cpu,
-        waits: waits_profile,
+        observed,
     });
     Ok(())
 }

@@ -5,14 +5,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use reachly_benches::cpu::Snapshot;
-use reachly_benches::db::{BenchDb, explain_failure};
-use reachly_benches::measure::backends;
+use reachly_benches::db::BenchDb;
+use reachly_benches::observe::{Parties, observe};
 use reachly_benches::run_args::bench_main;
 use reachly_benches::send::args::SendArgs;
 use reachly_benches::send::audience::{self, CAMPAIGN};
 use reachly_benches::send::{baseline, log, pipeline, report, written};
-use reachly_benches::waits::WaitSampler;
 use reachly_testkit::RedisServer;
 
 async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
@@ -33,20 +31,22 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
     let mut named: Vec<(String, u32)> = stack.pids();
     named.push(("redis".into(), redis.pid()));
     named.push(("bench".into(), std::process::id()));
-    let mut waits = WaitSampler::connect(db).await;
     log(format!(
         "launching to {} recipients with {} workers (batch size {})",
         args.recipients, args.workers, args.batch_size
     ));
-    let before = Snapshot::take(&named, &backends(&poller).await?);
-    let measured = stack
-        .launch_and_complete(args, CAMPAIGN, &poller, &mut waits)
-        .await;
-    let cpu = Snapshot::take(&named, &backends(&poller).await?).since(&before);
-    let send_run = explain_failure(measured, &poller).await?;
+    let parties = Parties {
+        named: &named,
+        pool: &poller,
+        backends: true,
+    };
+    let (send_run, observed) = observe(db, parties, async |waits| {
+        stack
+            .launch_and_complete(args, CAMPAIGN, &poller, waits)
+            .await
+    })
+    .await?;
     stack.stop();
-    let waits_profile = waits.profile();
-    waits.close().await;
     let written = written::count(&poller, CAMPAIGN).await?;
     poller.close().await;
     log(format!(
@@ -61,8 +61,7 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
         run: &send_run,
         written: &written,
         raw: &raw,
-        cpu,
-        waits: waits_profile,
+        observed,
     });
     Ok(())
 }

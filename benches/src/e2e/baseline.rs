@@ -9,13 +9,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::log;
-use crate::db::{BenchDb, EventMonths, TableCopy, copy_in, copy_out, in_fresh_database};
+use crate::db::{
+    BenchDb, EventMonths, TableCopy, copy_in, copy_out, in_fresh_database, uuid_column,
+};
 use crate::list::baseline::{self as list_baseline, RawCopy};
 
 /// What the three baselines took.
@@ -42,11 +43,7 @@ async fn export_campaign(
     dir: &Path,
 ) -> anyhow::Result<CampaignFiles> {
     let mut src = PgConnection::connect(&source.maint_url).await?;
-    let (template,): (Uuid,) = sqlx::query_as("select template_id from campaigns where id = $1")
-        .bind(campaign)
-        .fetch_one(&mut src)
-        .await
-        .context("the campaign")?;
+    let template = uuid_column(&mut src, "campaigns", "template_id", campaign).await?;
     let months = EventMonths::of_campaign(&mut src, campaign).await?;
     let files = CampaignFiles {
         assignments: dir.join("assignments.copy"),

@@ -1,7 +1,5 @@
 //! The printed table and the one-line JSON summary of `list_bench`.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::args::ListArgs;
@@ -9,8 +7,8 @@ use super::baseline::RawCopy;
 use super::data::Generated;
 use super::dnsmasq::QueryCount;
 use super::pipeline::{ListRun, Phases};
+use crate::observe::Observed;
 use crate::report::{print_phases, r3, rate as per_s};
-use crate::waits::WaitProfile;
 
 /// Everything one run measured.
 #[derive(Debug)]
@@ -21,8 +19,7 @@ pub struct Measured<'a> {
     pub phases: &'a Phases,
     pub queries: QueryCount,
     pub raw: &'a RawCopy,
-    pub cpu: BTreeMap<String, f64>,
-    pub waits: WaitProfile,
+    pub observed: Observed,
 }
 
 fn count(list: &Value, key: &str) -> i64 {
@@ -138,8 +135,8 @@ pub fn print(m: &Measured) -> Value {
         m.generated.top1_rows,
         m.generated.top10_rows,
     );
-    println!("cpu seconds during the pipeline: {:?}", m.cpu);
-    m.waits.print(15);
+    println!("cpu seconds during the pipeline: {:?}", m.observed.cpu);
+    m.observed.waits.print(15);
     let summary = json!({
         "bench": "list",
         "rows": m.args.rows,
@@ -171,8 +168,8 @@ pub fn print(m: &Measured) -> Value {
             "unparseable": count(list, "unparseable_count"),
         },
         "generated": m.generated,
-        "cpu_seconds": m.cpu,
-        "pg_busy_backends": m.waits.summary(15),
+        "cpu_seconds": m.observed.cpu,
+        "pg_busy_backends": m.observed.waits.summary(15),
     });
     println!("{summary}");
     summary

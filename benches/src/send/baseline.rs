@@ -8,14 +8,14 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
-use uuid::Uuid;
 
 use super::audience::{self, CAMPAIGN};
 use super::log;
-use crate::db::{BenchDb, EventMonths, TableCopy, copy_in, copy_out, in_fresh_database};
+use crate::db::{
+    BenchDb, EventMonths, TableCopy, copy_in, copy_out, in_fresh_database, uuid_column,
+};
 
 /// The timed load, and who ran it.
 #[derive(Debug, Clone, Serialize)]
@@ -36,11 +36,7 @@ pub async fn run(
     keep_db: bool,
 ) -> anyhow::Result<EventsCopy> {
     let mut src = PgConnection::connect(&source.maint_url).await?;
-    let (org,): (Uuid,) = sqlx::query_as("select organization_id from campaigns where id = $1")
-        .bind(CAMPAIGN)
-        .fetch_one(&mut src)
-        .await
-        .context("the campaign's organization")?;
+    let org = uuid_column(&mut src, "campaigns", "organization_id", CAMPAIGN).await?;
     let months = EventMonths::of_campaign(&mut src, CAMPAIGN).await?;
     let path = dir.join("events.copy");
     let select = format!(

@@ -1,15 +1,13 @@
 //! The printed table and the one-line JSON summary of `send_bench`.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::args::SendArgs;
 use super::baseline::EventsCopy;
 use super::pipeline::SendRun;
 use super::written::Written;
+use crate::observe::Observed;
 use crate::report::{print_phases, r3, rate};
-use crate::waits::WaitProfile;
 
 /// The ratio the issue asks the pipeline's events/s to reach against the raw COPY.
 const TARGET_RATIO: f64 = 0.7;
@@ -22,8 +20,7 @@ pub struct Measured<'a> {
     pub run: &'a SendRun,
     pub written: &'a Written,
     pub raw: &'a EventsCopy,
-    pub cpu: BTreeMap<String, f64>,
-    pub waits: WaitProfile,
+    pub observed: Observed,
 }
 
 /// Prints the table and the summary line; returns the summary.
@@ -90,8 +87,8 @@ pub fn print(m: &Measured) -> Value {
         "written: {} events {:?}, {} leads, {} form responses",
         w.events, w.events_by_type, w.leads, w.form_responses
     );
-    println!("cpu seconds during the pipeline: {:?}", m.cpu);
-    m.waits.print(12);
+    println!("cpu seconds during the pipeline: {:?}", m.observed.cpu);
+    m.observed.waits.print(12);
     let summary = json!({
         "bench": "send",
         "recipients": w.recipients,
@@ -121,8 +118,8 @@ pub fn print(m: &Measured) -> Value {
         "launch_attempts": w.launch_attempts,
         "audience_seconds": r3(m.audience_seconds),
         "run": m.run,
-        "cpu_seconds": m.cpu,
-        "pg_busy_backends": m.waits.summary(12),
+        "cpu_seconds": m.observed.cpu,
+        "pg_busy_backends": m.observed.waits.summary(12),
     });
     println!("{summary}");
     summary

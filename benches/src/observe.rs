@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use reachly_testkit::RedisServer;
 use sqlx::PgPool;
 
 use crate::cpu::Snapshot;
 use crate::db::{BenchDb, explain_failure};
 use crate::measure::backends;
+use crate::stack::Services;
 use crate::waits::{WaitProfile, WaitSampler};
 
 /// What the window observed besides the run's own result.
@@ -22,21 +24,39 @@ pub struct Observed {
 #[derive(Debug)]
 pub struct Parties<'a> {
     /// `(label, pid)` of the processes.
-    pub named: &'a [(String, u32)],
-    /// The pool the bench polls with; its error report (see [`explain_failure`]) reads
+    named: Vec<(String, u32)>,
+    /// The pool the bench polls with; the failure report (see [`explain_failure`]) reads
     /// through it.
-    pub pool: &'a PgPool,
+    pool: &'a PgPool,
     /// Whether to count each Postgres backend too (listed through `pool`).
-    pub backends: bool,
+    backends: bool,
 }
 
-impl Parties<'_> {
+impl<'a> Parties<'a> {
+    /// The API, the workers, Redis and `other`; each Postgres backend too when `backends`.
+    pub fn new(
+        services: &Services,
+        redis: &RedisServer,
+        other: (&str, u32),
+        pool: &'a PgPool,
+        backends: bool,
+    ) -> Parties<'a> {
+        let mut named = services.pids();
+        named.push(("redis".into(), redis.pid()));
+        named.push((other.0.into(), other.1));
+        Parties {
+            named,
+            pool,
+            backends,
+        }
+    }
+
     async fn snapshot(&self) -> anyhow::Result<Snapshot> {
         let backends = match self.backends {
             true => backends(self.pool).await?,
             false => Vec::new(),
         };
-        Ok(Snapshot::take(self.named, &backends))
+        Ok(Snapshot::take(&self.named, &backends))
     }
 }
 

@@ -131,6 +131,15 @@ impl Services {
         Ok(reply)
     }
 
+    /// `POST path` with `body` as the admin, which must create (`201`) a resource; its id.
+    pub async fn create(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<uuid::Uuid> {
+        let reply = self.post(path, body, 201).await?;
+        reply["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("no id in {reply}"))
+    }
+
     /// `GET path` as the admin; the reply's JSON, when a success.
     pub async fn get(&self, path: &str) -> anyhow::Result<serde_json::Value> {
         let resp = self

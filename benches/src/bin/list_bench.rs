@@ -47,18 +47,11 @@ async fn run(args: &ListArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
     let q0 = dnsmasq::queries(&dns)?;
     let checks0 = domain_checks(&maint).await?;
 
-    let mut named: Vec<(String, u32)> = pipe.pids();
-    named.push(("redis".into(), redis.pid()));
-    named.push(("dnsmasq".into(), dns.pid()));
     log(format!(
         "uploading {} rows with {} workers (concurrency {})",
         args.rows, args.workers, args.concurrency
     ));
-    let parties = Parties {
-        named: &named,
-        pool: &maint,
-        backends: false,
-    };
+    let parties = Parties::new(&pipe, redis, ("dnsmasq", dns.pid()), &maint, false);
     let (list_run, observed) = observe(db, parties, async |waits| {
         pipe.upload_and_validate(&csv, "list", poll, timeout, waits)
             .await

@@ -28,18 +28,12 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
         args.recipients
     ));
 
-    let mut named: Vec<(String, u32)> = stack.pids();
-    named.push(("redis".into(), redis.pid()));
-    named.push(("bench".into(), std::process::id()));
     log(format!(
         "launching to {} recipients with {} workers (batch size {})",
         args.recipients, args.workers, args.batch_size
     ));
-    let parties = Parties {
-        named: &named,
-        pool: &poller,
-        backends: true,
-    };
+    let bench = ("bench", std::process::id());
+    let parties = Parties::new(&stack, redis, bench, &poller, true);
     let (send_run, observed) = observe(db, parties, async |waits| {
         stack
             .launch_and_complete(args, CAMPAIGN, &poller, waits)

@@ -3,54 +3,31 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::send::pipeline::SendRun;
 use crate::send::progress::Progress;
 use crate::stack::Services;
 
-fn id(reply: &Value) -> anyhow::Result<Uuid> {
-    reply["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("no id in {reply}"))
-}
-
 /// Creates what a campaign needs on `list` and the campaign itself; returns its id.
 pub async fn create(s: &Services, list: Uuid) -> anyhow::Result<Uuid> {
-    let template = s
-        .post(
-            "/v1/email-templates",
-            &json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
-                 "html_body": "<p>Compare plans</p>" }),
-            201,
-        )
-        .await?;
-    let form = s
-        .post(
-            "/v1/forms",
-            &json!({ "name": "Quote request", "slug": "quote",
-                 "fields": [
-                     { "key": "first_name", "label": "First name", "field_type": "text" },
-                     { "key": "email", "label": "Email", "field_type": "email", "required": true },
-                     { "key": "zip", "label": "ZIP", "field_type": "zip" },
-                     { "key": "plan", "label": "Plan", "field_type": "select",
-                       "options": ["bronze", "silver", "gold"] } ] }),
-            201,
-        )
-        .await?;
-    let campaign = s
-        .post(
-            "/v1/campaigns",
-            &json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
-                 "from_name": "Broker", "from_email": "news@broker.test",
-                 "list_id": list, "template_id": id(&template)?, "form_id": id(&form)? }),
-            201,
-        )
-        .await?;
-    id(&campaign)
+    let template = json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
+                           "html_body": "<p>Compare plans</p>" });
+    let template = s.create("/v1/email-templates", &template).await?;
+    let form = json!({ "name": "Quote request", "slug": "quote",
+                       "fields": [
+                           { "key": "first_name", "label": "First name", "field_type": "text" },
+                           { "key": "email", "label": "Email", "field_type": "email",
+                             "required": true },
+                           { "key": "zip", "label": "ZIP", "field_type": "zip" },
+                           { "key": "plan", "label": "Plan", "field_type": "select",
+                             "options": ["bronze", "silver", "gold"] } ] });
+    let form = s.create("/v1/forms", &form).await?;
+    let campaign = json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
+                           "from_name": "Broker", "from_email": "news@broker.test",
+                           "list_id": list, "template_id": template, "form_id": form });
+    s.create("/v1/campaigns", &campaign).await
 }
 
 /// Launches `campaign` now and polls it through the API until `completed`.

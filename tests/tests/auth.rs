@@ -2,6 +2,7 @@
 //! tokens, permissions read from the database on every request (revocation is immediate),
 //! tenant scoping of job ids, and JSON errors for malformed requests.
 
+use reachly_tests::http::{Api, Reply};
 use reachly_tests::jobs::{act, listed_ids, submit};
 use reachly_tests::world::ApiWorld;
 use reqwest::Method;
@@ -9,8 +10,18 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::json;
 
 /// Submits a noop job as `token` and returns its id.
-async fn submit_noop(api: &reachly_tests::http::Api, token: &str) -> String {
+async fn submit_noop(api: &Api, token: &str) -> String {
     submit(api, token, &json!({"kind": "noop"})).await
+}
+
+/// Asserts that `reply` refuses its credential (`401` or `403`) with an error code.
+#[track_caller]
+fn assert_refused(reply: &Reply, what: &str) {
+    assert!(
+        reply.status == 401 || reply.status == 403,
+        "{what}: {reply:?}"
+    );
+    assert!(reply.body["error"]["code"].is_string(), "{what}: {reply:?}");
 }
 
 /// Replaces one character of the token's signature (its third, dot-separated part).
@@ -177,72 +188,55 @@ async fn membership_and_role_changes_take_effect_on_the_next_request() {
         }
     };
 
+    let exec = async |sql: &str| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&maint)
+            .await
+            .unwrap();
+    };
+    let noop = json!({"kind": "noop"});
+
     for status in ["suspended", "revoked", "invited"] {
         set_status(status).await;
         // The very same token is refused at once, for reads and writes alike.
-        let read = api.get("/v1/jobs", Some(&token)).await;
-        assert!(
-            read.status == 401 || read.status == 403,
-            "{status}: {:?}",
-            read.status
-        );
-        assert!(read.body["error"]["code"].is_string(), "{:?}", read.body);
-        let write = api
-            .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
-            .await;
-        assert!(
-            write.status == 401 || write.status == 403,
-            "{status}: {:?}",
-            write.status
-        );
+        assert_refused(&api.get("/v1/jobs", Some(&token)).await, status);
+        assert_refused(&api.post("/v1/jobs", Some(&token), &noop).await, status);
         set_status("active").await;
         assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
     }
 
     // Downgrading the role removes the permission at once.
-    sqlx::query(
+    exec(
         "update memberships set role_id = (select id from roles where key = 'viewer')
           where user_id = (select id from users where email = 'ops@acme.test')",
     )
-    .execute(&maint)
-    .await
-    .unwrap();
-    let reply = api
-        .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
-        .await;
+    .await;
+    let reply = api.post("/v1/jobs", Some(&token), &noop).await;
     reply.assert_error(403, "forbidden");
     assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
 
     // Deleting the membership, or soft-deleting the user, leaves the token worthless.
-    sqlx::query(
+    exec(
         "delete from memberships
           where user_id = (select id from users where email = 'ops@acme.test')",
     )
-    .execute(&maint)
-    .await
-    .unwrap();
+    .await;
     let reply = api.get("/v1/jobs", Some(&token)).await;
     reply.assert_error(401, "unauthorized");
 
     let token = stack.token("acme", "ops@acme.test", "admin");
     assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
-    sqlx::query("update users set deleted_at = now() where email = 'ops@acme.test'")
-        .execute(&maint)
-        .await
-        .unwrap();
-    let reply = api.get("/v1/jobs", Some(&token)).await;
-    assert!(reply.status == 401 || reply.status == 403, "{reply:?}");
-    assert!(reply.body["error"]["code"].is_string());
+    exec("update users set deleted_at = now() where email = 'ops@acme.test'").await;
+    assert_refused(&api.get("/v1/jobs", Some(&token)).await, "deleted user");
 
     // Soft-deleting the organization has the same effect for its other members.
     let other = stack.token("acme", "other@acme.test", "admin");
     assert_eq!(api.get("/v1/jobs", Some(&other)).await.status, 200);
-    sqlx::query("update organizations set deleted_at = now() where slug = 'acme'")
-        .execute(&maint)
-        .await
-        .unwrap();
-    let reply = api.get("/v1/jobs", Some(&other)).await;
-    assert!(reply.status == 401 || reply.status == 403, "{reply:?}");
+    exec("update organizations set deleted_at = now() where slug = 'acme'").await;
+    assert_refused(
+        &api.get("/v1/jobs", Some(&other)).await,
+        "deleted organization",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -36,3 +36,15 @@ impl TestDb {
             .unwrap()
     }
 }
+
+/// The one value `sql` (without parameters) selects, read through `executor`.
+pub async fn scalar<'e, T, E>(executor: E, sql: &str) -> T
+where
+    E: sqlx::PgExecutor<'e>,
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(executor)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::Stack;
+use crate::db::scalar;
 use crate::http::{Api, Reply};
 use crate::world::ApiWorld;
 
@@ -47,10 +48,7 @@ impl ApiWorld {
 
     /// Number of jobs, across all organizations.
     pub async fn job_count(&self) -> i64 {
-        sqlx::query_scalar("select count(*) from job_runs")
-            .fetch_one(&self.maint)
-            .await
-            .unwrap()
+        scalar(&self.maint, "select count(*) from job_runs").await
     }
 
     /// [`Stack::noop_effects`] over every organization.

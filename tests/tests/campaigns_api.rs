@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use reachly_tests::campaigns::{CampaignWorld, NewEvent, NewLead};
+use reachly_tests::db::scalar;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -214,10 +215,11 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(expected), "{slug}: {message}");
     }
-    let none: i64 = sqlx::query_scalar("select count(*) from forms where slug like 'ok-%'")
-        .fetch_one(&w.maint)
-        .await
-        .unwrap();
+    let none: i64 = scalar(
+        &w.maint,
+        "select count(*) from forms where slug like 'ok-%'",
+    )
+    .await;
     assert_eq!(none, 0, "a refused form leaves nothing behind");
 
     w.post_form(&w.viewer, "viewer", fields)

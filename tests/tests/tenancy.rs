@@ -10,6 +10,7 @@
 
 use reachly_jobs::{AppDb, OrgId, TenantTx};
 use reachly_tests::Stack;
+use reachly_tests::db::scalar;
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
@@ -524,10 +525,7 @@ async fn a_tenant_transaction_sees_only_its_own_rows() {
                 .unwrap();
             assert_eq!(n, 0, "{sql}");
         }
-        let own_events: i64 = sqlx::query_scalar("select count(*) from events")
-            .fetch_one(&mut **tx)
-            .await
-            .unwrap();
+        let own_events: i64 = scalar(&mut **tx, "select count(*) from events").await;
         assert_eq!(own_events, 2, "events are read through the parent table");
         tx.rollback().await.unwrap();
     }
@@ -703,10 +701,7 @@ async fn writing_a_row_into_another_tenant_is_refused_by_the_policy() {
             if table == "events" { 2 } else { 1 }
         });
     }
-    let orgs: i64 = sqlx::query_scalar("select count(*) from organizations")
-        .fetch_one(&maint)
-        .await
-        .unwrap();
+    let orgs: i64 = scalar(&maint, "select count(*) from organizations").await;
     assert_eq!(orgs, 2);
 }
 
@@ -818,18 +813,15 @@ async fn without_an_organization_nothing_is_visible_or_writable() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    let inside: i64 = sqlx::query_scalar("select count(*) from contacts")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let inside: i64 = scalar(&mut *tx, "select count(*) from contacts").await;
     assert_eq!(inside, 1);
     tx.commit().await.unwrap();
     check_nothing_visible("after a committed tenant transaction").await;
-    let setting: Option<String> =
-        sqlx::query_scalar("select nullif(current_setting('app.organization_id', true), '')")
-            .fetch_one(&raw)
-            .await
-            .unwrap();
+    let setting: Option<String> = scalar(
+        &raw,
+        "select nullif(current_setting('app.organization_id', true), '')",
+    )
+    .await;
     assert_eq!(setting, None, "the tenant setting leaked through the pool");
 
     // An explicitly empty organization matches nothing either.
@@ -838,10 +830,7 @@ async fn without_an_organization_nothing_is_visible_or_writable() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    let n: i64 = sqlx::query_scalar("select count(*) from job_runs")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let n: i64 = scalar(&mut *tx, "select count(*) from job_runs").await;
     assert_eq!(n, 0);
     tx.rollback().await.unwrap();
 
@@ -910,27 +899,18 @@ async fn the_app_role_cannot_turn_off_or_escape_row_level_security() {
         assert_refused(&app, a.id(), INSUFFICIENT_PRIVILEGE, sql, &[]).await;
     }
 
-    let user: String = sqlx::query_scalar("select current_user::text")
-        .fetch_one(&raw)
-        .await
-        .unwrap();
+    let user: String = scalar(&raw, "select current_user::text").await;
     assert_eq!(user, "reachly_app");
-    let weakened: i64 = sqlx::query_scalar(
+    let weakened: i64 = scalar(
+        &maint,
         "select count(*) from pg_class
           where relnamespace = 'public'::regnamespace
             and relname in ('contacts', 'job_runs', 'events', 'organizations')
             and not (relrowsecurity and relforcerowsecurity)",
     )
-    .fetch_one(&maint)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(weakened, 0);
-    let policies: i64 = sqlx::query_scalar(
-        "select count(*) from pg_policies where tablename = 'contacts' and policyname <> 'tenant_isolation'",
-    )
-    .fetch_one(&maint)
-    .await
-    .unwrap();
+    let policies: i64 = scalar(&maint, "select count(*) from pg_policies where tablename = 'contacts' and policyname <> 'tenant_isolation'").await;
     assert_eq!(policies, 0);
 }
 

@@ -28,6 +28,19 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// Asserts a reply that made something (`status`, e.g. `201` or `202`) and points at it:
+    /// `Location: <collection>/<id>`; the id.
+    #[track_caller]
+    pub fn assert_made(&self, status: u16, collection: &str) -> String {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        let id = self.body["id"].as_str().expect("an id").to_owned();
+        let location = format!("{collection}/{id}");
+        assert_eq!(self.location.as_deref(), Some(location.as_str()));
+        id
+    }
+}
+
 /// Asserts the API's error shape `{"error": {"code": code, "message": <non-empty>}}`.
 #[track_caller]
 pub fn assert_error_body(body: &Value, code: &str) {

@@ -264,19 +264,13 @@ async fn seed_audience(maint: &PgPool, audience: Audience) {
         .await
         .unwrap();
     }
-    sqlx::query(
-        "insert into email_templates (organization_id, id, name, subject) values ($1, $2, 'welcome', 'Hello')",
-    )
-    .bind(org)
-    .bind(TEMPLATE)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into forms (organization_id, id, name, slug) values ($1, $2, 'quote', 'quote')",
-    )
-    .bind(org)
-    .bind(FORM)
+    // The template and the form the campaign names (the form's fields follow).
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "insert into email_templates (organization_id, id, name, subject)
+         values ('{org}', '{TEMPLATE}', 'welcome', 'Hello');
+         insert into forms (organization_id, id, name, slug)
+         values ('{org}', '{FORM}', 'quote', 'quote');"
+    )))
     .execute(&mut *tx)
     .await
     .unwrap();

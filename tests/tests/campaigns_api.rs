@@ -33,12 +33,7 @@ async fn templates_are_created_listed_read_and_scoped() {
                      "html_body": "<p>Hi</p>", "text_body": "Hi" }),
         )
         .await;
-    assert_eq!(reply.status, 201, "{:?}", reply.body);
-    let id = reply.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reply.location.as_deref(),
-        Some(format!("/v1/email-templates/{id}").as_str())
-    );
+    let id = reply.assert_made(201, "/v1/email-templates");
     assert_eq!(reply.body["name"], "Welcome");
     assert_eq!(reply.body["subject"], "Hi {{first_name}}");
     assert_eq!(reply.body["html_body"], "<p>Hi</p>");
@@ -253,13 +248,8 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
             json!({ "form_id": form, "from_email": " News@ACME.test " }),
         )
         .await;
-    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    let id = reply.assert_made(201, "/v1/campaigns");
     let campaign = reply.body;
-    let id = campaign["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reply.location.as_deref(),
-        Some(format!("/v1/campaigns/{id}").as_str())
-    );
     assert_eq!(campaign["status"], "draft");
     assert_eq!(campaign["name"], "Open enrollment");
     assert_eq!(campaign["subject"], "Plans for 2026");

@@ -18,12 +18,7 @@ async fn a_submitted_job_runs_in_a_worker_process_and_records_its_result() {
             &json!({"kind": "noop", "payload": {"sleep_ms": 20}}),
         )
         .await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    let id = reply.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reply.location.as_deref(),
-        Some(format!("/v1/jobs/{id}").as_str())
-    );
+    let id = reply.assert_made(202, "/v1/jobs");
     assert_eq!(reply.body["status"], "queued");
 
     let done = w.wait_status(&id, "succeeded").await;

@@ -16,6 +16,9 @@ pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
     pub content_type: Option<String>,
+    pub disposition: Option<String>,
+    /// The body as text (lossy UTF-8).
+    pub text: String,
     pub body: Value,
 }
 
@@ -96,12 +99,15 @@ impl Api {
                 .map(|v| v.to_str().unwrap().to_owned())
         };
         let (location, content_type) = (header("location"), header("content-type"));
+        let disposition = header("content-disposition");
         let bytes = response.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply {
             status,
             location,
             content_type,
+            disposition,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
             body,
         }
     }
@@ -163,26 +169,12 @@ impl Api {
         path: &str,
         token: &str,
     ) -> (StatusCode, Option<String>, Option<String>, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request sent");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
-        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
-        let status = response.status();
+        let reply = self.get(path, Some(token)).await;
         (
-            status,
-            content_type,
-            disposition,
-            response.text().await.unwrap(),
+            reply.status,
+            reply.content_type,
+            reply.disposition,
+            reply.text,
         )
     }
 }

@@ -130,18 +130,12 @@ async fn members_need_the_permission_and_viewers_can_read() {
 
     // Submitting, cancelling and retrying need ops.manage, which neither role has.
     for token in [&viewer, &consultant] {
-        let reply = api
-            .post("/v1/jobs", Some(token), &json!({"kind": "noop"}))
-            .await;
-        reply.assert_error(403, "forbidden");
-        let reply = api
-            .post(
-                "/v1/jobs/batch",
-                Some(token),
-                &json!({"jobs": [{"kind": "noop"}]}),
-            )
-            .await;
-        reply.assert_error(403, "forbidden");
+        let one = json!({"kind": "noop"});
+        let batch = json!({"jobs": [one]});
+        for (path, body) in [("/v1/jobs", &one), ("/v1/jobs/batch", &batch)] {
+            let reply = api.post(path, Some(token), body).await;
+            reply.assert_error(403, "forbidden");
+        }
         for action in ["cancel", "retry"] {
             let reply = act(api, token, &id, action).await;
             reply.assert_error(403, "forbidden");

@@ -451,6 +451,16 @@ async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     w.assert_not_found_elsewhere(&path, "/events").await;
 }
 
+/// The world of the lead tests: a draft campaign with [`lead_form`]; its form, its id, and
+/// the organization's id.
+async fn lead_campaign() -> (CampaignWorld, String, String, Uuid) {
+    let w = CampaignWorld::start().await;
+    let form = lead_form(&w).await;
+    let campaign = w.draft(&w.token, Some(&form)).await;
+    let org = w.org("acme").await;
+    (w, form, campaign, org)
+}
+
 /// The form of the lead tests: a select, a checkbox, a number and a text field.
 async fn lead_form(w: &CampaignWorld) -> String {
     let reply = w
@@ -483,10 +493,7 @@ fn lead(i: usize, status: &'static str, response: Value) -> NewLead {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn leads_filter_by_status_and_form_fields() {
-    let w = CampaignWorld::start().await;
-    let form = lead_form(&w).await;
-    let campaign = w.draft(&w.token, Some(&form)).await;
-    let org = w.org("acme").await;
+    let (w, form, campaign, org) = lead_campaign().await;
 
     let plans = ["gold", "silver"];
     let mut written = Vec::new();
@@ -582,10 +589,7 @@ async fn leads_filter_by_status_and_form_fields() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
-    let w = CampaignWorld::start().await;
-    let form = lead_form(&w).await;
-    let campaign = w.draft(&w.token, Some(&form)).await;
-    let org = w.org("acme").await;
+    let (w, form, campaign, org) = lead_campaign().await;
 
     let mut hostile = lead(
         0,

@@ -11,6 +11,10 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# A sourced script sees the caller's arguments unless given its own: keep send_bench's
+# flags from prepare.sh, which takes none here.
+send_args=("$@")
+set --
 # shellcheck source=prepare.sh
 . benches/prepare.sh
-exec "$BIN_DIR/send_bench" "$@"
+exec "$BIN_DIR/send_bench" "${send_args[@]}"

@@ -38,19 +38,9 @@ pub struct Args {
     pub keep_db: bool,
 }
 
-/// The workspace root (this crate lives in `<root>/benches`).
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
 impl Args {
     /// Where the release binaries are.
     pub fn bin_dir(&self) -> PathBuf {
-        self.bin_dir.clone().unwrap_or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| workspace_root().join("target"))
-                .join("release")
-        })
+        crate::stack::release_dir(self.bin_dir.as_deref())
     }
 }

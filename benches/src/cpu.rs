@@ -46,12 +46,13 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn take(named: &[(&str, u32)], postgres: &[(String, u32)]) -> Snapshot {
+    /// CPU ticks so far of each `(label, pid)` in `named` and `postgres`, and of the machine.
+    pub fn take<L: AsRef<str>>(named: &[(L, u32)], postgres: &[(String, u32)]) -> Snapshot {
         let named = named
             .iter()
             .map(|(label, pid)| {
                 let ticks = stat(&pid.to_string()).map_or(0, |(_, t)| t);
-                ((*label).to_owned(), ticks)
+                (label.as_ref().to_owned(), ticks)
             })
             .collect();
         let postgres = postgres

@@ -7,79 +7,98 @@ use std::time::Instant;
 
 use anyhow::Context;
 use futures::TryStreamExt;
-use reachly_jobs::db::{RoleUrls, with_database};
+use reachly_testkit::Database;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
+use uuid::Uuid;
 
-/// Connection URLs of the bench database, one per role.
-#[derive(Clone, Debug)]
-pub struct BenchDb {
-    pub name: String,
-    pub owner_url: String,
-    pub app_url: String,
-    pub maint_url: String,
+/// Connection URLs of a bench database, one per role.
+pub type BenchDb = Database;
+
+/// Creates and migrates a new database `reachly_bench_<random>` on the server of
+/// DATABASE_URL (defaults: .env.example).
+pub async fn create() -> anyhow::Result<BenchDb> {
+    Database::create_migrated("reachly_bench").await
 }
 
-impl BenchDb {
-    /// Creates and migrates a new database on the server of DATABASE_URL (defaults: .env.example).
-    pub async fn create() -> anyhow::Result<BenchDb> {
-        let urls = RoleUrls::from_config(&reachly_jobs::Config::from_env()?);
-        let owner = urls.owner.clone();
-        let name = format!("reachly_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&with_database(&owner, "postgres"))
-            .await
-            .context(
-                "connecting as reachly_owner to database postgres (run scripts/services.sh)",
-            )?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(&mut admin)
-            .await
-            .with_context(|| format!("creating database {name}"))?;
-        admin.close().await?;
-        let urls = urls.for_database(&name);
-        let db = BenchDb {
-            owner_url: urls.owner,
-            app_url: urls.app,
-            maint_url: urls.maint,
-            name,
-        };
-        reachly_jobs::db::migrate(&db.owner_url)
-            .await
-            .with_context(|| format!("migrating {}", db.name))?;
-        Ok(db)
+/// At the end of a run: keeps the database when asked (and says so), else drops it,
+/// logging rather than failing if it cannot.
+pub async fn finish(db: &BenchDb, keep: bool) {
+    if keep {
+        eprintln!("[bench] kept database {}", db.name);
+    } else if let Err(e) = db.drop_database().await {
+        eprintln!("[bench] could not drop database {}: {e:#}", db.name);
+    }
+}
+
+/// Runs `load` on a maintenance-role connection to a new, migrated database (a raw
+/// baseline's target), then drops that database unless `keep`.
+pub async fn in_fresh_database<T>(
+    keep: bool,
+    load: impl AsyncFnOnce(&BenchDb, &mut PgConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let target = create().await?;
+    eprintln!("[bench] raw baseline in fresh database {}", target.name);
+    let result = async {
+        let mut dst = PgConnection::connect(&target.maint_url).await?;
+        let loaded = load(&target, &mut dst).await?;
+        dst.close().await?;
+        anyhow::Ok(loaded)
+    }
+    .await;
+    finish(&target, keep).await;
+    result
+}
+
+/// The uuid in `column` of row `id` of `table` (e.g. a campaign's organization), read through
+/// `conn`.
+pub async fn uuid_column(
+    conn: &mut PgConnection,
+    table: &str,
+    column: &str,
+    id: Uuid,
+) -> anyhow::Result<Uuid> {
+    let sql = format!("select {column} from {table} where id = $1");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .with_context(|| format!("{column} of {table} {id}"))
+}
+
+/// The monthly partitions of `events` that a campaign's events span.
+#[derive(Debug, Clone)]
+pub struct EventMonths {
+    /// The first month, `YYYY-MM-DD`.
+    pub first: String,
+    pub count: i32,
+}
+
+impl EventMonths {
+    /// The months `campaign`'s events span in the database of `src`.
+    pub async fn of_campaign(src: &mut PgConnection, campaign: Uuid) -> anyhow::Result<Self> {
+        let (first, count) = sqlx::query_as(
+            "select to_char(min(m), 'YYYY-MM-DD'),
+                    ((extract(year from max(m)) - extract(year from min(m))) * 12
+                     + extract(month from max(m)) - extract(month from min(m)) + 1)::int4
+               from (select date_trunc('month', occurred_at at time zone 'UTC') as m
+                       from events where campaign_id = $1) as t",
+        )
+        .bind(campaign)
+        .fetch_one(src)
+        .await
+        .context("the months the events span")?;
+        Ok(EventMonths { first, count })
     }
 
-    /// At the end of a run: keeps the database when asked (and says so), else drops it,
-    /// logging rather than failing if it cannot.
-    pub async fn finish(&self, keep: bool) {
-        if keep {
-            crate::log(format!("kept database {}", self.name));
-        } else if let Err(e) = self.drop_db().await {
-            crate::log(format!("could not drop database {}: {e}", self.name));
-        }
-    }
-
-    /// Drops the database; retries while the stopped processes' sessions wind down.
-    pub async fn drop_db(&self) -> anyhow::Result<()> {
-        let mut admin = PgConnection::connect(&with_database(&self.owner_url, "postgres")).await?;
-        let sql = format!("drop database if exists {}", self.name);
-        let mut attempts = 0;
-        loop {
-            match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
-                .execute(&mut admin)
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(e) if attempts < 50 => {
-                    attempts += 1;
-                    if attempts == 1 {
-                        crate::log(format!("waiting to drop {}: {e}", self.name));
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+    /// Creates these partitions in the database of `dst` (a raw load needs them first).
+    pub async fn ensure(&self, dst: &mut PgConnection) -> anyhow::Result<()> {
+        sqlx::query("select ensure_event_partitions($1::date, $2)")
+            .bind(&self.first)
+            .bind(self.count)
+            .execute(dst)
+            .await?;
+        Ok(())
     }
 }
 
@@ -137,11 +156,20 @@ pub async fn copy_in(
     })
 }
 
-/// `job_runs` counted by kind and status, for the log of a run that failed or timed out:
-/// where the jobs were when it stopped. Empty if the query fails.
-pub async fn job_counts(pool: &sqlx::PgPool) -> Vec<(String, String, i64)> {
-    sqlx::query_as("select kind, status, count(*) from job_runs group by 1, 2 order by 1, 2")
+/// Passes `measured` on; when it failed, first logs where the jobs were when it stopped
+/// (`job_runs` counted by kind and status, nothing if that query fails too).
+pub async fn explain_failure<T>(
+    measured: anyhow::Result<T>,
+    pool: &sqlx::PgPool,
+) -> anyhow::Result<T> {
+    if measured.is_err() {
+        let counts: Vec<(String, String, i64)> = sqlx::query_as(
+            "select kind, status, count(*) from job_runs group by 1, 2 order by 1, 2",
+        )
         .fetch_all(pool)
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+        eprintln!("[bench] job_runs by kind and status: {counts:?}");
+    }
+    measured
 }

@@ -79,7 +79,11 @@ pub async fn run(
     let n = args.jobs as i64;
     let base = succeeded(&reachly.maint).await?;
     let (audit_rows0, audit_jobs0) = audit(&reachly.maint).await?;
-    let mut pids = vec![("api", reachly.api.pid()), ("worker", reachly.worker.pid())];
+    let services = &reachly.services;
+    let mut pids = vec![
+        ("api", services.api.pid()),
+        ("worker", services.workers[0].pid()),
+    ];
     pids.extend_from_slice(others);
     pids.push(("bench", std::process::id()));
     let cpu_before = Snapshot::take(&pids, &backends(&reachly.maint).await?);

@@ -3,18 +3,17 @@
 
 use std::time::{Duration, Instant};
 
+use reachly_testkit::RedisServer;
+
 use crate::cli::Args;
 use crate::db::BenchDb;
-use crate::process::{Proc, binary, free_port};
-use crate::redis_server::RedisServer;
-use crate::stack::{admin_token, base_env, start_api};
+use crate::stack::{Services, Workers, base_env};
 use crate::submit::Submitter;
 
 /// The running API and worker, a client for the API and a maintenance-role pool.
 #[derive(Debug)]
 pub struct Reachly {
-    pub api: Proc,
-    pub worker: Proc,
+    pub services: Services,
     pub submitter: Submitter,
     pub maint: sqlx::PgPool,
 }
@@ -31,30 +30,23 @@ impl Reachly {
     /// Starts the API (waits for /readyz) and the worker, then runs one warm-up job through
     /// the whole path so the timed run starts with both processes serving.
     pub async fn start(args: &Args, db: &BenchDb, redis: &RedisServer) -> anyhow::Result<Reachly> {
-        let dir = args.bin_dir();
-        let api_bin = binary(&dir, "reachly-api")?;
-        let worker_bin = binary(&dir, "reachly-worker")?;
-        let port = free_port()?;
-        let env = base_env(db, redis, port);
-        let (api, base) = start_api(&api_bin, &env, port, &format!("{}-api", db.name)).await?;
-        let token = admin_token(&api_bin, &env)?;
-        let concurrency = args.concurrency.to_string();
-        let worker = Proc::spawn(
-            &worker_bin,
-            &["--queues", "noop", "--concurrency", &concurrency],
-            &env,
-            &format!("{}-worker", db.name),
-        )?;
+        let workers = Workers {
+            count: 1,
+            queues: "noop",
+            concurrency: args.concurrency,
+        };
+        let env = base_env(db, redis);
+        let services = Services::start(&args.bin_dir(), &env, &db.name, workers).await?;
+        let submitter = Submitter {
+            base: services.base.clone(),
+            token: services.token.clone(),
+            client: reqwest::Client::new(),
+        };
         // One connection, so its backend's CPU (the 100 ms polls) can be told apart.
-        let maint = reachly_jobs::db::connect(&db.maint_url, 1).await?;
+        let maint = db.maint_pool(1).await?;
         let mut reachly = Reachly {
-            api,
-            worker,
-            submitter: Submitter {
-                base,
-                token,
-                client: reqwest::Client::new(),
-            },
+            services,
+            submitter,
             maint,
         };
         reachly.warm_up().await?;
@@ -77,14 +69,12 @@ impl Reachly {
     }
 
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
-        self.api.check_alive()?;
-        self.worker.check_alive()
+        self.services.check_alive()
     }
 
     /// Stops both processes and closes the pool.
-    pub async fn stop(mut self) {
-        self.worker.stop();
-        self.api.stop();
+    pub async fn stop(self) {
+        self.services.stop();
         self.maint.close().await;
     }
 }

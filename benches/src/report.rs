@@ -27,6 +27,34 @@ pub fn rate(n: f64, seconds: f64) -> f64 {
     (n / seconds.max(1e-9) * 10.0).round() / 10.0
 }
 
+/// One row of a bench's table of phases: what, its seconds, the raw baseline's seconds where
+/// it is compared to one, and a note.
+pub type PhaseRow<'a> = (&'a str, f64, Option<f64>, String);
+
+/// Prints `rows` as a table: each phase's seconds, and where any row has a raw baseline, the
+/// baseline's seconds and the ratio; then the note.
+pub fn print_phases(rows: &[PhaseRow<'_>]) {
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(5);
+    let compared = rows.iter().any(|r| r.2.is_some());
+    let raw_columns = |raw: &str, ratio: &str| {
+        if compared {
+            format!(" {raw:>9} {ratio:>7}")
+        } else {
+            String::new()
+        }
+    };
+    let head = raw_columns("raw s", "ratio");
+    println!("{:<width$} {:>9}{head}  note", "phase", "seconds");
+    for (what, seconds, raw, note) in rows {
+        let (raw_s, ratio) = match raw {
+            Some(b) => (format!("{b:.2}"), format!("{:.3}", seconds / b.max(1e-9))),
+            None => (String::new(), String::new()),
+        };
+        let columns = raw_columns(&raw_s, &ratio);
+        println!("{what:<width$} {seconds:>9.2}{columns}  {note}");
+    }
+}
+
 fn per_s(jobs: usize, seconds: f64) -> f64 {
     rate(jobs as f64, seconds)
 }

@@ -1,121 +1,58 @@
-//! What every benchmark starts the same way: where the release binaries are, the processes'
-//! environment, the release API (waited on until ready), the workers and an admin token.
+//! What every benchmark starts the same way: where the release binaries are, a private Redis
+//! and a fresh database around the run, the processes' environment, and the release API
+//! (waited on until ready), the workers and an admin token.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use reachly_testkit::RedisServer;
+use reachly_testkit::process::Proc;
+use reachly_testkit::services::{Binaries, Env, log_dir, profile_dir, service_env};
+
 use crate::db::BenchDb;
-use crate::process::Proc;
-use crate::redis_server::RedisServer;
 
 /// The directory of the release binaries: `explicit` (a `--bin-dir` flag), else
 /// `$CARGO_TARGET_DIR/release`, else the workspace's `target/release`.
 pub fn release_dir(explicit: Option<&Path>) -> PathBuf {
-    explicit.map(Path::to_path_buf).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate::cli::workspace_root().join("target"))
-            .join("release")
-    })
-}
-
-/// A bench's scratch directory (created): `explicit` (a `--work-dir` flag), else
-/// `<tmp>/<name>-<pid>`.
-pub fn work_dir(explicit: Option<&Path>, name: &str) -> anyhow::Result<PathBuf> {
-    let dir = explicit
+    explicit
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("{name}-{}", std::process::id())));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+        .unwrap_or_else(|| profile_dir("release"))
 }
 
-/// The environment of the API and workers of one bench run.
-pub fn base_env(db: &BenchDb, redis: &RedisServer, api_port: u16) -> Vec<(String, String)> {
-    [
-        ("DATABASE_URL", db.owner_url.clone()),
-        ("APP_DATABASE_URL", db.app_url.clone()),
-        ("MAINT_DATABASE_URL", db.maint_url.clone()),
-        ("REDIS_URL", redis.url()),
-        (
-            "REACHLY_JWT_SECRET",
-            format!("bench-{}", uuid::Uuid::new_v4()),
-        ),
-        ("REACHLY_API_ADDR", format!("127.0.0.1:{api_port}")),
-        // The generated lists and the DNS zones live under .test (special-use, invalid
-        // unless allowed).
-        ("REACHLY_ALLOW_TEST_DOMAINS", "1".to_owned()),
-        ("RUST_LOG", "warn".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
-/// Starts `reachly-api serve` on `port` and waits (30 s at most) until `/readyz` answers;
-/// returns the process and its base URL.
-pub async fn start_api(
-    api_bin: &Path,
-    env: &[(String, String)],
-    port: u16,
-    label: &str,
-) -> anyhow::Result<(Proc, String)> {
-    let mut api = Proc::spawn(api_bin, &["serve"], env, label)?;
-    let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    loop {
-        let ready = client.get(format!("{base}/readyz")).send().await;
-        if ready.is_ok_and(|r| r.status().is_success()) {
-            return Ok((api, base));
-        }
-        api.check_alive()?;
-        anyhow::ensure!(
-            start.elapsed() < Duration::from_secs(30),
-            "API not ready in 30s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+/// The release binaries in `dir`, logging to `target/bench-logs/<label>.log`.
+pub fn binaries(dir: &Path) -> Binaries {
+    Binaries {
+        dir: dir.to_path_buf(),
+        log_dir: log_dir("bench-logs"),
     }
 }
 
-/// `count` processes of `reachly-worker --queues <queues> --concurrency <concurrency>`,
-/// logging to `<label>-worker<i>.log`.
-pub fn spawn_workers(
-    worker_bin: &Path,
-    count: usize,
-    queues: &str,
-    concurrency: u16,
-    env: &[(String, String)],
-    label: &str,
-) -> anyhow::Result<Vec<Proc>> {
-    let concurrency = concurrency.to_string();
-    (0..count)
-        .map(|i| {
-            Proc::spawn(
-                worker_bin,
-                &["--queues", queues, "--concurrency", &concurrency],
-                env,
-                &format!("{label}-worker{i}"),
-            )
-        })
-        .collect()
+/// What every bench's `main` does around its measurement: starts a private Redis and creates
+/// a fresh database, runs `measure` against them, then drops the database (unless `keep_db`).
+pub async fn around<T>(
+    name: &str,
+    bin_dir: &Path,
+    keep_db: bool,
+    measure: impl AsyncFnOnce(&BenchDb, &RedisServer) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let redis = RedisServer::start(&log_dir("bench-logs")).await?;
+    let db = crate::db::create().await?;
+    eprintln!(
+        "[{name}] database {}, redis {}, binaries in {}",
+        db.name,
+        redis.url(),
+        bin_dir.display()
+    );
+    let result = measure(&db, &redis).await;
+    crate::db::finish(&db, keep_db).await;
+    result
 }
 
-/// `reachly-api token` for an admin of organization `bench`.
-pub fn admin_token(api_bin: &Path, env: &[(String, String)]) -> anyhow::Result<String> {
-    let out = std::process::Command::new(api_bin)
-        .args(["token", "--organization", "bench"])
-        .args(["--email", "bench@reachly.test", "--role", "admin"])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .context("running reachly-api token")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "reachly-api token failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+/// The environment of the API and workers of one bench run.
+pub fn base_env(db: &BenchDb, redis: &RedisServer) -> Env {
+    let secret = format!("bench-{}", uuid::Uuid::new_v4());
+    service_env(db, &redis.url(), &secret, "warn")
 }
 
 /// The running API and workers of one benchmark, with an admin token of organization
@@ -129,23 +66,41 @@ pub struct Services {
     pub client: reqwest::Client,
 }
 
+/// How many workers serve which queues, each with what concurrency.
+#[derive(Debug, Clone, Copy)]
+pub struct Workers<'a> {
+    pub count: usize,
+    pub queues: &'a str,
+    pub concurrency: u16,
+}
+
 impl Services {
-    /// Starts the API from `bin_dir` on `port` (waits for /readyz), gets a token (creating
-    /// the organization) and starts `workers` workers serving `queues`.
+    /// Starts the API from `bin_dir` (waits for /readyz), gets a token (creating the
+    /// organization) and starts the `workers`, all with `env` and logging as `label-…`.
     pub async fn start(
         bin_dir: &Path,
-        env: &[(String, String)],
-        port: u16,
+        env: &Env,
         label: &str,
-        workers: usize,
-        queues: &str,
-        concurrency: u16,
+        workers: Workers<'_>,
     ) -> anyhow::Result<Services> {
-        let api_bin = crate::process::binary(bin_dir, "reachly-api")?;
-        let worker_bin = crate::process::binary(bin_dir, "reachly-worker")?;
-        let (api, base) = start_api(&api_bin, env, port, &format!("{label}-api")).await?;
-        let token = admin_token(&api_bin, env)?;
-        let workers = spawn_workers(&worker_bin, workers, queues, concurrency, env, label)?;
+        let bins = binaries(bin_dir);
+        let (api, base) = bins.start_api(env, &format!("{label}-api")).await?;
+        let token = bins.mint_token(
+            &[
+                "--organization",
+                "bench",
+                "--email",
+                "bench@reachly.test",
+                "--role",
+                "admin",
+            ],
+            env,
+        )?;
+        let concurrency = workers.concurrency.to_string();
+        let args = ["--queues", workers.queues, "--concurrency", &concurrency];
+        let workers = (0..workers.count)
+            .map(|i| bins.start_worker(&args, env, &format!("{label}-worker{i}")))
+            .collect::<anyhow::Result<_>>()?;
         Ok(Services {
             api,
             workers,
@@ -153,6 +108,49 @@ impl Services {
             token,
             client: reqwest::Client::new(),
         })
+    }
+
+    /// `POST path` with `body` as the admin; the reply's JSON when its status is `expected`.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        expected: u16,
+    ) -> anyhow::Result<serde_json::Value> {
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        let status = resp.status().as_u16();
+        let reply = resp.json().await.unwrap_or_default();
+        anyhow::ensure!(status == expected, "POST {path}: {status} {reply}");
+        Ok(reply)
+    }
+
+    /// `POST path` with `body` as the admin, which must create (`201`) a resource; its id.
+    pub async fn create(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<uuid::Uuid> {
+        let reply = self.post(path, body, 201).await?;
+        reply["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("no id in {reply}"))
+    }
+
+    /// `GET path` as the admin; the reply's JSON, when a success.
+    pub async fn get(&self, path: &str) -> anyhow::Result<serde_json::Value> {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        anyhow::ensure!(resp.status().is_success(), "GET {path}: {}", resp.status());
+        Ok(resp.json().await?)
     }
 
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
@@ -167,5 +165,11 @@ impl Services {
             pids.push((format!("worker{i}"), w.pid()));
         }
         pids
+    }
+
+    /// Stops the workers, then the API.
+    pub fn stop(mut self) {
+        self.workers.iter_mut().for_each(Proc::kill9);
+        self.api.kill9();
     }
 }

@@ -3,28 +3,22 @@
 //! the rows a send would produce (events, leads, form responses) straight into the database.
 
 use serde_json::{Value, json};
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::Stack;
-use crate::http::{Api, Reply};
-use crate::process::Proc;
+use crate::http::Reply;
+use crate::world::ApiWorld;
 
 /// Everything a campaign API test talks to; the API process stops when it drops.
 #[derive(Debug)]
 pub struct CampaignWorld {
-    pub stack: Stack,
-    pub api: Api,
-    /// Admin of organization `acme`.
-    pub admin: String,
+    world: ApiWorld,
     /// Viewer of organization `acme`: reads, never creates.
     pub viewer: String,
     /// Admin of organization `globex`, whose ids `acme` must never see (and back).
     pub rival: String,
-    /// The maintenance role (BYPASSRLS), to write rows of any organization.
-    pub maint: PgPool,
-    _api: Proc,
 }
+
+crate::extends_api_world!(CampaignWorld, world);
 
 /// A new event to write: its type, how many milliseconds before now it happened, its data.
 #[derive(Debug, Clone)]
@@ -45,20 +39,23 @@ pub struct NewLead {
 
 impl CampaignWorld {
     pub async fn start() -> CampaignWorld {
-        let stack = Stack::start().await;
-        let (api_proc, api) = stack.api().await;
-        let admin = stack.token("acme", "ops@acme.test", "admin");
-        let viewer = stack.token("acme", "eve@acme.test", "viewer");
-        let rival = stack.token("globex", "ops@globex.test", "admin");
-        let maint = stack.db.maint().await;
+        let world = ApiWorld::start().await;
+        let viewer = world.stack.token("acme", "eve@acme.test", "viewer");
+        let rival = world.stack.token("globex", "ops@globex.test", "admin");
         CampaignWorld {
-            stack,
-            api,
-            admin,
+            world,
             viewer,
             rival,
-            maint,
-            _api: api_proc,
+        }
+    }
+
+    /// Asserts two 404s: the rival organization's at `path` (an `acme` resource), and the
+    /// admin's at `/v1/campaigns/<an id naming nothing><suffix>`.
+    pub async fn assert_not_found_elsewhere(&self, path: &str, suffix: &str) {
+        let unknown = format!("/v1/campaigns/{}{suffix}", Uuid::now_v7());
+        for (path, token) in [(path, &self.rival), (&unknown, &self.token)] {
+            let reply = self.api.get(path, Some(token)).await;
+            reply.assert_error(404, "not_found");
         }
     }
 
@@ -73,17 +70,10 @@ impl CampaignWorld {
 
     /// A contact list (uploaded; it stays pending, no worker runs), its id.
     pub async fn list(&self, token: &str) -> String {
-        let reply = self
-            .api
-            .upload_list(
-                token,
-                "Prospects",
-                "p.csv",
-                b"email\nann@example.com\n".to_vec(),
-            )
-            .await;
-        assert_eq!(reply.status, 202, "{:?}", reply.body);
-        reply.body["list"]["id"].as_str().unwrap().to_owned()
+        let csv = *b"email\nann@example.com\n";
+        crate::lists::upload(&self.api, token, "Prospects", "p.csv", csv)
+            .await
+            .list
     }
 
     /// A template named `name`, its id.

@@ -15,6 +15,10 @@ pub struct Api {
 pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub content_type: Option<String>,
+    pub disposition: Option<String>,
+    /// The body as text (lossy UTF-8).
+    pub text: String,
     pub body: Value,
 }
 
@@ -24,6 +28,19 @@ impl Reply {
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status, status, "{:?}", self.body);
         assert_error_body(&self.body, code);
+    }
+}
+
+impl Reply {
+    /// Asserts a reply that made something (`status`, e.g. `201` or `202`) and points at it:
+    /// `Location: <collection>/<id>`; the id.
+    #[track_caller]
+    pub fn assert_made(&self, status: u16, collection: &str) -> String {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        let id = self.body["id"].as_str().expect("an id").to_owned();
+        let location = format!("{collection}/{id}");
+        assert_eq!(self.location.as_deref(), Some(location.as_str()));
+        id
     }
 }
 
@@ -61,48 +78,62 @@ impl Api {
             .status())
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
+    /// A request to `path`, for what the helpers below do not make (custom headers, large
+    /// bodies, other methods); send it with [`Api::send`].
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Sends `request`, with `token` as its bearer token when given.
+    pub async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Reply {
         let request = match token {
             Some(t) => request.bearer_auth(t),
             None => request,
         };
         let response = request.send().await.expect("request sent");
         let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (location, content_type) = (header("location"), header("content-type"));
+        let disposition = header("content-disposition");
         let bytes = response.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply {
             status,
             location,
+            content_type,
+            disposition,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
             body,
         }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.send(self.client.get(format!("{}{path}", self.base)), token)
+        self.send(self.request(reqwest::Method::GET, path), token)
             .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.send(
-            self.client.post(format!("{}{path}", self.base)).json(body),
-            token,
-        )
-        .await
+        self.send(self.request(reqwest::Method::POST, path).json(body), token)
+            .await
     }
 
-    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: &'static str) -> Reply {
-        self.send(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .header("content-type", "application/json")
-                .body(body),
-            token,
-        )
-        .await
+    /// POSTs `body` as it is, labelled JSON.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let request = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", "application/json")
+            .body(body);
+        self.send(request, token).await
     }
 }
 
@@ -138,26 +169,12 @@ impl Api {
         path: &str,
         token: &str,
     ) -> (StatusCode, Option<String>, Option<String>, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request sent");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
-        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
-        let status = response.status();
+        let reply = self.get(path, Some(token)).await;
         (
-            status,
-            content_type,
-            disposition,
-            response.text().await.unwrap(),
+            reply.status,
+            reply.content_type,
+            reply.disposition,
+            reply.text,
         )
     }
 }

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod db;
 pub mod dns_server;
 pub mod http;
+pub mod jobs;
 pub mod lists;
 pub mod plans;
 pub mod process;
@@ -13,6 +14,7 @@ pub mod redis_server;
 pub mod sends;
 pub mod stack;
 pub mod wait;
+pub mod world;
 
 pub use stack::Stack;
 pub use wait::wait_until;

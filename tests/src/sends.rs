@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::Stack;
-use crate::http::Api;
 use crate::process::Proc;
+use crate::world::ApiWorld;
 
 /// The campaign every send world launches.
 pub const CAMPAIGN: Uuid = Uuid::from_u128(0x0c0c_0000_0000_7000_8000_0000_0000_0001);
@@ -46,29 +45,20 @@ pub const EXCLUDED: [(u32, &str); 7] = [
 /// Everything a send test talks to; processes stop when it drops.
 #[derive(Debug)]
 pub struct SendWorld {
-    pub stack: Stack,
-    pub api: Api,
-    pub token: String,
-    pub maint: PgPool,
+    world: ApiWorld,
     pub workers: Vec<Proc>,
-    _api: Proc,
 }
+
+crate::extends_api_world!(SendWorld, world);
 
 impl SendWorld {
     /// A stack with the audience written and `workers` worker processes running.
     pub async fn start(audience: Audience, workers: usize) -> SendWorld {
-        let stack = Stack::start().await;
-        let (api_proc, api) = stack.api().await;
-        let token = stack.token("acme", "ops@acme.test", "admin");
-        let maint = stack.db.maint().await;
-        seed_audience(&maint, audience).await;
+        let world = ApiWorld::start().await;
+        seed_audience(&world.maint, audience).await;
         let mut world = SendWorld {
-            stack,
-            api,
-            token,
-            maint,
+            world,
             workers: Vec::new(),
-            _api: api_proc,
         };
         for _ in 0..workers {
             world.add_worker();
@@ -274,19 +264,13 @@ async fn seed_audience(maint: &PgPool, audience: Audience) {
         .await
         .unwrap();
     }
-    sqlx::query(
-        "insert into email_templates (organization_id, id, name, subject) values ($1, $2, 'welcome', 'Hello')",
-    )
-    .bind(org)
-    .bind(TEMPLATE)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into forms (organization_id, id, name, slug) values ($1, $2, 'quote', 'quote')",
-    )
-    .bind(org)
-    .bind(FORM)
+    // The template and the form the campaign names (the form's fields follow).
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "insert into email_templates (organization_id, id, name, subject)
+         values ('{org}', '{TEMPLATE}', 'welcome', 'Hello');
+         insert into forms (organization_id, id, name, slug)
+         values ('{org}', '{FORM}', 'quote', 'quote');"
+    )))
     .execute(&mut *tx)
     .await
     .unwrap();

@@ -2,7 +2,7 @@
 //! test asserts how fast anything is.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Polls `check` every 50 ms until it yields `Some`, panicking with `what` after `limit`.
 pub async fn wait_until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
@@ -10,14 +10,11 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        if start.elapsed() > limit {
-            panic!("gave up after {limit:?} waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let checked = || {
+        let next = check();
+        async { Ok(next.await) }
+    };
+    reachly_testkit::poll_until(what, limit, checked)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -2,93 +2,26 @@
 //! tokens, permissions read from the database on every request (revocation is immediate),
 //! tenant scoping of job ids, and JSON errors for malformed requests.
 
-use reachly_tests::Stack;
-use reachly_tests::http::Api;
-use reachly_tests::http::assert_error_body as assert_error;
-use reachly_tests::process::{Proc, binary};
-use reqwest::StatusCode;
+use reachly_tests::http::{Api, Reply};
+use reachly_tests::jobs::{act, listed_ids, submit};
+use reachly_tests::world::ApiWorld;
+use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use serde_json::{Value, json};
-
-/// A running API with its base URL, for requests the `Api` helper cannot make (custom
-/// headers, large bodies, other methods).
-struct Server {
-    _proc: Proc,
-    base: String,
-    api: Api,
-    client: reqwest::Client,
-}
-
-impl Server {
-    /// Sends `request` and returns the status and the JSON body (`Null` if not JSON).
-    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let bytes = response.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// GET `path` with the raw `Authorization` header value `auth`.
-    async fn get_with_auth(&self, path: &str, auth: HeaderValue) -> (StatusCode, Value) {
-        self.send(self.client.get(self.url(path)).header(AUTHORIZATION, auth))
-            .await
-    }
-}
-
-/// Starts `reachly-api serve`, keeping the base URL for hand-made requests.
-async fn serve(stack: &Stack) -> Server {
-    let (proc, api) = stack.api().await;
-    Server {
-        _proc: proc,
-        base: api.base().to_owned(),
-        api,
-        client: reqwest::Client::new(),
-    }
-}
-
-/// A stack, its API and an admin token of organization `acme`.
-async fn acme() -> (Stack, Server, String) {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    (stack, server, token)
-}
-
-/// Runs `reachly-api token` with extra arguments and environment overrides.
-fn token_with(stack: &Stack, args: &[&str], env_overrides: &[(&str, &str)]) -> String {
-    let mut env = stack.env();
-    for (key, value) in env_overrides {
-        env.retain(|(k, _)| k != key);
-        env.push((key.to_string(), value.to_string()));
-    }
-    let out = std::process::Command::new(binary("reachly-api"))
-        .arg("token")
-        .args(args)
-        .envs(env)
-        .output()
-        .expect("running reachly-api token");
-    assert!(
-        out.status.success(),
-        "token command failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
+use serde_json::json;
 
 /// Submits a noop job as `token` and returns its id.
 async fn submit_noop(api: &Api, token: &str) -> String {
-    let reply = api
-        .post("/v1/jobs", Some(token), &json!({"kind": "noop"}))
-        .await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
+    submit(api, token, &json!({"kind": "noop"})).await
+}
+
+/// Asserts that `reply` refuses its credential (`401` or `403`) with an error code.
+#[track_caller]
+fn assert_refused(reply: &Reply, what: &str) {
+    assert!(
+        reply.status == 401 || reply.status == 403,
+        "{what}: {reply:?}"
+    );
+    assert!(reply.body["error"]["code"].is_string(), "{what}: {reply:?}");
 }
 
 /// Replaces one character of the token's signature (its third, dot-separated part).
@@ -104,46 +37,37 @@ fn tamper_signature(token: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_and_readiness_need_no_token_and_unknown_routes_are_json_404() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
+    let world = ApiWorld::start().await;
+    let (api, token) = (&world.api, &world.token);
 
-    let health = server.api.get("/healthz", None).await;
+    let health = api.get("/healthz", None).await;
     assert_eq!(health.status, 200);
     assert_eq!(health.body["status"], "ok");
-    let ready = server.api.get("/readyz", None).await;
+    let ready = api.get("/readyz", None).await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.body["status"], "ready");
 
     for path in ["/nope", "/v2/jobs", "/v1/jobs/abc/def/ghi"] {
-        let reply = server.api.get(path, None).await;
-        assert_eq!(reply.status, 404, "{path}");
-        assert_error(&reply.body, "not_found");
+        let reply = api.get(path, None).await;
+        reply.assert_error(404, "not_found");
     }
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let reply = server
-        .api
-        .post("/v1/nothing", Some(&token), &json!({}))
-        .await;
-    assert_eq!(reply.status, 404);
-    assert_error(&reply.body, "not_found");
+    let reply = api.post("/v1/nothing", Some(token), &json!({})).await;
+    reply.assert_error(404, "not_found");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_without_a_valid_bearer_token_get_401() {
-    let (stack, server, token) = acme().await;
-    let api = &server.api;
+    let world = ApiWorld::start().await;
+    let (api, token) = (&world.api, &world.token);
     // The genuine token works, so every 401 below is about the credential.
-    assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
+    assert_eq!(api.get("/v1/jobs", Some(token)).await.status, 200);
 
     // No token at all, on every protected route.
     for path in ["/v1/jobs", "/v1/jobs/0190a8e2-0000-7000-8000-000000000000"] {
-        let reply = api.get(path, None).await;
-        assert_eq!(reply.status, 401, "{path}");
-        assert_error(&reply.body, "unauthorized");
+        api.get(path, None).await.assert_error(401, "unauthorized");
     }
     let reply = api.post("/v1/jobs", None, &json!({"kind": "noop"})).await;
-    assert_eq!(reply.status, 401);
-    assert_error(&reply.body, "unauthorized");
+    reply.assert_error(401, "unauthorized");
 
     // Malformed Authorization headers.
     let malformed = [
@@ -153,121 +77,74 @@ async fn requests_without_a_valid_bearer_token_get_401() {
         HeaderValue::from_static("Bearer a.b.c"),
         HeaderValue::from_str(&format!("Basic {token}")).unwrap(),
         HeaderValue::from_str(&format!("Token {token}")).unwrap(),
-        HeaderValue::from_str(&token).unwrap(),
+        HeaderValue::from_str(token).unwrap(),
         HeaderValue::from_str(&format!("Bearer {token}x")).unwrap(),
         HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap(),
     ];
     for header in malformed {
-        let (status, body) = server.get_with_auth("/v1/jobs", header.clone()).await;
-        assert_eq!(status, 401, "{header:?}");
-        assert_error(&body, "unauthorized");
+        let request = api
+            .request(Method::GET, "/v1/jobs")
+            .header(AUTHORIZATION, header);
+        api.send(request, None)
+            .await
+            .assert_error(401, "unauthorized");
     }
 
     // A genuine token whose signature was altered.
-    let tampered = tamper_signature(&token);
-    assert_ne!(tampered, token);
-    let reply = api.get("/v1/jobs", Some(&tampered)).await;
-    assert_eq!(reply.status, 401);
-    assert_error(&reply.body, "unauthorized");
-
-    // A well-formed token for a real member, signed with another secret.
-    let foreign = token_with(
-        &stack,
-        &["--organization", "acme", "--email", "ops@acme.test"],
-        &[("REACHLY_JWT_SECRET", "some-other-secret")],
-    );
-    let reply = api.get("/v1/jobs", Some(&foreign)).await;
-    assert_eq!(reply.status, 401);
-    assert_error(&reply.body, "unauthorized");
-
-    // A correctly signed token that expired an hour ago.
-    let expired = token_with(
-        &stack,
-        &[
-            "--organization",
-            "acme",
-            "--email",
-            "ops@acme.test",
-            "--hours=-1",
-        ],
-        &[],
-    );
-    let reply = api.get("/v1/jobs", Some(&expired)).await;
-    assert_eq!(reply.status, 401);
-    assert_error(&reply.body, "unauthorized");
-
-    // A correctly signed token minted to live ten years: the API honours at most
-    // REACHLY_TOKEN_MAX_LIFETIME_SECS (30 days by default) whoever minted it.
-    let decade = token_with(
-        &stack,
-        &[
-            "--organization",
-            "acme",
-            "--email",
-            "ops@acme.test",
-            "--hours=87600",
-        ],
-        &[("REACHLY_TOKEN_MAX_LIFETIME_SECS", "400000000")],
-    );
-    let reply = api.get("/v1/jobs", Some(&decade)).await;
-    assert_eq!(reply.status, 401);
-    assert_error(&reply.body, "unauthorized");
+    let tampered = tamper_signature(token);
+    assert_ne!(&tampered, token);
+    let member = ["--organization", "acme", "--email", "ops@acme.test"];
+    let refused = [
+        tampered,
+        // A well-formed token for a real member, signed with another secret.
+        world
+            .stack
+            .token_with(&member, &[("REACHLY_JWT_SECRET", "some-other-secret")]),
+        // A correctly signed token that expired an hour ago.
+        world
+            .stack
+            .token_with(&[&member[..], &["--hours=-1"]].concat(), &[]),
+        // A correctly signed token minted to live ten years: the API honours at most
+        // REACHLY_TOKEN_MAX_LIFETIME_SECS (30 days by default) whoever minted it.
+        world.stack.token_with(
+            &[&member[..], &["--hours=87600"]].concat(),
+            &[("REACHLY_TOKEN_MAX_LIFETIME_SECS", "400000000")],
+        ),
+    ];
+    for token in &refused {
+        let reply = api.get("/v1/jobs", Some(token)).await;
+        reply.assert_error(401, "unauthorized");
+    }
 
     // None of the refused requests created anything.
-    let maint = stack.db.maint().await;
-    let jobs: i64 = sqlx::query_scalar("select count(*) from job_runs")
-        .fetch_one(&maint)
-        .await
-        .unwrap();
-    assert_eq!(jobs, 0);
+    assert_eq!(world.job_count().await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn members_need_the_permission_and_viewers_can_read() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
-    let api = &server.api;
-    let admin = stack.token("acme", "admin@acme.test", "admin");
+    let world = ApiWorld::start().await;
+    let (stack, api) = (&world.stack, &world.api);
     let viewer = stack.token("acme", "viewer@acme.test", "viewer");
     let consultant = stack.token("acme", "consultant@acme.test", "consultant");
-    let id = submit_noop(api, &admin).await;
+    let id = submit_noop(api, &world.token).await;
 
     // Submitting, cancelling and retrying need ops.manage, which neither role has.
     for token in [&viewer, &consultant] {
-        let reply = api
-            .post("/v1/jobs", Some(token), &json!({"kind": "noop"}))
-            .await;
-        assert_eq!(reply.status, 403, "{:?}", reply.body);
-        assert_error(&reply.body, "forbidden");
-        let reply = api
-            .post(
-                "/v1/jobs/batch",
-                Some(token),
-                &json!({"jobs": [{"kind": "noop"}]}),
-            )
-            .await;
-        assert_eq!(reply.status, 403);
-        assert_error(&reply.body, "forbidden");
+        let one = json!({"kind": "noop"});
+        let batch = json!({"jobs": [one]});
+        for (path, body) in [("/v1/jobs", &one), ("/v1/jobs/batch", &batch)] {
+            let reply = api.post(path, Some(token), body).await;
+            reply.assert_error(403, "forbidden");
+        }
         for action in ["cancel", "retry"] {
-            let reply = api
-                .post(&format!("/v1/jobs/{id}/{action}"), Some(token), &json!({}))
-                .await;
-            assert_eq!(reply.status, 403, "{action}");
-            assert_error(&reply.body, "forbidden");
+            let reply = act(api, token, &id, action).await;
+            reply.assert_error(403, "forbidden");
         }
     }
 
     // ops.view is enough to read.
     for token in [&viewer, &consultant] {
-        let list = api.get("/v1/jobs", Some(token)).await;
-        assert_eq!(list.status, 200);
-        let ids: Vec<&str> = list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|j| j["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, vec![id.as_str()]);
+        assert_eq!(listed_ids(api, token, "/v1/jobs").await, [id.as_str()]);
         let one = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
         assert_eq!(one.status, 200);
         assert_eq!(one.body["id"], id.as_str());
@@ -275,9 +152,8 @@ async fn members_need_the_permission_and_viewers_can_read() {
     }
 
     // The refused requests changed nothing.
-    let maint = stack.db.maint().await;
     let rows: Vec<(String,)> = sqlx::query_as("select status from job_runs")
-        .fetch_all(&maint)
+        .fetch_all(&world.maint)
         .await
         .unwrap();
     assert_eq!(rows, vec![("queued".to_owned(),)]);
@@ -285,11 +161,9 @@ async fn members_need_the_permission_and_viewers_can_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn membership_and_role_changes_take_effect_on_the_next_request() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
-    let api = &server.api;
-    let maint = stack.db.maint().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
+    let world = ApiWorld::start().await;
+    let (stack, api) = (&world.stack, &world.api);
+    let (maint, token) = (world.maint.clone(), world.token.clone());
     submit_noop(api, &token).await;
 
     let set_status = |status: &'static str| {
@@ -308,179 +182,121 @@ async fn membership_and_role_changes_take_effect_on_the_next_request() {
         }
     };
 
+    let exec = async |sql: &str| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&maint)
+            .await
+            .unwrap();
+    };
+    let noop = json!({"kind": "noop"});
+
     for status in ["suspended", "revoked", "invited"] {
         set_status(status).await;
         // The very same token is refused at once, for reads and writes alike.
-        let read = api.get("/v1/jobs", Some(&token)).await;
-        assert!(
-            read.status == 401 || read.status == 403,
-            "{status}: {:?}",
-            read.status
-        );
-        assert!(read.body["error"]["code"].is_string(), "{:?}", read.body);
-        let write = api
-            .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
-            .await;
-        assert!(
-            write.status == 401 || write.status == 403,
-            "{status}: {:?}",
-            write.status
-        );
+        assert_refused(&api.get("/v1/jobs", Some(&token)).await, status);
+        assert_refused(&api.post("/v1/jobs", Some(&token), &noop).await, status);
         set_status("active").await;
         assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
     }
 
     // Downgrading the role removes the permission at once.
-    sqlx::query(
+    exec(
         "update memberships set role_id = (select id from roles where key = 'viewer')
           where user_id = (select id from users where email = 'ops@acme.test')",
     )
-    .execute(&maint)
-    .await
-    .unwrap();
-    let reply = api
-        .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
-        .await;
-    assert_eq!(reply.status, 403);
-    assert_error(&reply.body, "forbidden");
+    .await;
+    let reply = api.post("/v1/jobs", Some(&token), &noop).await;
+    reply.assert_error(403, "forbidden");
     assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
 
     // Deleting the membership, or soft-deleting the user, leaves the token worthless.
-    sqlx::query(
+    exec(
         "delete from memberships
           where user_id = (select id from users where email = 'ops@acme.test')",
     )
-    .execute(&maint)
-    .await
-    .unwrap();
+    .await;
     let reply = api.get("/v1/jobs", Some(&token)).await;
-    assert_eq!(reply.status, 401);
-    assert_error(&reply.body, "unauthorized");
+    reply.assert_error(401, "unauthorized");
 
     let token = stack.token("acme", "ops@acme.test", "admin");
     assert_eq!(api.get("/v1/jobs", Some(&token)).await.status, 200);
-    sqlx::query("update users set deleted_at = now() where email = 'ops@acme.test'")
-        .execute(&maint)
-        .await
-        .unwrap();
-    let reply = api.get("/v1/jobs", Some(&token)).await;
-    assert!(reply.status == 401 || reply.status == 403, "{reply:?}");
-    assert!(reply.body["error"]["code"].is_string());
+    exec("update users set deleted_at = now() where email = 'ops@acme.test'").await;
+    assert_refused(&api.get("/v1/jobs", Some(&token)).await, "deleted user");
 
     // Soft-deleting the organization has the same effect for its other members.
     let other = stack.token("acme", "other@acme.test", "admin");
     assert_eq!(api.get("/v1/jobs", Some(&other)).await.status, 200);
-    sqlx::query("update organizations set deleted_at = now() where slug = 'acme'")
-        .execute(&maint)
-        .await
-        .unwrap();
-    let reply = api.get("/v1/jobs", Some(&other)).await;
-    assert!(reply.status == 401 || reply.status == 403, "{reply:?}");
+    exec("update organizations set deleted_at = now() where slug = 'acme'").await;
+    assert_refused(
+        &api.get("/v1/jobs", Some(&other)).await,
+        "deleted organization",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_organizations_job_is_not_found() {
-    let stack = Stack::start().await;
-    let server = serve(&stack).await;
-    let api = &server.api;
-    let alice = stack.token("acme", "ops@acme.test", "admin");
+    let world = ApiWorld::start().await;
+    let (stack, api, alice) = (&world.stack, &world.api, &world.token);
     let mallory = stack.token("globex", "ops@globex.test", "admin");
     // The same person in both organizations: the token's organization decides.
     let both_in_globex = stack.token("globex", "ops@acme.test", "admin");
-    let acme_job = submit_noop(api, &alice).await;
+    let acme_job = submit_noop(api, alice).await;
     let globex_job = submit_noop(api, &mallory).await;
 
     for token in [&mallory, &both_in_globex] {
         let reply = api.get(&format!("/v1/jobs/{acme_job}"), Some(token)).await;
-        assert_eq!(reply.status, 404);
-        assert_error(&reply.body, "not_found");
+        reply.assert_error(404, "not_found");
         for action in ["cancel", "retry"] {
-            let reply = api
-                .post(
-                    &format!("/v1/jobs/{acme_job}/{action}"),
-                    Some(token),
-                    &json!({}),
-                )
-                .await;
-            assert_eq!(reply.status, 404, "{action}");
-            assert_error(&reply.body, "not_found");
+            let reply = act(api, token, &acme_job, action).await;
+            reply.assert_error(404, "not_found");
         }
-        let list = api.get("/v1/jobs", Some(token)).await;
-        assert_eq!(list.status, 200);
-        let ids: Vec<&str> = list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|j| j["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, vec![globex_job.as_str()]);
-        // Paging from a cursor that is the other tenant's job reveals nothing either.
-        let page = api
-            .get(&format!("/v1/jobs?cursor={acme_job}"), Some(token))
-            .await;
-        assert_eq!(page.status, 200);
-        assert!(
-            page.body["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|j| j["id"] != acme_job.as_str())
+        assert_eq!(
+            listed_ids(api, token, "/v1/jobs").await,
+            [globex_job.as_str()]
         );
+        // Paging from a cursor that is the other tenant's job reveals nothing either.
+        let page = listed_ids(api, token, &format!("/v1/jobs?cursor={acme_job}")).await;
+        assert!(!page.contains(&acme_job));
     }
 
     // The same dedupe key in two organizations makes two jobs.
     let body = json!({"kind": "noop", "dedupe_key": "nightly"});
-    let first = api.post("/v1/jobs", Some(&alice), &body).await;
+    let first = api.post("/v1/jobs", Some(alice), &body).await;
     let second = api.post("/v1/jobs", Some(&mallory), &body).await;
     assert_eq!((first.status.as_u16(), second.status.as_u16()), (202, 202));
     assert_ne!(first.body["id"], second.body["id"]);
 
     // The acme job is untouched and still visible to its owner.
-    let mine = api.get(&format!("/v1/jobs/{acme_job}"), Some(&alice)).await;
+    let mine = api.get(&format!("/v1/jobs/{acme_job}"), Some(alice)).await;
     assert_eq!(mine.status, 200);
     assert_eq!(mine.body["status"], "queued");
-    let cancelled = api
-        .post(
-            &format!("/v1/jobs/{acme_job}/cancel"),
-            Some(&alice),
-            &json!({}),
-        )
-        .await;
+    let cancelled = act(api, alice, &acme_job, "cancel").await;
     assert_eq!(cancelled.status, 200);
     assert_eq!(cancelled.body["status"], "cancelled");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn job_ids_that_are_not_uuids_are_json_400() {
-    let (_stack, server, token) = acme().await;
-    let api = &server.api;
+    let world = ApiWorld::start().await;
+    let (api, token) = (&world.api, &world.token);
     for raw in ["not-a-uuid", "123", "0190a8e2-0000-7000-8000-00000000000g"] {
-        let reply = api.get(&format!("/v1/jobs/{raw}"), Some(&token)).await;
-        assert_eq!(reply.status, 400, "{raw}");
-        assert_error(&reply.body, "bad_request");
+        let reply = api.get(&format!("/v1/jobs/{raw}"), Some(token)).await;
+        reply.assert_error(400, "bad_request");
         for action in ["cancel", "retry"] {
-            let reply = api
-                .post(
-                    &format!("/v1/jobs/{raw}/{action}"),
-                    Some(&token),
-                    &json!({}),
-                )
-                .await;
-            assert_eq!(reply.status, 400, "{raw} {action}");
-            assert_error(&reply.body, "bad_request");
+            let reply = act(api, token, &raw, action).await;
+            reply.assert_error(400, "bad_request");
         }
     }
     // A well-formed id that names no job is 404.
     let missing = uuid::Uuid::now_v7();
-    let reply = api.get(&format!("/v1/jobs/{missing}"), Some(&token)).await;
-    assert_eq!(reply.status, 404);
-    assert_error(&reply.body, "not_found");
+    let reply = api.get(&format!("/v1/jobs/{missing}"), Some(token)).await;
+    reply.assert_error(404, "not_found");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_bodies_get_json_errors_with_the_right_status() {
-    let (stack, server, token) = acme().await;
-    let api = &server.api;
+    let world = ApiWorld::start().await;
+    let (api, token) = (&world.api, &world.token);
 
     // Not JSON at all: 400.
     for body in [
@@ -492,9 +308,8 @@ async fn malformed_bodies_get_json_errors_with_the_right_status() {
         "{\"kind\": 7",
         "[1, 2",
     ] {
-        let reply = api.post_raw("/v1/jobs", Some(&token), body).await;
-        assert_eq!(reply.status, 400, "{body:?}: {:?}", reply.body);
-        assert_error(&reply.body, "bad_request");
+        let reply = api.post_raw("/v1/jobs", Some(token), body).await;
+        reply.assert_error(400, "bad_request");
     }
 
     // Well-formed JSON of the wrong shape, or naming what does not exist: 422.
@@ -512,12 +327,11 @@ async fn malformed_bodies_get_json_errors_with_the_right_status() {
         json!("noop"),
     ];
     for body in &wrong {
-        let reply = api.post("/v1/jobs", Some(&token), body).await;
-        assert_eq!(reply.status, 422, "{body}: {:?}", reply.body);
-        assert_error(&reply.body, "unprocessable");
+        let reply = api.post("/v1/jobs", Some(token), body).await;
+        reply.assert_error(422, "unprocessable");
     }
     let unknown = api
-        .post("/v1/jobs", Some(&token), &json!({"kind": "teleport"}))
+        .post("/v1/jobs", Some(token), &json!({"kind": "teleport"}))
         .await;
     assert!(
         unknown.body["error"]["message"]
@@ -530,12 +344,11 @@ async fn malformed_bodies_get_json_errors_with_the_right_status() {
     let batch = api
         .post(
             "/v1/jobs/batch",
-            Some(&token),
+            Some(token),
             &json!({"jobs": [{"kind": "noop"}], "extra": true}),
         )
         .await;
-    assert_eq!(batch.status, 422);
-    assert_error(&batch.body, "unprocessable");
+    batch.assert_error(422, "unprocessable");
 
     // More than 4 MiB: 413, for a single job and for a batch.
     let padding = "x".repeat(4 * 1024 * 1024 + 1);
@@ -551,26 +364,15 @@ async fn malformed_bodies_get_json_errors_with_the_right_status() {
     ] {
         let bytes = serde_json::to_vec(&body).unwrap();
         assert!(bytes.len() > 4 * 1024 * 1024);
-        let (status, body) = server
-            .send(
-                server
-                    .client
-                    .post(server.url(path))
-                    .bearer_auth(&token)
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(bytes),
-            )
-            .await;
-        assert_eq!(status, 413, "{path}: {body}");
-        assert_error(&body, "payload_too_large");
+        let request = api
+            .request(Method::POST, path)
+            .header(CONTENT_TYPE, "application/json")
+            .body(bytes);
+        let reply = api.send(request, Some(token)).await;
+        reply.assert_error(413, "payload_too_large");
     }
 
     // Nothing was created by any refused request, and a good one still works.
-    let maint = stack.db.maint().await;
-    let jobs: i64 = sqlx::query_scalar("select count(*) from job_runs")
-        .fetch_one(&maint)
-        .await
-        .unwrap();
-    assert_eq!(jobs, 0);
-    submit_noop(api, &token).await;
+    assert_eq!(world.job_count().await, 0);
+    submit_noop(api, token).await;
 }

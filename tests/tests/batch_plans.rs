@@ -20,7 +20,7 @@ use reachly_jobs::lists::import_merge::{DEDUPE, DROP_SUPPRESSED, STAGING_TABLES,
 use reachly_jobs::lists::reads::MEMBER_CONTACTS_PAGE;
 use reachly_jobs::lists::validate_job::{LOAD_BATCH, STORE_CONTACTS};
 use reachly_jobs::simulate::EventType;
-use reachly_tests::db::TestDb;
+use reachly_tests::db::{TestDb, scalar};
 use reachly_tests::plans::{assert_reads, plan_both, rows_read};
 use uuid::Uuid;
 
@@ -130,8 +130,9 @@ async fn seed(db: &TestDb, contacts: i64) -> Seeded {
     s
 }
 
-/// One scalar read as the application role inside the tenant transaction.
-async fn scalar<T>(conn: &mut sqlx::PgConnection, sql: &str, arg: Uuid) -> T
+/// One scalar read with one uuid parameter, as the application role inside the tenant
+/// transaction.
+async fn scalar_for<T>(conn: &mut sqlx::PgConnection, sql: &str, arg: Uuid) -> T
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
 {
@@ -145,13 +146,12 @@ where
 /// Contact rows this transaction fetched so far, by sequential scans and by index scans
 /// (index-only scans fetch none): what triggers read counts too.
 async fn contact_rows_fetched(conn: &mut sqlx::PgConnection) -> i64 {
-    sqlx::query_scalar(
+    scalar(
+        conn,
         "select coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
            from pg_stat_xact_user_tables where relname = 'contacts'",
     )
-    .fetch_one(conn)
     .await
-    .unwrap()
 }
 
 fn uuid_array(ids: &[Uuid]) -> String {
@@ -168,7 +168,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     let conn: &mut sqlx::PgConnection = &mut tx;
     let at = format!("{contacts} contacts in the organization");
 
-    let members: i64 = scalar(
+    let members: i64 = scalar_for(
         conn,
         "select count(*) from contact_list_members where list_id = $1",
         list,
@@ -215,7 +215,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     );
 
     // send: a batch from the middle of the campaign.
-    let batch_no: i32 = scalar(
+    let batch_no: i32 = scalar_for(
         conn,
         "select (max(batch_no) / 2)::int4 from campaign_contact_assignments where campaign_id = $1",
         campaign,
@@ -300,7 +300,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     .execute(&mut *conn)
     .await
     .unwrap();
-    let suppressions: i64 = scalar(
+    let suppressions: i64 = scalar_for(
         conn,
         "select count(*) from suppressions where organization_id = $1",
         org,
@@ -427,7 +427,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     }
 
     // The campaign's leads (and their CSV export): a page after a cursor, with its responses.
-    let after: Uuid = scalar(
+    let after: Uuid = scalar_for(
         conn,
         "select id from leads where campaign_id = $1 order by id offset 100 limit 1",
         campaign,

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use reachly_tests::db::scalar;
 use reachly_tests::sends::{Audience, CAMPAIGN, EXCLUDED, SendWorld, contact};
 use serde_json::json;
 use uuid::Uuid;
@@ -116,12 +117,7 @@ async fn excluded_contacts_receive_nothing_and_a_second_campaign_skips_bounces()
     .fetch_one(&world.maint)
     .await
     .unwrap();
-    let hard_bounce_events: i64 = sqlx::query_scalar(
-        "select count(*) from events where event_type = 'bounce' and event_data ->> 'bounce_type' = 'hard'",
-    )
-    .fetch_one(&world.maint)
-    .await
-    .unwrap();
+    let hard_bounce_events: i64 = scalar(&world.maint, "select count(*) from events where event_type = 'bounce' and event_data ->> 'bounce_type' = 'hard'").await;
     assert_eq!(
         bounced, hard_bounce_events,
         "each hard bounce marks its contact bounced"

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use reachly_tests::campaigns::{CampaignWorld, NewEvent, NewLead};
+use reachly_tests::db::scalar;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -19,11 +20,6 @@ fn ids(pages: &[Vec<Value>]) -> Vec<String> {
         .collect()
 }
 
-#[track_caller]
-fn assert_error(reply: &reachly_tests::http::Reply, status: u16, code: &str) {
-    reply.assert_error(status, code);
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn templates_are_created_listed_read_and_scoped() {
     let w = CampaignWorld::start().await;
@@ -32,17 +28,12 @@ async fn templates_are_created_listed_read_and_scoped() {
     let reply = api
         .post(
             "/v1/email-templates",
-            Some(&w.admin),
+            Some(&w.token),
             &json!({ "name": " Welcome ", "subject": "Hi {{first_name}}",
                      "html_body": "<p>Hi</p>", "text_body": "Hi" }),
         )
         .await;
-    assert_eq!(reply.status, 201, "{:?}", reply.body);
-    let id = reply.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reply.location.as_deref(),
-        Some(format!("/v1/email-templates/{id}").as_str())
-    );
+    let id = reply.assert_made(201, "/v1/email-templates");
     assert_eq!(reply.body["name"], "Welcome");
     assert_eq!(reply.body["subject"], "Hi {{first_name}}");
     assert_eq!(reply.body["html_body"], "<p>Hi</p>");
@@ -56,7 +47,7 @@ async fn templates_are_created_listed_read_and_scoped() {
 
     let mut created = vec![id.clone()];
     for i in 0..4 {
-        created.push(w.template(&w.admin, &format!("T{i}")).await);
+        created.push(w.template(&w.token, &format!("T{i}")).await);
     }
     let pages = w.pages(&w.viewer, "/v1/email-templates?limit=2").await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
@@ -76,7 +67,7 @@ async fn templates_are_created_listed_read_and_scoped() {
         json!({ "subject": "x" }),
         json!({ "name": "a", "colour": 1 }),
     ] {
-        let reply = api.post("/v1/email-templates", Some(&w.admin), &body).await;
+        let reply = api.post("/v1/email-templates", Some(&w.token), &body).await;
         reply.assert_error(422, "unprocessable");
     }
     let reply = api
@@ -90,17 +81,16 @@ async fn templates_are_created_listed_read_and_scoped() {
 
     // Unknown and other organizations' ids are 404; a malformed one is 400.
     for (path, token) in [
-        (format!("/v1/email-templates/{}", Uuid::now_v7()), &w.admin),
+        (format!("/v1/email-templates/{}", Uuid::now_v7()), &w.token),
         (format!("/v1/email-templates/{id}"), &w.rival),
     ] {
-        assert_error(&api.get(&path, Some(token)).await, 404, "not_found");
+        api.get(&path, Some(token))
+            .await
+            .assert_error(404, "not_found");
     }
-    assert_error(
-        &api.get("/v1/email-templates/not-a-uuid", Some(&w.admin))
-            .await,
-        400,
-        "bad_request",
-    );
+    api.get("/v1/email-templates/not-a-uuid", Some(&w.token))
+        .await
+        .assert_error(400, "bad_request");
     let theirs = api.get("/v1/email-templates", Some(&w.rival)).await;
     assert_eq!(
         theirs.body["data"],
@@ -119,7 +109,7 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
         { "key": "smoker", "label": "Smoker", "field_type": "checkbox" },
         { "key": "age", "label": "Age", "field_type": "number" },
     ]);
-    let reply = w.post_form(&w.admin, "medicare-2026", fields.clone()).await;
+    let reply = w.post_form(&w.token, "medicare-2026", fields.clone()).await;
     assert_eq!(reply.status, 201, "{:?}", reply.body);
     let form = reply.body;
     let id = form["id"].as_str().unwrap();
@@ -157,11 +147,9 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
     assert_eq!(listed.body["data"], json!([form]));
 
     // The same slug twice in one organization is a conflict; another organization may use it.
-    assert_error(
-        &w.post_form(&w.admin, "medicare-2026", fields.clone()).await,
-        409,
-        "conflict",
-    );
+    w.post_form(&w.token, "medicare-2026", fields.clone())
+        .await
+        .assert_error(409, "conflict");
     assert_eq!(
         w.post_form(&w.rival, "medicare-2026", fields.clone())
             .await
@@ -219,38 +207,35 @@ async fn forms_keep_their_fields_in_order_and_refuse_bad_ones() {
             "slug",
         ),
     ] {
-        let reply = w.post_form(&w.admin, slug, fields).await;
+        let reply = w.post_form(&w.token, slug, fields).await;
         reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(expected), "{slug}: {message}");
     }
-    let none: i64 = sqlx::query_scalar("select count(*) from forms where slug like 'ok-%'")
-        .fetch_one(&w.maint)
-        .await
-        .unwrap();
+    let none: i64 = scalar(
+        &w.maint,
+        "select count(*) from forms where slug like 'ok-%'",
+    )
+    .await;
     assert_eq!(none, 0, "a refused form leaves nothing behind");
 
-    assert_error(
-        &w.post_form(&w.viewer, "viewer", fields).await,
-        403,
-        "forbidden",
-    );
-    assert_error(
-        &api.get(&format!("/v1/forms/{id}"), Some(&w.rival)).await,
-        404,
-        "not_found",
-    );
+    w.post_form(&w.viewer, "viewer", fields)
+        .await
+        .assert_error(403, "forbidden");
+    api.get(&format!("/v1/forms/{id}"), Some(&w.rival))
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     let w = CampaignWorld::start().await;
     let api = &w.api;
-    let list = w.list(&w.admin).await;
-    let template = w.template(&w.admin, "Welcome").await;
+    let list = w.list(&w.token).await;
+    let template = w.template(&w.token, "Welcome").await;
     let form = w
         .post_form(
-            &w.admin,
+            &w.token,
             "quote",
             json!([{ "key": "zip", "label": "ZIP", "field_type": "zip" }]),
         )
@@ -259,19 +244,14 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
 
     let reply = w
         .post_campaign(
-            &w.admin,
+            &w.token,
             &list,
             &template,
             json!({ "form_id": form, "from_email": " News@ACME.test " }),
         )
         .await;
-    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    let id = reply.assert_made(201, "/v1/campaigns");
     let campaign = reply.body;
-    let id = campaign["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reply.location.as_deref(),
-        Some(format!("/v1/campaigns/{id}").as_str())
-    );
     assert_eq!(campaign["status"], "draft");
     assert_eq!(campaign["name"], "Open enrollment");
     assert_eq!(campaign["subject"], "Plans for 2026");
@@ -335,7 +315,7 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
         (json!({ "form_id": missing }), "form_id"),
     ] {
         let reply = w
-            .post_campaign(&w.admin, &list, &template, extra.clone())
+            .post_campaign(&w.token, &list, &template, extra.clone())
             .await;
         reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
@@ -350,21 +330,18 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
         json!({ "include_risky": true }),
     ] {
         let reply = w
-            .post_campaign(&w.admin, &list, &template, extra.clone())
+            .post_campaign(&w.token, &list, &template, extra.clone())
             .await;
         reply.assert_error(422, "unprocessable");
     }
-    assert_error(
-        &w.post_campaign(&w.viewer, &list, &template, json!({}))
-            .await,
-        403,
-        "forbidden",
-    );
+    w.post_campaign(&w.viewer, &list, &template, json!({}))
+        .await
+        .assert_error(403, "forbidden");
 
     // Listing: newest first, by status, paged.
     let mut drafts = Vec::new();
     for _ in 0..3 {
-        let reply = w.post_campaign(&w.admin, &list, &template, json!({})).await;
+        let reply = w.post_campaign(&w.token, &list, &template, json!({})).await;
         drafts.push(reply.body["id"].as_str().unwrap().to_owned());
     }
     drafts.sort();
@@ -375,30 +352,16 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     assert_eq!(ids(&pages), drafts);
     let sending = w.pages(&w.viewer, "/v1/campaigns?status=sending").await;
     assert_eq!(ids(&sending), [id.as_str()]);
-    assert_error(
-        &api.get("/v1/campaigns?status=won", Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
-    assert_error(
-        &api.get("/v1/campaigns?cursor=zzz", Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
+    api.get("/v1/campaigns?status=won", Some(&w.token))
+        .await
+        .assert_error(400, "bad_request");
+    api.get("/v1/campaigns?cursor=zzz", Some(&w.token))
+        .await
+        .assert_error(400, "bad_request");
 
     // Another organization sees none of it.
-    assert_error(
-        &api.get(&format!("/v1/campaigns/{id}"), Some(&w.rival))
-            .await,
-        404,
-        "not_found",
-    );
-    assert_error(
-        &api.get(&format!("/v1/campaigns/{}", Uuid::now_v7()), Some(&w.admin))
-            .await,
-        404,
-        "not_found",
-    );
+    w.assert_not_found_elsewhere(&format!("/v1/campaigns/{id}"), "")
+        .await;
     assert_eq!(
         api.get("/v1/campaigns", Some(&w.rival)).await.body["data"],
         json!([])
@@ -408,8 +371,8 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
 #[tokio::test(flavor = "multi_thread")]
 async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     let w = CampaignWorld::start().await;
-    let campaign = w.draft(&w.admin, None).await;
-    let other = w.draft(&w.admin, None).await;
+    let campaign = w.draft(&w.token, None).await;
+    let other = w.draft(&w.token, None).await;
     let org = w.org("acme").await;
 
     // 30 events over the last minute, several sharing an instant (the id breaks the tie).
@@ -478,39 +441,33 @@ async fn events_are_read_in_time_order_by_type_with_a_cursor() {
     assert_eq!(opens, expected_opens);
 
     let api = &w.api;
-    assert_error(
-        &api.get(&format!("{path}?type=opened"), Some(&w.admin))
-            .await,
-        400,
-        "bad_request",
-    );
-    assert_error(
-        &api.get(&format!("{path}?cursor=abc"), Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
-    assert_error(
-        &api.get(&format!("{path}?limit=x"), Some(&w.admin)).await,
-        400,
-        "bad_request",
-    );
-    assert_error(&api.get(&path, Some(&w.rival)).await, 404, "not_found");
-    assert_error(
-        &api.get(
-            &format!("/v1/campaigns/{}/events", Uuid::now_v7()),
-            Some(&w.admin),
-        )
-        .await,
-        404,
-        "not_found",
-    );
+    api.get(&format!("{path}?type=opened"), Some(&w.token))
+        .await
+        .assert_error(400, "bad_request");
+    api.get(&format!("{path}?cursor=abc"), Some(&w.token))
+        .await
+        .assert_error(400, "bad_request");
+    api.get(&format!("{path}?limit=x"), Some(&w.token))
+        .await
+        .assert_error(400, "bad_request");
+    w.assert_not_found_elsewhere(&path, "/events").await;
+}
+
+/// The world of the lead tests: a draft campaign with [`lead_form`]; its form, its id, and
+/// the organization's id.
+async fn lead_campaign() -> (CampaignWorld, String, String, Uuid) {
+    let w = CampaignWorld::start().await;
+    let form = lead_form(&w).await;
+    let campaign = w.draft(&w.token, Some(&form)).await;
+    let org = w.org("acme").await;
+    (w, form, campaign, org)
 }
 
 /// The form of the lead tests: a select, a checkbox, a number and a text field.
 async fn lead_form(w: &CampaignWorld) -> String {
     let reply = w
         .post_form(
-            &w.admin,
+            &w.token,
             "quote",
             json!([
                 { "key": "plan", "label": "Plan", "field_type": "select", "options": ["gold", "silver"] },
@@ -538,10 +495,7 @@ fn lead(i: usize, status: &'static str, response: Value) -> NewLead {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn leads_filter_by_status_and_form_fields() {
-    let w = CampaignWorld::start().await;
-    let form = lead_form(&w).await;
-    let campaign = w.draft(&w.admin, Some(&form)).await;
-    let org = w.org("acme").await;
+    let (w, form, campaign, org) = lead_campaign().await;
 
     let plans = ["gold", "silver"];
     let mut written = Vec::new();
@@ -556,7 +510,7 @@ async fn leads_filter_by_status_and_form_fields() {
         written.push((i, id));
     }
     // A lead of another campaign with the same answers is never listed.
-    let other = w.draft(&w.admin, Some(&form)).await;
+    let other = w.draft(&w.token, Some(&form)).await;
     w.insert_lead(
         org,
         &other,
@@ -628,32 +582,20 @@ async fn leads_filter_by_status_and_form_fields() {
         "field.age=old",
         "field.plan=gold&field.plan=silver",
     ] {
-        let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
+        let reply = api.get(&format!("{path}?{query}"), Some(&w.token)).await;
         reply.assert_error(422, "unprocessable");
     }
     // A malformed query parameter is 400.
     for query in ["status=won", "cursor=abc", "limit=ten"] {
-        let reply = api.get(&format!("{path}?{query}"), Some(&w.admin)).await;
+        let reply = api.get(&format!("{path}?{query}"), Some(&w.token)).await;
         reply.assert_error(400, "bad_request");
     }
-    assert_error(&api.get(&path, Some(&w.rival)).await, 404, "not_found");
-    assert_error(
-        &api.get(
-            &format!("/v1/campaigns/{}/leads", Uuid::now_v7()),
-            Some(&w.admin),
-        )
-        .await,
-        404,
-        "not_found",
-    );
+    w.assert_not_found_elsewhere(&path, "/leads").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
-    let w = CampaignWorld::start().await;
-    let form = lead_form(&w).await;
-    let campaign = w.draft(&w.admin, Some(&form)).await;
-    let org = w.org("acme").await;
+    let (w, form, campaign, org) = lead_campaign().await;
 
     let mut hostile = lead(
         0,
@@ -673,7 +615,7 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
         .await;
 
     let path = format!("/v1/campaigns/{campaign}/leads/export.csv");
-    let (status, content_type, disposition, body) = w.api.get_text(&path, &w.admin).await;
+    let (status, content_type, disposition, body) = w.api.get_text(&path, &w.token).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(content_type.as_deref(), Some("text/csv; charset=utf-8"));
     assert_eq!(
@@ -689,7 +631,7 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
 
     let leads = w
         .api
-        .get(&format!("/v1/campaigns/{campaign}/leads"), Some(&w.admin))
+        .get(&format!("/v1/campaigns/{campaign}/leads"), Some(&w.token))
         .await;
     let created = |id: Uuid| {
         let data = leads.body["data"].as_array().unwrap();
@@ -726,13 +668,13 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
     // The listing's filters apply.
     let (_, _, _, gold) = w
         .api
-        .get_text(&format!("{path}?field.plan=gold"), &w.admin)
+        .get_text(&format!("{path}?field.plan=gold"), &w.token)
         .await;
     assert_eq!(gold.split_terminator("\r\n").count(), 2, "{gold}");
     assert!(gold.contains(&a.to_string()) && !gold.contains(&b.to_string()));
     let (_, _, _, lost) = w
         .api
-        .get_text(&format!("{path}?status=lost"), &w.admin)
+        .get_text(&format!("{path}?status=lost"), &w.token)
         .await;
     assert!(lost.contains(&b.to_string()) && !lost.contains(&a.to_string()));
 
@@ -743,7 +685,7 @@ async fn the_lead_export_is_a_defused_csv_with_one_column_per_field() {
     assert_eq!(status, 404);
     let (status, ..) = w
         .api
-        .get_text(&format!("{path}?field.colour=red"), &w.admin)
+        .get_text(&format!("{path}?field.colour=red"), &w.token)
         .await;
     assert_eq!(status, 422);
 }

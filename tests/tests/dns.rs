@@ -40,6 +40,15 @@ fn checker(dns: &DnsServer) -> DomainChecker {
     )
 }
 
+/// The DNS fixture and a fresh database, with the pool a worker writes the shared cache
+/// (`domain_checks`) through: the maintenance role's (tenants only read it).
+async fn dns_and_shared_cache() -> (DnsServer, TestDb, sqlx::PgPool) {
+    let dns = DnsServer::start().await;
+    let db = TestDb::fresh().await;
+    let pool = db.maint().await;
+    (dns, db, pool)
+}
+
 fn strings(domains: &[&str]) -> Vec<String> {
     domains.iter().map(|d| d.to_string()).collect()
 }
@@ -160,10 +169,7 @@ async fn fifty_concurrent_checks_of_one_domain_send_one_query() {
 
 #[tokio::test]
 async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
-    let dns = DnsServer::start().await;
-    let db = TestDb::fresh().await;
-    // The worker writes the shared cache as the maintenance role (tenants only read it).
-    let app = db.maint().await;
+    let (dns, _db, app) = dns_and_shared_cache().await;
 
     // Worker 1: a batch with duplicates and mixed case; 50 times the same domain.
     let worker1 = checker(&dns);
@@ -269,10 +275,7 @@ async fn check_many_dedupes_caches_and_shares_through_domain_checks() {
 
 #[tokio::test]
 async fn concurrent_batches_of_one_worker_share_lookups() {
-    let dns = DnsServer::start().await;
-    let db = TestDb::fresh().await;
-    // The worker writes the shared cache as the maintenance role (tenants only read it).
-    let app = db.maint().await;
+    let (dns, _db, app) = dns_and_shared_cache().await;
     let worker = Arc::new(checker(&dns));
     let batch = strings(&["mail-ok.test", "example-broker.test", "nothing.test"]);
     let tasks: Vec<_> = (0..4)

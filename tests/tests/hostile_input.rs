@@ -5,32 +5,10 @@
 use std::time::Duration;
 
 use reachly_tests::campaigns::CampaignWorld;
-use reachly_tests::http::{Api, assert_error_body};
-use reachly_tests::lists::{ListWorld, wait_validated};
+use reachly_tests::http::Api;
+use reachly_tests::lists::{ListWorld, upload, wait_validated};
 use reachly_tests::wait_until;
 use serde_json::{Value, json};
-
-/// Asserts an error: `status` and the API's error shape with `code`.
-#[track_caller]
-fn assert_error(
-    status: impl PartialEq<u16> + std::fmt::Debug,
-    body: &Value,
-    expected: u16,
-    code: &str,
-) {
-    assert!(
-        status == expected,
-        "status {status:?}, expected {expected}: {body}"
-    );
-    assert_error_body(body, code);
-}
-
-/// Uploads `csv` as a list; its id.
-async fn upload(api: &Api, token: &str, name: &str, csv: Vec<u8>) -> String {
-    let reply = api.upload_list(token, name, "list.csv", csv).await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    reply.body["list"]["id"].as_str().unwrap().to_owned()
-}
 
 /// Waits until the list is `failed`; its body.
 async fn wait_failed(api: &Api, token: &str, id: &str) -> Value {
@@ -56,23 +34,37 @@ async fn hostile_csv_files_fail_fast_with_a_reason_and_the_worker_keeps_importin
         vec!["dup"; n].join(","),
         ",x".repeat(n)
     );
-    let dup_list = upload(api, token, "dup header", dup.into_bytes()).await;
+    let dup_list = upload(api, token, "dup header", "list.csv", dup.into_bytes())
+        .await
+        .list;
     let line = "someone@mail-ok.test,".repeat(50_000);
-    let line_list = upload(api, token, "one line", line.into_bytes()).await;
+    let line_list = upload(api, token, "one line", "list.csv", line.into_bytes())
+        .await
+        .list;
     // A header without an email column, 900 columns of 500 bytes: its error names every
     // column, so the stored message is cut.
     let wide = (0..900)
         .map(|i| format!("{i}{}", "h".repeat(495)))
         .collect::<Vec<_>>()
         .join(",");
-    let wide_list = upload(api, token, "wide", format!("{wide}\n").into_bytes()).await;
+    let wide_list = upload(
+        api,
+        token,
+        "wide",
+        "list.csv",
+        format!("{wide}\n").into_bytes(),
+    )
+    .await
+    .list;
     let fine = upload(
         api,
         token,
         "fine",
+        "list.csv",
         b"email\nann@mail-ok.test\nbob@mail-ok.test\n".to_vec(),
     )
-    .await;
+    .await
+    .list;
 
     let validated = wait_validated(api, token, &fine, Duration::from_secs(60)).await;
     assert_eq!(validated["valid_count"], 2, "{validated}");
@@ -113,7 +105,9 @@ async fn special_use_domains_are_invalid_without_a_dns_query() {
     let (api, token) = (&w.api, w.token.as_str());
     let csv = "email\nme@host.localhost\nme@link.local\nme@anything.arpa\nme@valid.invalid\n\
                me@onion.onion.onion\nme@yy--0.tld\nok@mail-ok.test\n";
-    let list = upload(api, token, "special", csv.as_bytes().to_vec()).await;
+    let list = upload(api, token, "special", "list.csv", csv.as_bytes().to_vec())
+        .await
+        .list;
     let shown = wait_validated(api, token, &list, Duration::from_secs(60)).await;
     assert_eq!(shown["invalid_count"], 6, "{shown}");
     assert_eq!(shown["valid_count"], 1, "{shown}");
@@ -146,7 +140,7 @@ async fn special_use_domains_are_invalid_without_a_dns_query() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
     let w = CampaignWorld::start().await;
-    let (api, admin) = (&w.api, w.admin.as_str());
+    let (api, admin) = (&w.api, w.token.as_str());
 
     // NUL in any stored text, a 100 KB name, a 1,000-character subject, a payload that is
     // not an object, a run_at outside [2000-01-01, now + 1 year]: 422 naming the field.
@@ -189,7 +183,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
     ];
     for (path, body, field) in refused {
         let reply = api.post(path, Some(admin), &body).await;
-        assert_error(reply.status, &reply.body, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(field), "{path}: {message}");
     }
@@ -201,7 +195,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
             b"email\na@b.example\n".to_vec(),
         )
         .await;
-    assert_error(reply.status, &reply.body, 422, "unprocessable");
+    reply.assert_error(422, "unprocessable");
     let reply = api
         .post_raw(
             "/v1/jobs",
@@ -227,17 +221,11 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
             "file",
             reqwest::multipart::Part::bytes(b"email\nc@d.example\n".to_vec()).file_name("b.csv"),
         );
-    let client = reqwest::Client::new();
-    let resp = client
-        .post(format!("{}/v1/contact-lists", api.base()))
-        .bearer_auth(admin)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap();
-    assert_error(status, &body, 422, "unprocessable");
+    let request = api
+        .request(reqwest::Method::POST, "/v1/contact-lists")
+        .multipart(form);
+    let reply = api.send(request, Some(admin)).await;
+    reply.assert_error(422, "unprocessable");
 
     // What axum's extractors answer on their own is rewritten into the shape: a path that is
     // not UTF-8, an upload that is not multipart, an unknown route and method.
@@ -253,25 +241,22 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
         ("GET", "/v1/nowhere", None, 404, "not_found"),
         ("DELETE", "/v1/jobs", None, 405, "method_not_allowed"),
     ] {
-        let mut request = client.request(method.parse().unwrap(), format!("{}{path}", api.base()));
-        request = request.bearer_auth(admin);
+        let mut request = api.request(method.parse().unwrap(), path);
         if let Some(ct) = content_type {
             request = request.header("content-type", ct).body("{}");
         }
-        let resp = request.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let content = resp
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(
-            content.as_deref() == Some("application/json"),
-            "{method} {path}: {content:?}"
+        let reply = api.send(request, Some(admin)).await;
+        assert_eq!(
+            reply.content_type.as_deref(),
+            Some("application/json"),
+            "{method} {path}"
         );
-        assert_eq!(status / 100, expected / 100, "{method} {path}: {body}");
-        assert_eq!(status, expected, "{method} {path}: {body}");
-        assert_eq!(body["error"]["code"], code, "{method} {path}: {body}");
+        assert_eq!(reply.status, expected, "{method} {path}: {:?}", reply.body);
+        assert_eq!(
+            reply.body["error"]["code"], code,
+            "{method} {path}: {:?}",
+            reply.body
+        );
     }
 
     // An unknown list has no contacts page and no errors page.
@@ -280,7 +265,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
         let reply = api
             .get(&format!("/v1/contact-lists/{unknown}/{page}"), Some(admin))
             .await;
-        assert_error(reply.status, &reply.body, 404, "not_found");
+        reply.assert_error(404, "not_found");
     }
     // An events cursor that decodes to a time before 1970 (or before 4713 BC).
     let list = w.list(admin).await;
@@ -297,24 +282,17 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
         (-210_000_000_000_000_000_i64) as u64,
         "0".repeat(32)
     );
-    let reply = api
-        .get(
-            &format!("/v1/campaigns/{campaign}/events?cursor={cursor}"),
-            Some(admin),
-        )
-        .await;
-    assert_error(reply.status, &reply.body, 400, "bad_request");
-
-    // A NUL in a lead filter: the export used to send its header row, then drop the
+    // And a NUL in a lead filter: the export used to send its header row, then drop the
     // connection; the listing failed alike.
-    for page in ["leads", "leads/export.csv"] {
-        let reply = api
-            .get(
-                &format!("/v1/campaigns/{campaign}/{page}?field.plan=%00"),
-                Some(admin),
-            )
-            .await;
-        assert_error(reply.status, &reply.body, 400, "bad_request");
+    for page in [
+        format!("events?cursor={cursor}"),
+        "leads?field.plan=%00".to_owned(),
+        "leads/export.csv?field.plan=%00".to_owned(),
+    ] {
+        let path = format!("/v1/campaigns/{campaign}/{page}");
+        api.get(&path, Some(admin))
+            .await
+            .assert_error(400, "bad_request");
     }
 
     // Times a launch may set are bounded, naming the field.
@@ -333,7 +311,7 @@ async fn bad_requests_get_the_right_status_and_the_json_error_shape() {
                 &body,
             )
             .await;
-        assert_error(reply.status, &reply.body, 422, "unprocessable");
+        reply.assert_error(422, "unprocessable");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(field), "{message}");
     }
@@ -364,7 +342,7 @@ async fn the_application_role_cannot_create_event_partitions_at_will() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_launch_fails_its_campaign_with_the_reason() {
     let w = CampaignWorld::start().await;
-    let (api, admin) = (&w.api, w.admin.as_str());
+    let (api, admin) = (&w.api, w.token.as_str());
     let campaign = w.draft(admin, None).await;
     let reply = api
         .post(
@@ -401,12 +379,11 @@ async fn a_dead_launch_fails_its_campaign_with_the_reason() {
 /// with the reason (migration 0023), not `pending` for good.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_import_releases_its_worker_at_once() {
-    let stack = reachly_tests::Stack::start().await;
+    let w = reachly_tests::world::ApiWorld::start().await;
+    let (api, token) = (&w.api, w.token.as_str());
     let dns = reachly_tests::dns_server::DnsServer::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
     let dns_addr = dns.addr.to_string();
-    let _worker = stack.worker(
+    let _worker = w.stack.worker(
         "w",
         &["--concurrency", "1"],
         &[("REACHLY_DNS_SERVERS", dns_addr.as_str())],
@@ -417,35 +394,26 @@ async fn a_cancelled_import_releases_its_worker_at_once() {
     for i in 0..400_000 {
         big.push_str(&format!("person{i}@mail-ok.test,P{i}\n"));
     }
-    let reply = api
-        .upload_list(&token, "big", "big.csv", big.into_bytes())
-        .await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    let big_list = reply.body["list"]["id"].as_str().unwrap().to_owned();
-    let job = reply.body["job"]["id"].as_str().unwrap().to_owned();
+    let big = upload(api, token, "big", "big.csv", big).await;
+    let job = big.job.as_str();
     wait_until("the big import to run", Duration::from_secs(60), || async {
-        let shown = api.get(&format!("/v1/jobs/{job}"), Some(&token)).await;
+        let shown = api.get(&format!("/v1/jobs/{job}"), Some(token)).await;
         (shown.body["status"] == "running").then_some(())
     })
     .await;
 
     let cancelled = api
-        .post(&format!("/v1/jobs/{job}/cancel"), Some(&token), &json!({}))
+        .post(&format!("/v1/jobs/{job}/cancel"), Some(token), &json!({}))
         .await;
     assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
     assert_eq!(cancelled.body["status"], "cancelled");
 
-    let small = upload(
-        &api,
-        &token,
-        "small",
-        b"email\nann@mail-ok.test\nbob@mail-ok.test\n".to_vec(),
-    )
-    .await;
-    let validated = wait_validated(&api, &token, &small, Duration::from_secs(60)).await;
+    let csv = "email\nann@mail-ok.test\nbob@mail-ok.test\n";
+    let small = upload(api, token, "small", "small.csv", csv).await;
+    let validated = wait_validated(api, token, &small.list, Duration::from_secs(60)).await;
     assert_eq!(validated["valid_count"], 2, "{validated}");
 
-    let failed = wait_failed(&api, &token, &big_list).await;
+    let failed = wait_failed(api, token, &big.list).await;
     assert_eq!(
         failed["failure_reason"],
         format!("import job {job} was cancelled")

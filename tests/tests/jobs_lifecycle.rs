@@ -1,56 +1,35 @@
 //! A job submitted over HTTP is run by a separate worker process: success, retries, dead,
 //! retry from dead, dedupe keys, cancel.
 
-use std::time::Duration;
-
-use reachly_tests::http::Api;
-use reachly_tests::{Stack, wait_until};
+use reachly_tests::jobs::act;
+use reachly_tests::world::ApiWorld;
 use serde_json::{Value, json};
-
-async fn wait_for_status(api: &Api, token: &str, id: &str, status: &str) -> Value {
-    wait_until(
-        &format!("job {id} to be {status}"),
-        Duration::from_secs(60),
-        || async {
-            let reply = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
-            (reply.body["status"] == status).then_some(reply.body)
-        },
-    )
-    .await
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_submitted_job_runs_in_a_worker_process_and_records_its_result() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let _worker = stack.worker("w1", &[], &[]);
-    let token = stack.token("acme", "ops@acme.test", "admin");
+    let w = ApiWorld::start().await;
+    let (api, token) = (&w.api, &w.token);
+    let _worker = w.stack.worker("w1", &[], &[]);
 
     let reply = api
         .post(
             "/v1/jobs",
-            Some(&token),
+            Some(token),
             &json!({"kind": "noop", "payload": {"sleep_ms": 20}}),
         )
         .await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    let id = reply.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reply.location.as_deref(),
-        Some(format!("/v1/jobs/{id}").as_str())
-    );
+    let id = reply.assert_made(202, "/v1/jobs");
     assert_eq!(reply.body["status"], "queued");
 
-    let done = wait_for_status(&api, &token, &id, "succeeded").await;
+    let done = w.wait_status(&id, "succeeded").await;
     assert_eq!(done["attempts"], 1);
     assert_eq!(done["result"], json!({"attempt": 1, "slept_ms": 20}));
 
-    let pool = stack.db.maint().await;
     let (effects,): (i64,) = sqlx::query_as(
         "select count(*) from audit_logs where subject_id = $1::uuid and action = 'job.noop.completed'",
     )
     .bind(&id)
-    .fetch_one(&pool)
+    .fetch_one(&w.maint)
     .await
     .unwrap();
     assert_eq!(effects, 1);
@@ -58,33 +37,22 @@ async fn a_submitted_job_runs_in_a_worker_process_and_records_its_result() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let _worker = stack.worker("w1", &[], &[]);
-    let token = stack.token("acme", "ops@acme.test", "admin");
+    let w = ApiWorld::start().await;
+    let (api, token) = (&w.api, &w.token);
+    let _worker = w.stack.worker("w1", &[], &[]);
 
-    let flaky = api
-        .post(
-            "/v1/jobs",
-            Some(&token),
-            &json!({"kind": "noop", "payload": {"fail_times": 2}, "max_attempts": 3}),
-        )
+    let flaky_id = w
+        .submit(&json!({"kind": "noop", "payload": {"fail_times": 2}, "max_attempts": 3}))
         .await;
-    let doomed = api
-        .post(
-            "/v1/jobs",
-            Some(&token),
-            &json!({"kind": "noop", "payload": {"fail_times": 5}, "max_attempts": 2}),
-        )
+    let doomed_id = w
+        .submit(&json!({"kind": "noop", "payload": {"fail_times": 5}, "max_attempts": 2}))
         .await;
-    let flaky_id = flaky.body["id"].as_str().unwrap().to_owned();
-    let doomed_id = doomed.body["id"].as_str().unwrap().to_owned();
 
-    let done = wait_for_status(&api, &token, &flaky_id, "succeeded").await;
+    let done = w.wait_status(&flaky_id, "succeeded").await;
     assert_eq!(done["attempts"], 3);
     assert_eq!(done["result"]["attempt"], 3);
 
-    let dead = wait_for_status(&api, &token, &doomed_id, "dead").await;
+    let dead = w.wait_status(&doomed_id, "dead").await;
     assert_eq!(dead["attempts"], 2);
     assert!(
         dead["last_error"]
@@ -94,90 +62,69 @@ async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     );
 
     // Retrying a dead job queues it with fresh attempts; it fails twice more and dies again.
-    let retried = api
-        .post(
-            &format!("/v1/jobs/{doomed_id}/retry"),
-            Some(&token),
-            &json!({}),
-        )
-        .await;
+    let retried = act(api, token, &doomed_id, "retry").await;
     assert_eq!(retried.status, 200, "{:?}", retried.body);
     assert_eq!(retried.body["status"], "queued");
     assert_eq!(retried.body["attempts"], 0);
-    let dead_again = wait_for_status(&api, &token, &doomed_id, "dead").await;
+    let dead_again = w.wait_status(&doomed_id, "dead").await;
     assert_eq!(dead_again["attempts"], 2);
 
     // A succeeded job cannot be retried.
-    let refused = api
-        .post(
-            &format!("/v1/jobs/{flaky_id}/retry"),
-            Some(&token),
-            &json!({}),
-        )
-        .await;
+    let refused = act(api, token, &flaky_id, "retry").await;
     assert_eq!(refused.status, 409);
     assert_eq!(refused.body["error"]["code"], "conflict");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
+    let w = ApiWorld::start().await;
+    let (api, token) = (&w.api, &w.token);
     // No worker runs yet, so jobs stay queued.
     let body = json!({"kind": "noop", "dedupe_key": "nightly-2026-11-21"});
-    let first = api.post("/v1/jobs", Some(&token), &body).await;
-    let second = api.post("/v1/jobs", Some(&token), &body).await;
+    let first = api.post("/v1/jobs", Some(token), &body).await;
+    let second = api.post("/v1/jobs", Some(token), &body).await;
     assert_eq!(first.status, 202);
     assert_eq!(second.status, 200);
     assert_eq!(first.body["id"], second.body["id"]);
     assert_eq!(second.body["duplicate"], true);
 
     let id = first.body["id"].as_str().unwrap();
-    let cancelled = api
-        .post(&format!("/v1/jobs/{id}/cancel"), Some(&token), &json!({}))
-        .await;
+    let cancelled = act(api, token, &id, "cancel").await;
     assert_eq!(cancelled.body["status"], "cancelled");
-    let again = api
-        .post(&format!("/v1/jobs/{id}/cancel"), Some(&token), &json!({}))
-        .await;
+    let again = act(api, token, &id, "cancel").await;
     assert_eq!(again.status, 409);
 
     // A worker started now never runs the cancelled job.
-    let _worker = stack.worker("w1", &[], &[]);
-    let probe = api
-        .post("/v1/jobs", Some(&token), &json!({"kind": "noop"}))
-        .await;
-    let probe_id = probe.body["id"].as_str().unwrap();
-    wait_for_status(&api, &token, probe_id, "succeeded").await;
-    let still = api.get(&format!("/v1/jobs/{id}"), Some(&token)).await;
+    let _worker = w.stack.worker("w1", &[], &[]);
+    let probe_id = w.submit(&json!({"kind": "noop"})).await;
+    w.wait_status(probe_id, "succeeded").await;
+    let still = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
     assert_eq!(still.body["status"], "cancelled");
     assert_eq!(still.body["attempts"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_insert_atomically_and_list_with_cursors() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
+    let w = ApiWorld::start().await;
+    let (api, token) = (&w.api, &w.token);
 
     let jobs: Vec<Value> = (0..120)
         .map(|i| json!({"kind": "noop", "priority": i % 3}))
         .collect();
     let reply = api
-        .post("/v1/jobs/batch", Some(&token), &json!({ "jobs": jobs }))
+        .post("/v1/jobs/batch", Some(token), &json!({ "jobs": jobs }))
         .await;
     assert_eq!(reply.status, 202);
     assert_eq!(reply.body["data"].as_array().unwrap().len(), 120);
 
     // One bad job refuses the whole batch.
     let bad = json!({"jobs": [{"kind": "noop"}, {"kind": "noop", "payload": {"sleep_ms": "x"}}]});
-    let refused = api.post("/v1/jobs/batch", Some(&token), &bad).await;
+    let refused = api.post("/v1/jobs/batch", Some(token), &bad).await;
     assert_eq!(refused.status, 422, "{:?}", refused.body);
 
     let too_many: Vec<Value> = (0..1001).map(|_| json!({"kind": "noop"})).collect();
     let refused = api
-        .post("/v1/jobs/batch", Some(&token), &json!({ "jobs": too_many }))
+        .post("/v1/jobs/batch", Some(token), &json!({ "jobs": too_many }))
         .await;
     assert_eq!(refused.status, 422);
 
@@ -188,7 +135,7 @@ async fn batches_insert_atomically_and_list_with_cursors() {
             Some(c) => format!("/v1/jobs?kind=noop&limit=50&cursor={c}"),
             None => "/v1/jobs?kind=noop&limit=50".to_owned(),
         };
-        let page = api.get(&path, Some(&token)).await;
+        let page = api.get(&path, Some(token)).await;
         assert_eq!(page.status, 200);
         for job in page.body["data"].as_array().unwrap() {
             seen.push(job["id"].as_str().unwrap().to_owned());
@@ -204,7 +151,7 @@ async fn batches_insert_atomically_and_list_with_cursors() {
     unique.dedup();
     assert_eq!(unique.len(), 120, "pages overlap");
 
-    let bad_filter = api.get("/v1/jobs?status=bogus", Some(&token)).await;
+    let bad_filter = api.get("/v1/jobs?status=bogus", Some(token)).await;
     assert_eq!(bad_filter.status, 400);
     assert_eq!(bad_filter.body["error"]["code"], "bad_request");
 }

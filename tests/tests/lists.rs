@@ -1,10 +1,7 @@
 //! A list uploaded over HTTP is imported and validated by worker processes against a real
 //! DNS server: statuses, counts, unparseable rows, suppression and tenant scoping.
 
-use std::time::Duration;
-
-use reachly_tests::lists::{ListWorld, wait_validated};
-use reachly_tests::wait_until;
+use reachly_tests::lists::{ListWorld, Uploaded, upload};
 
 const LIST: &str = "\
 Email Address,First Name,Plan
@@ -39,17 +36,9 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
     .await
     .unwrap();
 
-    let reply = api
-        .upload_list(
-            &token,
-            "October leads",
-            "leads.csv",
-            LIST.as_bytes().to_vec(),
-        )
+    let (id, list) = world
+        .upload_validated("October leads", "leads.csv", LIST)
         .await;
-    assert_eq!(reply.status, 202, "{:?}", reply.body);
-    let id = reply.body["list"]["id"].as_str().unwrap().to_owned();
-    let list = wait_validated(&api, &token, &id, Duration::from_secs(120)).await;
 
     // 12 data rows: 1 unparseable, 1 duplicate (ANN@Mail-OK.test), 1 suppressed, 9 imported.
     assert_eq!(list["total_rows"], 12, "{list}");
@@ -106,20 +95,11 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
     assert_eq!(grace["custom_fields"]["Plan"], "multi\nline");
 
     // Keyset pages: every contact once, in id order, whatever the page size and filter.
-    let all = pages(
-        &api,
-        &token,
-        &format!("/v1/contact-lists/{id}/contacts?limit=2"),
-    )
-    .await;
-    assert_eq!(all.len(), 9, "{all:?}");
-    let valid = pages(
-        &api,
-        &token,
-        &format!("/v1/contact-lists/{id}/contacts?validation_status=valid&limit=1"),
-    )
-    .await;
-    assert_eq!(valid.len(), 4, "{valid:?}");
+    for (query, count) in [("limit=2", 9), ("validation_status=valid&limit=1", 4)] {
+        let path = format!("/v1/contact-lists/{id}/contacts?{query}");
+        let contacts = pages(&api, &token, &path).await;
+        assert_eq!(contacts.len(), count, "{query}: {contacts:?}");
+    }
     let lists = pages(&api, &token, "/v1/contact-lists?limit=1").await;
     assert!(lists.iter().any(|l| l["id"] == id.as_str()), "{lists:?}");
 
@@ -172,22 +152,15 @@ async fn a_file_without_an_email_column_fails_its_list_with_a_clear_error() {
     let world = ListWorld::start().await;
     let (api, token) = (world.api.clone(), world.token.clone());
 
-    let reply = api
-        .upload_list(
-            &token,
-            "No emails",
-            "x.csv",
-            b"Name,Phone\nAnn,123\n".to_vec(),
-        )
-        .await;
-    assert_eq!(reply.status, 202);
-    let id = reply.body["list"]["id"].as_str().unwrap().to_owned();
-    let job = reply.body["job"]["id"].as_str().unwrap().to_owned();
-    let dead = wait_until("the import to die", Duration::from_secs(60), || async {
-        let r = api.get(&format!("/v1/jobs/{job}"), Some(&token)).await;
-        (r.body["status"] == "dead").then_some(r.body)
-    })
+    let Uploaded { list: id, job } = upload(
+        &api,
+        &token,
+        "No emails",
+        "x.csv",
+        *b"Name,Phone\nAnn,123\n",
+    )
     .await;
+    let dead = world.wait_status(&job, "dead").await;
     assert!(
         dead["last_error"]
             .as_str()

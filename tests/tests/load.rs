@@ -3,44 +3,39 @@
 
 use std::time::Duration;
 
+use reachly_tests::world::ApiWorld;
 use reachly_tests::{Stack, wait_until};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_of_50k_jobs_completes_once_each_and_redis_memory_returns() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let pool = stack.db.maint().await;
+    let w = ApiWorld::start().await;
+    let (stack, pool) = (&w.stack, &w.maint);
     let _worker = stack.worker("w", &["--concurrency", "200"], &[]);
     wait_until(
         "the worker to register",
         Duration::from_secs(30),
-        || async { (stack.redis.dbsize().await > 0).then_some(()) },
+        || async { (stack.redis.dbsize().await.unwrap() > 0).then_some(()) },
     )
     .await;
-    let memory_before = stack.redis.used_memory().await;
+    let memory_before = stack.redis.used_memory().await.unwrap();
 
-    let ids = stack.submit_noops(&api, &token, 50_000, json!({})).await;
+    let ids = w.submit_noops(50_000, json!({})).await;
     assert_eq!(ids.len(), 50_000);
     wait_until(
         "50,000 jobs to succeed",
         Duration::from_secs(900),
-        || async { (stack.count_status(&pool, "succeeded").await == 50_000).then_some(()) },
+        || async { (stack.count_status(pool, "succeeded").await == 50_000).then_some(()) },
     )
     .await;
-    assert_eq!(
-        stack.noop_effects(&pool).await,
-        (50_000, 1),
-        "one effect per job"
-    );
+    assert_eq!(w.noop_effects().await, (50_000, 1), "one effect per job");
 
     // Finished tasks are removed from Redis as they complete.
     let memory_after = wait_until(
         "Redis memory to settle",
         Duration::from_secs(60),
         || async {
-            let now = stack.redis.used_memory().await;
+            let now = stack.redis.used_memory().await.unwrap();
             (now < memory_before + 2 * 1024 * 1024).then_some(now)
         },
     )

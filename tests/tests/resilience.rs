@@ -3,114 +3,88 @@
 
 use std::time::Duration;
 
-use reachly_tests::{Stack, wait_until};
+use reachly_tests::wait_until;
+use reachly_tests::world::ApiWorld;
 use serde_json::json;
-use uuid::Uuid;
 
 /// Fast reaping so a killed worker's job comes back within seconds.
 const QUICK_REAP: (&str, &str) = ("REACHLY_STALE_AFTER_SECS", "3");
 
-async fn wait_status(stack: &Stack, pool: &sqlx::PgPool, id: Uuid, status: &str) {
-    wait_until(
-        &format!("job {id} to be {status}"),
-        Duration::from_secs(90),
-        || async { (stack.job_status(pool, id).await == status).then_some(()) },
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_whose_worker_is_killed_is_finished_by_another_and_recorded_once() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let pool = stack.db.maint().await;
+    let w = ApiWorld::start().await;
+    let (stack, pool) = (&w.stack, &w.maint);
     let mut first = stack.worker("first", &[], &[QUICK_REAP]);
 
-    let ids = stack
-        .submit_noops(&api, &token, 1, json!({"sleep_ms": 3000}))
-        .await;
-    let id = ids[0];
-    wait_status(&stack, &pool, id, "running").await;
+    let id = w.submit_noops(1, json!({"sleep_ms": 3000})).await[0];
+    w.wait_status(id, "running").await;
     first.kill9();
 
     let _second = stack.worker("second", &[], &[QUICK_REAP]);
-    wait_status(&stack, &pool, id, "succeeded").await;
+    w.wait_status(id, "succeeded").await;
     let (attempts,): (i32,) = sqlx::query_as("select attempts from job_runs where id = $1")
         .bind(id)
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(attempts, 2, "the killed attempt counts");
-    assert_eq!(stack.noop_effects(&pool).await, (1, 1));
+    assert_eq!(w.noop_effects().await, (1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jobs_queued_in_redis_survive_a_flushall() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let pool = stack.db.maint().await;
+    let w = ApiWorld::start().await;
+    let (stack, pool) = (&w.stack, &w.maint);
     let _worker = stack.worker("w", &["--concurrency", "4"], &[]);
 
-    let ids = stack
-        .submit_noops(&api, &token, 400, json!({"sleep_ms": 10}))
-        .await;
+    let ids = w.submit_noops(400, json!({"sleep_ms": 10})).await;
     // Wait until Redis holds a backlog, then lose it all.
     wait_until("a backlog in Redis", Duration::from_secs(30), || async {
-        (stack.redis.dbsize().await > 3).then_some(())
+        (stack.redis.dbsize().await.unwrap() > 3).then_some(())
     })
     .await;
     let mut conn = stack.redis.connection().await.unwrap();
     let _: () = redis::cmd("FLUSHALL").query_async(&mut conn).await.unwrap();
-    let done_at_flush = stack.count_status(&pool, "succeeded").await;
+    let done_at_flush = stack.count_status(pool, "succeeded").await;
     assert!(done_at_flush < 400, "the flush must hit a live backlog");
 
     wait_until("every job to succeed", Duration::from_secs(120), || async {
-        (stack.count_status(&pool, "succeeded").await == ids.len() as i64).then_some(())
+        (stack.count_status(pool, "succeeded").await == ids.len() as i64).then_some(())
     })
     .await;
-    assert_eq!(stack.noop_effects(&pool).await, (400, 1));
+    assert_eq!(w.noop_effects().await, (400, 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_lets_a_running_job_finish_then_exits_cleanly() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let pool = stack.db.maint().await;
+    let w = ApiWorld::start().await;
+    let stack = &w.stack;
     let mut worker = stack.worker("w", &[], &[]);
 
-    let id = stack
-        .submit_noops(&api, &token, 1, json!({"sleep_ms": 1500}))
-        .await[0];
-    wait_status(&stack, &pool, id, "running").await;
-    worker.sigterm();
-    let status = worker.wait_exit(Duration::from_secs(60));
+    let id = w.submit_noops(1, json!({"sleep_ms": 1500})).await[0];
+    w.wait_status(id, "running").await;
+    worker.sigterm().unwrap();
+    let status = worker.wait_exit(Duration::from_secs(60)).unwrap();
     assert!(status.success(), "worker exit: {status:?}");
-    assert_eq!(stack.job_status(&pool, id).await, "succeeded");
-    assert_eq!(stack.noop_effects(&pool).await, (1, 1));
+    assert_eq!(w.job_status(id).await, "succeeded");
+    assert_eq!(w.noop_effects().await, (1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_hands_back_a_job_that_outlives_the_grace_period() {
-    let stack = Stack::start().await;
-    let (_api_proc, api) = stack.api().await;
-    let token = stack.token("acme", "ops@acme.test", "admin");
-    let pool = stack.db.maint().await;
+    let w = ApiWorld::start().await;
+    let (stack, pool) = (&w.stack, &w.maint);
     let mut worker = stack.worker("w", &[], &[("REACHLY_SHUTDOWN_GRACE_SECS", "1")]);
 
-    let id = stack
-        .submit_noops(&api, &token, 1, json!({"sleep_ms": 6000}))
-        .await[0];
-    wait_status(&stack, &pool, id, "running").await;
-    worker.sigterm();
-    let status = worker.wait_exit(Duration::from_secs(60));
+    let id = w.submit_noops(1, json!({"sleep_ms": 6000})).await[0];
+    w.wait_status(id, "running").await;
+    worker.sigterm().unwrap();
+    let status = worker.wait_exit(Duration::from_secs(60)).unwrap();
     assert!(status.success(), "worker exit: {status:?}");
     let (state, attempts): (String, i32) =
         sqlx::query_as("select status, attempts from job_runs where id = $1")
             .bind(id)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .unwrap();
     assert_eq!(
@@ -120,6 +94,6 @@ async fn sigterm_hands_back_a_job_that_outlives_the_grace_period() {
     );
 
     let _next = stack.worker("next", &[], &[]);
-    wait_status(&stack, &pool, id, "succeeded").await;
-    assert_eq!(stack.noop_effects(&pool).await, (1, 1));
+    w.wait_status(id, "succeeded").await;
+    assert_eq!(w.noop_effects().await, (1, 1));
 }

@@ -1,37 +1,28 @@
 //! `e2e_bench`: the user's path through the API only, upload to campaign completed, each
 //! phase beside its raw baseline measured in the same run. See `benches/run-e2e-bench.sh`.
 
-use std::time::Duration;
+use std::path::Path;
 
-use clap::Parser;
-use reachly_benches::db::BenchDb;
+use reachly_benches::db::{BenchDb, explain_failure};
 use reachly_benches::e2e::args::E2eArgs;
 use reachly_benches::e2e::{baseline, campaign, log, phases, report};
-use reachly_benches::list::data::Generator;
-use reachly_benches::list::dnsmasq::Dnsmasq;
-use reachly_benches::list::pipeline::{self, Pipeline};
-use reachly_benches::redis_server::RedisServer;
+use reachly_benches::list::pipeline;
+use reachly_benches::list::stage::ListStage;
+use reachly_benches::run_args::bench_main;
 use reachly_benches::waits::WaitSampler;
+use reachly_testkit::RedisServer;
 
-async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Result<()> {
+async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
     let list_args = &args.list;
-    let dir = list_args.work_dir()?;
-    let (csv, zone) = (dir.join("list.csv"), dir.join("zone.conf"));
-    let generator = Generator::new(list_args.seed, list_args.domains, list_args.zipf);
-    generator.write_zone(&zone)?;
-    let generated = generator.write_csv(list_args.rows, &csv)?;
-    log(format!(
-        "generated {} ({} bytes)",
-        csv.display(),
-        generated.bytes
-    ));
-    let dns = Dnsmasq::start(&zone, &dir)?;
-    let upload_limit = (generated.bytes * 2).max(100 << 20);
-    let queues = "import,validate,launch,send";
-    let mut pipe = Pipeline::start(list_args, queues, db, redis, &dns.addr(), upload_limit).await?;
-    let maint = reachly_jobs::db::connect(&db.maint_url, 2).await?;
-    let poll = Duration::from_millis(list_args.poll_ms);
-    let timeout = Duration::from_secs(list_args.timeout_s);
+    let ListStage {
+        csv,
+        dns,
+        mut pipe,
+        maint,
+        poll,
+        timeout,
+        ..
+    } = ListStage::start(list_args, "import,validate,launch,send", db, redis, dir).await?;
 
     log(format!(
         "uploading {} rows with {} workers",
@@ -39,7 +30,7 @@ async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resul
     ));
     let measured = async {
         let list = pipe
-            .run(&csv, "list", poll, timeout, &mut WaitSampler::disabled())
+            .upload_and_validate(&csv, "list", poll, timeout, &mut WaitSampler::disabled())
             .await?;
         let campaign_id = campaign::create(&pipe, list.list_id).await?;
         let send = campaign::launch_and_wait(
@@ -54,21 +45,13 @@ async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resul
         anyhow::Ok((list, campaign_id, send))
     }
     .await;
-    let (list, campaign_id, send) = match measured {
-        Ok(r) => r,
-        Err(e) => {
-            let stuck = reachly_benches::db::job_counts(&maint).await;
-            log(format!("job_runs by kind and status: {stuck:?}"));
-            pipe.stop();
-            return Err(e);
-        }
-    };
+    let (list, campaign_id, send) = explain_failure(measured, &maint).await?;
     let list_phases = pipeline::phases(&maint, list.list_id).await?;
     let campaign_phases = phases::campaign(&maint, list.list_id, campaign_id).await?;
     pipe.stop();
     maint.close().await;
     drop(dns);
-    let raw = baseline::run(db, list.list_id, campaign_id, &dir, list_args.keep_db).await?;
+    let raw = baseline::run(db, list.list_id, campaign_id, dir, list_args.run.keep_db).await?;
     report::print(&report::Measured {
         args,
         list: &list,
@@ -77,19 +60,10 @@ async fn run(args: &E2eArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Resul
         campaign: &campaign_phases,
         raw: &raw,
     });
-    if list_args.work_dir.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = E2eArgs::parse();
-    let redis = RedisServer::start().await?;
-    let db = BenchDb::create().await?;
-    log(format!("database {}, redis {}", db.name, redis.url()));
-    let result = run(&args, &db, &redis).await;
-    db.finish(args.list.keep_db).await;
-    result
+    bench_main::<E2eArgs>("e2e-bench", run).await
 }

@@ -10,8 +10,8 @@ use reachly_benches::cpu::Snapshot;
 use reachly_benches::db::BenchDb;
 use reachly_benches::measure::{self, ReachlyRun};
 use reachly_benches::reachly::Reachly;
-use reachly_benches::redis_server::RedisServer;
-use reachly_benches::{log, report};
+use reachly_benches::{log, report, stack};
+use reachly_testkit::RedisServer;
 
 /// A baseline run and the CPU seconds spent during it.
 type Baseline = (BullmqRun, BTreeMap<String, f64>);
@@ -47,17 +47,13 @@ async fn run(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let redis = RedisServer::start().await?;
-    let db = BenchDb::create().await?;
-    log(format!(
-        "database {}, redis {}, binaries in {}",
-        db.name,
-        redis.url(),
-        args.bin_dir().display()
-    ));
-    let result = run(&args, &db, &redis).await;
-    db.finish(args.keep_db).await;
-    let (reachly, bullmq) = result?;
+    let (reachly, bullmq) = stack::around(
+        "queue-bench",
+        &args.bin_dir(),
+        args.keep_db,
+        async |db, redis| run(&args, db, redis).await,
+    )
+    .await?;
     report::print(&args, &reachly, bullmq.as_ref().map(|(b, cpu)| (b, cpu)));
     if !reachly.exactly_once() {
         anyhow::bail!(

@@ -5,21 +5,18 @@
 use std::path::Path;
 use std::time::Instant;
 
-use clap::Parser;
-use reachly_benches::cpu::Snapshot;
 use reachly_benches::db::BenchDb;
-use reachly_benches::measure::backends;
-use reachly_benches::redis_server::RedisServer;
+use reachly_benches::observe::{Parties, observe};
+use reachly_benches::run_args::bench_main;
 use reachly_benches::send::args::SendArgs;
 use reachly_benches::send::audience::{self, CAMPAIGN};
-use reachly_benches::send::pipeline::SendStack;
-use reachly_benches::send::{baseline, log, report, written};
-use reachly_benches::waits::WaitSampler;
+use reachly_benches::send::{baseline, log, pipeline, report, written};
+use reachly_testkit::RedisServer;
 
 async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
-    let mut stack = SendStack::start(args, db, redis).await?;
+    let mut stack = pipeline::start(args, db, redis).await?;
     // One connection, so `measure::backends` can tell the poller's backend apart.
-    let poller = reachly_jobs::db::connect(&db.maint_url, 1).await?;
+    let poller = db.maint_pool(1).await?;
     let org: uuid::Uuid = sqlx::query_scalar("select id from organizations where slug = 'bench'")
         .fetch_one(&poller)
         .await?;
@@ -31,30 +28,19 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
         args.recipients
     ));
 
-    let mut named: Vec<(String, u32)> = stack.pids();
-    named.push(("redis".into(), redis.pid()));
-    named.push(("bench".into(), std::process::id()));
-    let named_ref: Vec<(&str, u32)> = named.iter().map(|(l, p)| (l.as_str(), *p)).collect();
-    let mut waits = WaitSampler::connect(db).await;
     log(format!(
         "launching to {} recipients with {} workers (batch size {})",
         args.recipients, args.workers, args.batch_size
     ));
-    let before = Snapshot::take(&named_ref, &backends(&poller).await?);
-    let measured = stack.run(args, CAMPAIGN, &poller, &mut waits).await;
-    let cpu = Snapshot::take(&named_ref, &backends(&poller).await?).since(&before);
-    let send_run = match measured {
-        Ok(r) => r,
-        Err(e) => {
-            let jobs = reachly_benches::db::job_counts(&poller).await;
-            log(format!("job_runs by kind and status: {jobs:?}"));
-            stack.stop();
-            return Err(e);
-        }
-    };
+    let bench = ("bench", std::process::id());
+    let parties = Parties::new(&stack, redis, bench, &poller, true);
+    let (send_run, observed) = observe(db, parties, async |waits| {
+        stack
+            .launch_and_complete(args, CAMPAIGN, &poller, waits)
+            .await
+    })
+    .await?;
     stack.stop();
-    let waits_profile = waits.profile();
-    waits.close().await;
     let written = written::count(&poller, CAMPAIGN).await?;
     poller.close().await;
     log(format!(
@@ -62,35 +48,19 @@ async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> 
         send_run.completed_s, written.events, written.leads
     ));
 
-    let raw = baseline::run(db, args.recipients, dir, args.keep_db).await?;
+    let raw = baseline::run(db, args.recipients, dir, args.run.keep_db).await?;
     report::print(&report::Measured {
         args,
         audience_seconds,
         run: &send_run,
         written: &written,
         raw: &raw,
-        cpu,
-        waits: waits_profile,
+        observed,
     });
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = SendArgs::parse();
-    let redis = RedisServer::start().await?;
-    let db = BenchDb::create().await?;
-    log(format!(
-        "database {}, redis {}, binaries in {}",
-        db.name,
-        redis.url(),
-        args.bin_dir().display()
-    ));
-    let dir = args.work_dir()?;
-    let result = run(&args, &db, &redis, &dir).await;
-    db.finish(args.keep_db).await;
-    if args.work_dir.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    result
+    bench_main::<SendArgs>("send-bench", run).await
 }

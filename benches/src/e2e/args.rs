@@ -3,6 +3,7 @@
 use clap::Parser;
 
 use crate::list::args::ListArgs;
+use crate::run_args::{PipelineArgs, RunArgs};
 
 /// Upload -> validated -> launched -> completed through the API, each phase beside its raw
 /// baseline measured in this one run.
@@ -15,4 +16,10 @@ pub struct E2eArgs {
     /// Recipients per send batch (the launch request's `batch_size`).
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
     pub batch_size: u32,
+}
+
+impl PipelineArgs for E2eArgs {
+    fn run_args(&self) -> &RunArgs {
+        &self.list.run
+    }
 }

@@ -9,13 +9,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::log;
-use crate::db::{BenchDb, TableCopy, copy_in, copy_out};
+use crate::db::{
+    BenchDb, EventMonths, TableCopy, copy_in, copy_out, in_fresh_database, uuid_column,
+};
 use crate::list::baseline::{self as list_baseline, RawCopy};
 
 /// What the three baselines took.
@@ -33,8 +34,7 @@ struct CampaignFiles {
     assignments: std::path::PathBuf,
     events: std::path::PathBuf,
     template: Uuid,
-    first_month: String,
-    months: i32,
+    months: EventMonths,
 }
 
 async fn export_campaign(
@@ -43,27 +43,12 @@ async fn export_campaign(
     dir: &Path,
 ) -> anyhow::Result<CampaignFiles> {
     let mut src = PgConnection::connect(&source.maint_url).await?;
-    let (template,): (Uuid,) = sqlx::query_as("select template_id from campaigns where id = $1")
-        .bind(campaign)
-        .fetch_one(&mut src)
-        .await
-        .context("the campaign")?;
-    let (first_month, months): (String, i32) = sqlx::query_as(
-        "select to_char(min(m), 'YYYY-MM-DD'),
-                ((extract(year from max(m)) - extract(year from min(m))) * 12
-                 + extract(month from max(m)) - extract(month from min(m)) + 1)::int4
-           from (select date_trunc('month', occurred_at at time zone 'UTC') as m
-                   from events where campaign_id = $1) as t",
-    )
-    .bind(campaign)
-    .fetch_one(&mut src)
-    .await
-    .context("the months the events span")?;
+    let template = uuid_column(&mut src, "campaigns", "template_id", campaign).await?;
+    let months = EventMonths::of_campaign(&mut src, campaign).await?;
     let files = CampaignFiles {
         assignments: dir.join("assignments.copy"),
         events: dir.join("events.copy"),
         template,
-        first_month,
         months,
     };
     for (what, path) in [
@@ -107,11 +92,7 @@ async fn load_campaign(
     log(format!(
         "raw insert … select: {inserted} assignments in {assignments_seconds:.2}s"
     ));
-    sqlx::query("select ensure_event_partitions($1::date, $2)")
-        .bind(&files.first_month)
-        .bind(files.months)
-        .execute(&mut *dst)
-        .await?;
+    files.months.ensure(dst).await?;
     let events = copy_in(dst, "events", &files.events).await?;
     log(format!(
         "raw copy: events: {} rows, {} bytes in {:.2}s",
@@ -131,23 +112,18 @@ pub async fn run(
 ) -> anyhow::Result<Baselines> {
     let exported = list_baseline::export(source, list, dir).await?;
     let files = export_campaign(source, campaign, dir).await?;
-    let target = BenchDb::create().await?;
-    log(format!("raw baselines in fresh database {}", target.name));
-    let result = async {
-        let mut dst = PgConnection::connect(&target.maint_url).await?;
-        let raw_list = list_baseline::load(&mut dst, &exported).await?;
+    let result = in_fresh_database(keep_db, async |_, dst| {
+        let raw_list = list_baseline::load(dst, &exported).await?;
         let (assignments_rows, assignments_seconds, events) =
-            load_campaign(&mut dst, exported.org, list, campaign, &files).await?;
-        dst.close().await?;
-        anyhow::Ok(Baselines {
+            load_campaign(dst, exported.org, list, campaign, &files).await?;
+        Ok(Baselines {
             list: raw_list,
             assignments_rows,
             assignments_seconds,
             events,
         })
-    }
+    })
     .await;
-    target.finish(keep_db).await;
     let _ = std::fs::remove_file(&files.assignments);
     let _ = std::fs::remove_file(&files.events);
     result

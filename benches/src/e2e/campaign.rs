@@ -3,70 +3,31 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::send::pipeline::SendRun;
 use crate::send::progress::Progress;
 use crate::stack::Services;
 
-/// `POST path` with `body`; the response's JSON when its status is `expected`.
-async fn post(s: &Services, path: &str, body: &Value, expected: u16) -> anyhow::Result<Value> {
-    let resp = s
-        .client
-        .post(format!("{}{path}", s.base))
-        .bearer_auth(&s.token)
-        .json(body)
-        .send()
-        .await
-        .with_context(|| format!("POST {path}"))?;
-    let status = resp.status().as_u16();
-    let reply: Value = resp.json().await.unwrap_or_default();
-    anyhow::ensure!(status == expected, "POST {path}: {status} {reply}");
-    Ok(reply)
-}
-
-fn id(reply: &Value) -> anyhow::Result<Uuid> {
-    reply["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("no id in {reply}"))
-}
-
 /// Creates what a campaign needs on `list` and the campaign itself; returns its id.
 pub async fn create(s: &Services, list: Uuid) -> anyhow::Result<Uuid> {
-    let template = post(
-        s,
-        "/v1/email-templates",
-        &json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
-                 "html_body": "<p>Compare plans</p>" }),
-        201,
-    )
-    .await?;
-    let form = post(
-        s,
-        "/v1/forms",
-        &json!({ "name": "Quote request", "slug": "quote",
-                 "fields": [
-                     { "key": "first_name", "label": "First name", "field_type": "text" },
-                     { "key": "email", "label": "Email", "field_type": "email", "required": true },
-                     { "key": "zip", "label": "ZIP", "field_type": "zip" },
-                     { "key": "plan", "label": "Plan", "field_type": "select",
-                       "options": ["bronze", "silver", "gold"] } ] }),
-        201,
-    )
-    .await?;
-    let campaign = post(
-        s,
-        "/v1/campaigns",
-        &json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
-                 "from_name": "Broker", "from_email": "news@broker.test",
-                 "list_id": list, "template_id": id(&template)?, "form_id": id(&form)? }),
-        201,
-    )
-    .await?;
-    id(&campaign)
+    let template = json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
+                           "html_body": "<p>Compare plans</p>" });
+    let template = s.create("/v1/email-templates", &template).await?;
+    let form = json!({ "name": "Quote request", "slug": "quote",
+                       "fields": [
+                           { "key": "first_name", "label": "First name", "field_type": "text" },
+                           { "key": "email", "label": "Email", "field_type": "email",
+                             "required": true },
+                           { "key": "zip", "label": "ZIP", "field_type": "zip" },
+                           { "key": "plan", "label": "Plan", "field_type": "select",
+                             "options": ["bronze", "silver", "gold"] } ] });
+    let form = s.create("/v1/forms", &form).await?;
+    let campaign = json!({ "name": "Open enrollment", "subject": "Your 2027 plan options",
+                           "from_name": "Broker", "from_email": "news@broker.test",
+                           "list_id": list, "template_id": template, "form_id": form });
+    s.create("/v1/campaigns", &campaign).await
 }
 
 /// Launches `campaign` now and polls it through the API until `completed`.
@@ -79,8 +40,7 @@ pub async fn launch_and_wait(
     timeout: Duration,
 ) -> anyhow::Result<SendRun> {
     let start = Instant::now();
-    post(
-        s,
+    s.post(
         &format!("/v1/campaigns/{campaign}/launch"),
         &json!({ "seed": seed, "batch_size": batch_size }),
         202,
@@ -88,14 +48,7 @@ pub async fn launch_and_wait(
     .await?;
     let mut progress = Progress::new(campaign, start, start.elapsed().as_secs_f64(), timeout);
     loop {
-        let shown: Value = s
-            .client
-            .get(format!("{}/v1/campaigns/{campaign}", s.base))
-            .bearer_auth(&s.token)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let shown = s.get(&format!("/v1/campaigns/{campaign}")).await?;
         let status = shown["status"].as_str().unwrap_or_default();
         let batches = &shown["batches"];
         let (done, total) = (batches["done"].as_i64(), batches["total"].as_i64());

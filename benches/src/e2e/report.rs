@@ -6,7 +6,7 @@ use super::args::E2eArgs;
 use super::baseline::Baselines;
 use super::phases::CampaignPhases;
 use crate::list::pipeline::{ListRun, Phases};
-use crate::report::{r3, rate};
+use crate::report::{print_phases, r3, rate};
 use crate::send::pipeline::SendRun;
 
 /// The launch's share of the validation's time the issue sets at 1M rows (and 0.5 at every
@@ -37,74 +37,65 @@ pub fn print(m: &Measured) -> Value {
     let events = m.campaign.events as f64;
     let recipients = m.campaign.recipients as f64;
     let launch_share = r3(launch_s / validation_s.max(1e-9));
-    let line = |what: &str, secs: f64, base: Option<f64>, note: String| {
-        let (base_s, ratio) = match base {
-            Some(b) => (format!("{b:.2}"), format!("{:.3}", secs / b.max(1e-9))),
-            None => (String::new(), String::new()),
-        };
-        println!("{what:<40} {secs:>9.2} {base_s:>9} {ratio:>7}  {note}");
-    };
-    println!(
-        "{:<40} {:>9} {:>9} {:>7}  note",
-        "phase", "seconds", "raw s", "ratio"
-    );
-    line(
-        "upload (curl -> 202)",
-        m.list.upload_seconds,
-        None,
-        format!("{} rows", m.args.list.rows),
-    );
-    line(
-        "import (upload commit -> import commit)",
-        import_s,
-        None,
-        format!("{} rows/s", rate(rows, import_s)),
-    );
-    line(
-        "validation (import -> last batch)",
-        validation_s,
-        None,
-        format!(
-            "{} rows/s, {} batches",
-            rate(imported, validation_s),
-            m.list_phases.validate_jobs
-        ),
-    );
-    line(
-        "import + validation vs raw COPY",
-        list_s,
-        Some(list_raw_s),
-        format!("{} contacts + members COPY'd", m.raw.list.contacts.rows),
-    );
-    line(
-        "launch job (request commit -> commit)",
-        launch_s,
-        Some(m.raw.assignments_seconds),
-        format!(
-            "{} recipients, {} send batches; vs INSERT … SELECT; {launch_share} of validation",
-            m.campaign.recipients, m.send.batches_total
-        ),
-    );
-    line(
-        "sends (launch commit -> last batch)",
-        sends_s,
-        Some(m.raw.events.seconds),
-        format!(
-            "{} events/s (raw COPY {} events/s)",
-            rate(events, sends_s),
-            rate(events, m.raw.events.seconds)
-        ),
-    );
     let total = m.list.total_seconds + m.send.completed_s;
-    line(
-        "upload start -> campaign completed",
-        total,
-        None,
-        format!(
-            "as the user saw it (polls every {} ms)",
-            m.args.list.poll_ms
+    print_phases(&[
+        (
+            "upload (curl -> 202)",
+            m.list.upload_seconds,
+            None,
+            format!("{} rows", m.args.list.rows),
         ),
-    );
+        (
+            "import (upload commit -> import commit)",
+            import_s,
+            None,
+            format!("{} rows/s", rate(rows, import_s)),
+        ),
+        (
+            "validation (import -> last batch)",
+            validation_s,
+            None,
+            format!(
+                "{} rows/s, {} batches",
+                rate(imported, validation_s),
+                m.list_phases.validate_jobs
+            ),
+        ),
+        (
+            "import + validation vs raw COPY",
+            list_s,
+            Some(list_raw_s),
+            format!("{} contacts + members COPY'd", m.raw.list.contacts.rows),
+        ),
+        (
+            "launch job (request commit -> commit)",
+            launch_s,
+            Some(m.raw.assignments_seconds),
+            format!(
+                "{} recipients, {} send batches; vs INSERT … SELECT; {launch_share} of validation",
+                m.campaign.recipients, m.send.batches_total
+            ),
+        ),
+        (
+            "sends (launch commit -> last batch)",
+            sends_s,
+            Some(m.raw.events.seconds),
+            format!(
+                "{} events/s (raw COPY {} events/s)",
+                rate(events, sends_s),
+                rate(events, m.raw.events.seconds)
+            ),
+        ),
+        (
+            "upload start -> campaign completed",
+            total,
+            None,
+            format!(
+                "as the user saw it (polls every {} ms)",
+                m.args.list.poll_ms
+            ),
+        ),
+    ]);
     println!(
         "launch / validation = {launch_share} (target <= {LAUNCH_TARGET_AT_1M} at 1M rows, < 0.5 at every size)"
     );

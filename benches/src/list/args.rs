@@ -1,8 +1,8 @@
 //! Command-line settings of `list_bench`.
 
-use std::path::PathBuf;
-
 use clap::Parser;
+
+use crate::run_args::{PipelineArgs, RunArgs};
 
 /// Contact-list pipeline (upload -> import -> validate -> `validated`) vs a raw COPY of the
 /// same final rows into the same tables, both measured in this one run.
@@ -30,28 +30,13 @@ pub struct ListArgs {
     /// How often to poll the list's status.
     #[arg(long, default_value_t = 250)]
     pub poll_ms: u64,
-    /// Give up after this many seconds (turns a hang into an error; not a speed check).
-    #[arg(long, default_value_t = 3600)]
-    pub timeout_s: u64,
-    /// Directory holding the release reachly-api and reachly-worker (default: target/release).
-    #[arg(long)]
-    pub bin_dir: Option<PathBuf>,
-    /// Where the CSV, zone and dnsmasq log go (default: a new directory under /tmp).
-    #[arg(long)]
-    pub work_dir: Option<PathBuf>,
-    /// Keep the bench databases afterwards (they are dropped by default).
-    #[arg(long)]
-    pub keep_db: bool,
+    /// Time limit, binaries, working directory, whether to keep the databases.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
-impl ListArgs {
-    /// Where the release binaries are.
-    pub fn bin_dir(&self) -> PathBuf {
-        crate::stack::release_dir(self.bin_dir.as_deref())
-    }
-
-    /// The working directory (created).
-    pub fn work_dir(&self) -> anyhow::Result<PathBuf> {
-        crate::stack::work_dir(self.work_dir.as_deref(), "list-bench")
+impl PipelineArgs for ListArgs {
+    fn run_args(&self) -> &RunArgs {
+        &self.run
     }
 }

@@ -5,13 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::log;
-use crate::db::{BenchDb, TableCopy, copy_in, copy_out};
+use crate::db::{BenchDb, TableCopy, copy_in, copy_out, in_fresh_database, uuid_column};
 
 /// The baseline: contacts + contact_list_members (the pipeline's final rows), and the
 /// validation_logs on their own.
@@ -67,11 +66,7 @@ impl Drop for Exported {
 /// Exports the list's contacts, membership rows and validation logs from `source` into `dir`.
 pub async fn export(source: &BenchDb, list: Uuid, dir: &Path) -> anyhow::Result<Exported> {
     let mut src = PgConnection::connect(&source.maint_url).await?;
-    let (org,): (Uuid,) = sqlx::query_as("select organization_id from contact_lists where id = $1")
-        .bind(list)
-        .fetch_one(&mut src)
-        .await
-        .context("the list's organization")?;
+    let org = uuid_column(&mut src, "contact_lists", "organization_id", list).await?;
     let member =
         format!("m.organization_id = '{org}' and m.list_id = '{list}' and m.contact_id = c.id");
     let selects = [
@@ -133,15 +128,5 @@ pub async fn run(
     keep_db: bool,
 ) -> anyhow::Result<RawCopy> {
     let exported = export(source, list, dir).await?;
-    let target = BenchDb::create().await?;
-    log(format!("raw copy into fresh database {}", target.name));
-    let result = async {
-        let mut dst = PgConnection::connect(&target.maint_url).await?;
-        let raw = load(&mut dst, &exported).await?;
-        dst.close().await?;
-        anyhow::Ok(raw)
-    }
-    .await;
-    target.finish(keep_db).await;
-    result
+    in_fresh_database(keep_db, async |_, dst| load(dst, &exported).await).await
 }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod dnsmasq;
 pub mod pipeline;
 pub mod report;
+pub mod stage;
 
 /// Progress line on stderr (stdout carries only the table and the JSON summary).
 pub fn log(msg: impl std::fmt::Display) {

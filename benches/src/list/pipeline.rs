@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use reachly_testkit::RedisServer;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -13,29 +14,8 @@ use uuid::Uuid;
 use super::args::ListArgs;
 use super::log;
 use crate::db::BenchDb;
-use crate::process::free_port;
-use crate::redis_server::RedisServer;
-use crate::stack::{Services, base_env};
+use crate::stack::{Services, Workers, base_env};
 use crate::waits::WaitSampler;
-
-/// The running API and workers, with a token and the API's address.
-#[derive(Debug)]
-pub struct Pipeline {
-    services: Services,
-}
-
-impl std::ops::Deref for Pipeline {
-    type Target = Services;
-    fn deref(&self) -> &Services {
-        &self.services
-    }
-}
-
-impl std::ops::DerefMut for Pipeline {
-    fn deref_mut(&mut self) -> &mut Services {
-        &mut self.services
-    }
-}
 
 /// One observed status change of the list (seconds after the upload started).
 #[derive(Debug, Clone, Serialize)]
@@ -53,23 +33,6 @@ pub struct ListRun {
     pub transitions: Vec<Transition>,
     /// The list row as the API shows it when validated.
     pub list: Value,
-}
-
-/// The bench environment plus the DNS fixture and the upload limit.
-fn env(
-    db: &BenchDb,
-    redis: &RedisServer,
-    api_port: u16,
-    dns: &str,
-    upload_limit: u64,
-) -> Vec<(String, String)> {
-    let mut env = base_env(db, redis, api_port);
-    env.push(("REACHLY_DNS_SERVERS".into(), dns.to_owned()));
-    env.push((
-        "REACHLY_UPLOAD_LIMIT_BYTES".into(),
-        upload_limit.to_string(),
-    ));
-    env
 }
 
 /// `curl -F name=... -F file=@path`: the file streams from disk. Returns the list id.
@@ -99,44 +62,33 @@ fn upload(base: &str, token: &str, path: &Path, name: &str) -> anyhow::Result<Uu
         .with_context(|| format!("no list id in {body}"))
 }
 
-impl Pipeline {
-    /// Starts the API (waits for /readyz) and `args.workers` workers serving `queues`.
-    pub async fn start(
-        args: &ListArgs,
-        queues: &str,
-        db: &BenchDb,
-        redis: &RedisServer,
-        dns: &str,
-        upload_limit: u64,
-    ) -> anyhow::Result<Pipeline> {
-        let port = free_port()?;
-        let env = env(db, redis, port, dns, upload_limit);
-        let services = Services::start(
-            &args.bin_dir(),
-            &env,
-            port,
-            &db.name,
-            args.workers,
-            queues,
-            args.concurrency,
-        )
-        .await?;
-        Ok(Pipeline { services })
-    }
+/// Starts the API (waits for /readyz) and `args.workers` workers serving `queues`, resolving
+/// through `dns` and accepting uploads up to `upload_limit` bytes.
+pub async fn start(
+    args: &ListArgs,
+    queues: &str,
+    db: &BenchDb,
+    redis: &RedisServer,
+    dns: &str,
+    upload_limit: u64,
+) -> anyhow::Result<Services> {
+    let mut env = base_env(db, redis);
+    env.push(("REACHLY_DNS_SERVERS".into(), dns.to_owned()));
+    env.push((
+        "REACHLY_UPLOAD_LIMIT_BYTES".into(),
+        upload_limit.to_string(),
+    ));
+    let workers = Workers {
+        count: args.workers,
+        queues,
+        concurrency: args.concurrency,
+    };
+    Services::start(&args.run.bin_dir(), &env, &db.name, workers).await
+}
 
-    async fn show(&self, list: Uuid) -> anyhow::Result<Value> {
-        let resp = self
-            .client
-            .get(format!("{}/v1/contact-lists/{list}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await?;
-        anyhow::ensure!(resp.status().is_success(), "GET list: {}", resp.status());
-        Ok(resp.json().await?)
-    }
-
+impl Services {
     /// Uploads `path` and polls until the list is `validated` (or `failed`, an error).
-    pub async fn run(
+    pub async fn upload_and_validate(
         &mut self,
         path: &Path,
         name: &str,
@@ -163,7 +115,7 @@ impl Pipeline {
         }];
         let mut last_log = Instant::now();
         loop {
-            let shown = self.show(list).await?;
+            let shown = self.get(&format!("/v1/contact-lists/{list}")).await?;
             let status = shown["status"].as_str().unwrap_or("").to_owned();
             let at_s = start.elapsed().as_secs_f64();
             if transitions.last().is_none_or(|t| t.status != status) {
@@ -206,14 +158,6 @@ impl Pipeline {
             waits.sample().await;
             tokio::time::sleep(poll).await;
         }
-    }
-
-    /// Stops the workers and the API.
-    pub fn stop(mut self) {
-        for w in &mut self.workers {
-            w.stop();
-        }
-        self.api.stop();
     }
 }
 

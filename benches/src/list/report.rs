@@ -1,7 +1,5 @@
 //! The printed table and the one-line JSON summary of `list_bench`.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::args::ListArgs;
@@ -9,8 +7,8 @@ use super::baseline::RawCopy;
 use super::data::Generated;
 use super::dnsmasq::QueryCount;
 use super::pipeline::{ListRun, Phases};
-use crate::report::{r3, rate as per_s};
-use crate::waits::WaitProfile;
+use crate::observe::Observed;
+use crate::report::{print_phases, r3, rate as per_s};
 
 /// Everything one run measured.
 #[derive(Debug)]
@@ -21,8 +19,7 @@ pub struct Measured<'a> {
     pub phases: &'a Phases,
     pub queries: QueryCount,
     pub raw: &'a RawCopy,
-    pub cpu: BTreeMap<String, f64>,
-    pub waits: WaitProfile,
+    pub observed: Observed,
 }
 
 fn count(list: &Value, key: &str) -> i64 {
@@ -38,15 +35,6 @@ pub fn print(m: &Measured) -> Value {
     let ratio_with_logs = r3(total / m.raw.seconds_with_logs());
     let list = &m.run.list;
     let p = m.phases;
-    let line = |what: &str, secs: f64, note: String| {
-        println!("{what:<44} {secs:>10.2}  {note}");
-    };
-    println!("{:<44} {:>10}  note", "phase", "seconds");
-    line(
-        "upload (curl -F, file -> list_upload_chunks)",
-        m.run.upload_seconds,
-        format!("{} bytes", m.generated.bytes),
-    );
     // job_runs' started_at/finished_at are set with now(), the transaction's start, and the
     // import is one transaction: the phases come from the polled status changes instead.
     let seen = |status: &str| {
@@ -57,50 +45,65 @@ pub fn print(m: &Measured) -> Value {
             .map(|t| t.at_s)
     };
     let validating = seen("validating").unwrap_or(total);
-    line(
-        "import (upload end -> `validating` seen)",
-        validating - m.run.upload_seconds,
-        format!(
-            "import job tx began at +{:.2}s after upload commit",
-            p.import_started_s
+    print_phases(&[
+        (
+            "upload (curl -F, file -> list_upload_chunks)",
+            m.run.upload_seconds,
+            None,
+            format!("{} bytes", m.generated.bytes),
         ),
-    );
-    line(
-        "validation (`validating` -> `validated` seen)",
-        total - validating,
-        format!(
-            "{} validate jobs, {} attempts, first tx began at +{:.2}s, last at +{:.2}s",
-            p.validate_jobs,
-            p.validate_attempts,
-            p.validate_first_started_s,
-            p.validate_last_finished_s
+        (
+            "import (upload end -> `validating` seen)",
+            validating - m.run.upload_seconds,
+            None,
+            format!(
+                "import job tx began at +{:.2}s after upload commit",
+                p.import_started_s
+            ),
         ),
-    );
-    line(
-        "PIPELINE upload start -> validated (polled)",
-        total,
-        format!("{} rows/s", per_s(rows, total)),
-    );
-    line(
-        "raw COPY contacts",
-        m.raw.contacts.seconds,
-        format!("{} rows", m.raw.contacts.rows),
-    );
-    line(
-        "raw COPY contact_list_members",
-        m.raw.members.seconds,
-        format!("{} rows", m.raw.members.rows),
-    );
-    line(
-        "RAW COPY contacts + members",
-        raw,
-        format!("{} rows/s of input", per_s(rows, raw)),
-    );
-    line(
-        "raw COPY validation_logs (extra)",
-        m.raw.validation_logs.seconds,
-        format!("{} rows", m.raw.validation_logs.rows),
-    );
+        (
+            "validation (`validating` -> `validated` seen)",
+            total - validating,
+            None,
+            format!(
+                "{} validate jobs, {} attempts, first tx began at +{:.2}s, last at +{:.2}s",
+                p.validate_jobs,
+                p.validate_attempts,
+                p.validate_first_started_s,
+                p.validate_last_finished_s
+            ),
+        ),
+        (
+            "PIPELINE upload start -> validated (polled)",
+            total,
+            None,
+            format!("{} rows/s", per_s(rows, total)),
+        ),
+        (
+            "raw COPY contacts",
+            m.raw.contacts.seconds,
+            None,
+            format!("{} rows", m.raw.contacts.rows),
+        ),
+        (
+            "raw COPY contact_list_members",
+            m.raw.members.seconds,
+            None,
+            format!("{} rows", m.raw.members.rows),
+        ),
+        (
+            "RAW COPY contacts + members",
+            raw,
+            None,
+            format!("{} rows/s of input", per_s(rows, raw)),
+        ),
+        (
+            "raw COPY validation_logs (extra)",
+            m.raw.validation_logs.seconds,
+            None,
+            format!("{} rows", m.raw.validation_logs.rows),
+        ),
+    ]);
     println!(
         "ratio pipeline / raw COPY (contacts+members) = {ratio:.3}   (target <= 3; with validation_logs in the baseline: {ratio_with_logs:.3})"
     );
@@ -132,8 +135,8 @@ pub fn print(m: &Measured) -> Value {
         m.generated.top1_rows,
         m.generated.top10_rows,
     );
-    println!("cpu seconds during the pipeline: {:?}", m.cpu);
-    m.waits.print(15);
+    println!("cpu seconds during the pipeline: {:?}", m.observed.cpu);
+    m.observed.waits.print(15);
     let summary = json!({
         "bench": "list",
         "rows": m.args.rows,
@@ -165,8 +168,8 @@ pub fn print(m: &Measured) -> Value {
             "unparseable": count(list, "unparseable_count"),
         },
         "generated": m.generated,
-        "cpu_seconds": m.cpu,
-        "pg_busy_backends": m.waits.summary(15),
+        "cpu_seconds": m.observed.cpu,
+        "pg_busy_backends": m.observed.waits.summary(15),
     });
     println!("{summary}");
     summary

@@ -1,8 +1,8 @@
 //! Command-line settings of `send_bench`.
 
-use std::path::PathBuf;
-
 use clap::Parser;
+
+use crate::run_args::{PipelineArgs, RunArgs};
 
 /// Campaign send pipeline (launch -> send batches -> `completed`) vs a raw COPY of the same
 /// event rows into the same table, both measured in this one run.
@@ -27,28 +27,13 @@ pub struct SendArgs {
     /// How often to poll the campaign's status (and sample Postgres' wait events).
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
-    /// Give up after this many seconds (turns a hang into an error; not a speed check).
-    #[arg(long, default_value_t = 3600)]
-    pub timeout_s: u64,
-    /// Directory holding the release reachly-api and reachly-worker (default: target/release).
-    #[arg(long)]
-    pub bin_dir: Option<PathBuf>,
-    /// Where the exported event rows go (default: a new directory under /tmp).
-    #[arg(long)]
-    pub work_dir: Option<PathBuf>,
-    /// Keep the bench databases afterwards (they are dropped by default).
-    #[arg(long)]
-    pub keep_db: bool,
+    /// Time limit, binaries, working directory, whether to keep the databases.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
-impl SendArgs {
-    /// Where the release binaries are.
-    pub fn bin_dir(&self) -> PathBuf {
-        crate::stack::release_dir(self.bin_dir.as_deref())
-    }
-
-    /// The working directory (created).
-    pub fn work_dir(&self) -> anyhow::Result<PathBuf> {
-        crate::stack::work_dir(self.work_dir.as_deref(), "send-bench")
+impl PipelineArgs for SendArgs {
+    fn run_args(&self) -> &RunArgs {
+        &self.run
     }
 }

@@ -8,14 +8,14 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection};
-use uuid::Uuid;
 
 use super::audience::{self, CAMPAIGN};
 use super::log;
-use crate::db::{BenchDb, TableCopy, copy_in, copy_out};
+use crate::db::{
+    BenchDb, EventMonths, TableCopy, copy_in, copy_out, in_fresh_database, uuid_column,
+};
 
 /// The timed load, and who ran it.
 #[derive(Debug, Clone, Serialize)]
@@ -36,67 +36,44 @@ pub async fn run(
     keep_db: bool,
 ) -> anyhow::Result<EventsCopy> {
     let mut src = PgConnection::connect(&source.maint_url).await?;
-    let (org,): (Uuid,) = sqlx::query_as("select organization_id from campaigns where id = $1")
-        .bind(CAMPAIGN)
-        .fetch_one(&mut src)
-        .await
-        .context("the campaign's organization")?;
-    let (first_month, months): (String, i32) = sqlx::query_as(
-        "select to_char(min(m), 'YYYY-MM-DD'),
-                ((extract(year from max(m)) - extract(year from min(m))) * 12
-                 + extract(month from max(m)) - extract(month from min(m)) + 1)::int4
-           from (select date_trunc('month', occurred_at at time zone 'UTC') as m
-                   from events where organization_id = $1 and campaign_id = $2) as t",
-    )
-    .bind(org)
-    .bind(CAMPAIGN)
-    .fetch_one(&mut src)
-    .await
-    .context("the months the events span")?;
+    let org = uuid_column(&mut src, "campaigns", "organization_id", CAMPAIGN).await?;
+    let months = EventMonths::of_campaign(&mut src, CAMPAIGN).await?;
     let path = dir.join("events.copy");
     let select = format!(
         "select * from events where organization_id = '{org}' and campaign_id = '{CAMPAIGN}'"
     );
     let bytes = copy_out(&mut src, &select, &path).await?;
     log(format!(
-        "exported events: {bytes} bytes, {months} months from {first_month}"
+        "exported events: {bytes} bytes, {} months from {}",
+        months.count, months.first
     ));
     src.close().await?;
 
-    let target = BenchDb::create().await?;
-    log(format!("raw copy into fresh database {}", target.name));
-    let result = async {
-        let mut dst = PgConnection::connect(&target.maint_url).await?;
+    let result = in_fresh_database(keep_db, async |target, dst| {
         sqlx::query("insert into organizations (id, slug, name) values ($1, 'bench', 'bench')")
             .bind(org)
-            .execute(&mut dst)
+            .execute(&mut *dst)
             .await?;
-        audience::write(&target, org, recipients).await?;
-        sqlx::query("select ensure_event_partitions($1::date, $2)")
-            .bind(&first_month)
-            .bind(months)
-            .execute(&mut dst)
-            .await?;
+        audience::write(target, org, recipients).await?;
+        months.ensure(dst).await?;
         let (role, bypass_rls): (String, bool) = sqlx::query_as(
             "select current_user::text, rolbypassrls from pg_roles where rolname = current_user",
         )
-        .fetch_one(&mut dst)
+        .fetch_one(&mut *dst)
         .await?;
-        let copy = copy_in(&mut dst, "events", &path).await?;
+        let copy = copy_in(dst, "events", &path).await?;
         log(format!(
             "raw copy: events: {} rows, {} bytes in {:.2}s as {role}",
             copy.rows, copy.bytes, copy.seconds
         ));
-        dst.close().await?;
-        anyhow::Ok(EventsCopy {
+        Ok(EventsCopy {
             copy,
             role,
             bypass_rls,
-            months,
+            months: months.count,
         })
-    }
+    })
     .await;
-    target.finish(keep_db).await;
     let _ = std::fs::remove_file(&path);
     result
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use reachly_testkit::RedisServer;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::PgPool;
@@ -14,29 +14,8 @@ use uuid::Uuid;
 use super::args::SendArgs;
 use super::progress::Progress;
 use crate::db::BenchDb;
-use crate::process::free_port;
-use crate::redis_server::RedisServer;
-use crate::stack::{Services, base_env};
+use crate::stack::{Services, Workers, base_env};
 use crate::waits::WaitSampler;
-
-/// The running API and workers, with an admin token of organization `bench`.
-#[derive(Debug)]
-pub struct SendStack {
-    services: Services,
-}
-
-impl std::ops::Deref for SendStack {
-    type Target = Services;
-    fn deref(&self) -> &Services {
-        &self.services
-    }
-}
-
-impl std::ops::DerefMut for SendStack {
-    fn deref_mut(&mut self) -> &mut Services {
-        &mut self.services
-    }
-}
 
 /// When the campaign got where, in seconds after the launch request was sent (the status
 /// changes as seen by the poller, so within one poll interval of the commit).
@@ -63,51 +42,21 @@ impl SendRun {
     }
 }
 
-impl SendStack {
-    /// Starts the API (waits for /readyz), gets a token (creating the organization) and
-    /// starts the workers.
-    pub async fn start(
-        args: &SendArgs,
-        db: &BenchDb,
-        redis: &RedisServer,
-    ) -> anyhow::Result<SendStack> {
-        let port = free_port()?;
-        let env = base_env(db, redis, port);
-        let services = Services::start(
-            &args.bin_dir(),
-            &env,
-            port,
-            &db.name,
-            args.workers,
-            "launch,send",
-            args.concurrency,
-        )
-        .await?;
-        Ok(SendStack { services })
-    }
+/// Starts the API (waits for /readyz), gets a token (creating the organization) and starts
+/// the workers serving `launch,send`.
+pub async fn start(args: &SendArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Result<Services> {
+    let workers = Workers {
+        count: args.workers,
+        queues: "launch,send",
+        concurrency: args.concurrency,
+    };
+    Services::start(&args.run.bin_dir(), &base_env(db, redis), &db.name, workers).await
+}
 
-    /// `POST /v1/campaigns/{campaign}/launch`; fails unless `202`.
-    async fn launch(&self, campaign: Uuid, body: serde_json::Value) -> anyhow::Result<()> {
-        let resp = self
-            .client
-            .post(format!("{}/v1/campaigns/{campaign}/launch", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .context("POST launch")?;
-        let status = resp.status();
-        anyhow::ensure!(
-            status == reqwest::StatusCode::ACCEPTED,
-            "launch: {status} {}",
-            resp.text().await.unwrap_or_default()
-        );
-        Ok(())
-    }
-
+impl Services {
     /// Launches `campaign` and polls until it is `completed` (`failed` or `cancelled` is an
     /// error), sampling wait events at every poll.
-    pub async fn run(
+    pub async fn launch_and_complete(
         &mut self,
         args: &SendArgs,
         campaign: Uuid,
@@ -122,8 +71,9 @@ impl SendStack {
         .await?;
         let body = json!({ "seed": args.seed, "start_at": now, "batch_size": args.batch_size });
         let start = Instant::now();
-        self.launch(campaign, body).await?;
-        let timeout = Duration::from_secs(args.timeout_s);
+        self.post(&format!("/v1/campaigns/{campaign}/launch"), &body, 202)
+            .await?;
+        let timeout = Duration::from_secs(args.run.timeout_s);
         let mut progress = Progress::new(campaign, start, start.elapsed().as_secs_f64(), timeout);
         let poll = Duration::from_millis(args.poll_ms.max(1));
         loop {
@@ -140,13 +90,5 @@ impl SendStack {
             waits.sample().await;
             tokio::time::sleep(poll).await;
         }
-    }
-
-    /// Stops the workers and the API.
-    pub fn stop(mut self) {
-        for w in &mut self.workers {
-            w.stop();
-        }
-        self.api.stop();
     }
 }

@@ -1,15 +1,13 @@
 //! The printed table and the one-line JSON summary of `send_bench`.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::args::SendArgs;
 use super::baseline::EventsCopy;
 use super::pipeline::SendRun;
 use super::written::Written;
-use crate::report::{r3, rate};
-use crate::waits::WaitProfile;
+use crate::observe::Observed;
+use crate::report::{print_phases, r3, rate};
 
 /// The ratio the issue asks the pipeline's events/s to reach against the raw COPY.
 const TARGET_RATIO: f64 = 0.7;
@@ -22,8 +20,7 @@ pub struct Measured<'a> {
     pub run: &'a SendRun,
     pub written: &'a Written,
     pub raw: &'a EventsCopy,
-    pub cpu: BTreeMap<String, f64>,
-    pub waits: WaitProfile,
+    pub observed: Observed,
 }
 
 /// Prints the table and the summary line; returns the summary.
@@ -35,59 +32,63 @@ pub fn print(m: &Measured) -> Value {
     let pipeline_events_per_s = rate(events, total);
     let copy_events_per_s = rate(events, raw);
     let ratio = r3(pipeline_events_per_s / copy_events_per_s);
-    let line = |what: &str, secs: f64, note: String| {
-        println!("{what:<46} {secs:>9.2}  {note}");
-    };
-    println!("{:<46} {:>9}  note", "phase", "seconds");
-    line(
-        "audience (bulk insert, not timed)",
-        m.audience_seconds,
-        format!("{} contacts", m.args.recipients),
-    );
-    line(
-        "launch request -> 202",
-        m.run.accepted_s,
-        "campaign scheduled, launch job submitted".into(),
-    );
-    line(
-        "launch job (202 -> `sending` seen)",
-        m.run.launch_seconds(),
-        format!(
-            "{} recipients in {} batches of {}",
-            w.recipients, w.batches_total, m.args.batch_size
+    print_phases(&[
+        (
+            "audience (bulk insert, not timed)",
+            m.audience_seconds,
+            None,
+            format!("{} contacts", m.args.recipients),
         ),
-    );
-    line(
-        "send batches (`sending` -> `completed` seen)",
-        m.run.sends_seconds(),
-        format!(
-            "{} send jobs, {} attempts, {} workers",
-            w.send_jobs, w.send_attempts, m.args.workers
+        (
+            "launch request -> 202",
+            m.run.accepted_s,
+            None,
+            "campaign scheduled, launch job submitted".into(),
         ),
-    );
-    line(
-        "PIPELINE launch request -> completed",
-        total,
-        format!(
-            "{} recipients/s, {pipeline_events_per_s} events/s",
-            rate(recipients, total)
+        (
+            "launch job (202 -> `sending` seen)",
+            m.run.launch_seconds(),
+            None,
+            format!(
+                "{} recipients in {} batches of {}",
+                w.recipients, w.batches_total, m.args.batch_size
+            ),
         ),
-    );
-    line(
-        "RAW COPY events FROM STDIN",
-        raw,
-        format!(
-            "{copy_events_per_s} events/s as {} (bypassrls {}), {} monthly partitions",
-            m.raw.role, m.raw.bypass_rls, m.raw.months
+        (
+            "send batches (`sending` -> `completed` seen)",
+            m.run.sends_seconds(),
+            None,
+            format!(
+                "{} send jobs, {} attempts, {} workers",
+                w.send_jobs, w.send_attempts, m.args.workers
+            ),
         ),
-    );
+        (
+            "PIPELINE launch request -> completed",
+            total,
+            None,
+            format!(
+                "{} recipients/s, {pipeline_events_per_s} events/s",
+                rate(recipients, total)
+            ),
+        ),
+        (
+            "RAW COPY events FROM STDIN",
+            raw,
+            None,
+            format!(
+                "{copy_events_per_s} events/s as {} (bypassrls {}), {} monthly partitions",
+                m.raw.role, m.raw.bypass_rls, m.raw.months
+            ),
+        ),
+    ]);
     println!("ratio pipeline / raw COPY (events/s) = {ratio:.3}   (target >= {TARGET_RATIO})");
     println!(
         "written: {} events {:?}, {} leads, {} form responses",
         w.events, w.events_by_type, w.leads, w.form_responses
     );
-    println!("cpu seconds during the pipeline: {:?}", m.cpu);
-    m.waits.print(12);
+    println!("cpu seconds during the pipeline: {:?}", m.observed.cpu);
+    m.observed.waits.print(12);
     let summary = json!({
         "bench": "send",
         "recipients": w.recipients,
@@ -117,8 +118,8 @@ pub fn print(m: &Measured) -> Value {
         "launch_attempts": w.launch_attempts,
         "audience_seconds": r3(m.audience_seconds),
         "run": m.run,
-        "cpu_seconds": m.cpu,
-        "pg_busy_backends": m.waits.summary(12),
+        "cpu_seconds": m.observed.cpu,
+        "pg_busy_backends": m.observed.waits.summary(12),
     });
     println!("{summary}");
     summary

@@ -57,10 +57,7 @@ fn a_single_line_of_addresses_is_too_wide_not_a_hang() {
 
 #[test]
 fn a_header_cell_longer_than_a_field_fails_the_file() {
-    let limits = CsvLimits {
-        max_field_bytes: 10,
-        ..CsvLimits::default()
-    };
+    let limits = fields_of(10);
     let err = open_err(b"email,a_very_long_column_name\n".as_slice(), limits);
     assert_eq!(err.code(), "header_field_too_long");
     assert_eq!(err.to_string(), "header column 2 is longer than 10 bytes");
@@ -75,10 +72,7 @@ fn a_header_cell_longer_than_512_bytes_fails_the_file() {
 
 #[test]
 fn a_field_longer_than_the_limit_fails_its_row_only() {
-    let limits = CsvLimits {
-        max_field_bytes: 16,
-        ..CsvLimits::default()
-    };
+    let limits = fields_of(16);
     let data = "email,note\na@b.test,short\nc@d.test,this note is far too long\ne@f.test,ok\n";
     let mut csv = open_with(data.as_bytes(), limits).unwrap();
     let outcomes: Vec<RowOutcome> = csv.by_ref().collect();
@@ -92,4 +86,12 @@ fn a_field_longer_than_the_limit_fails_its_row_only() {
         other => panic!("expected an unparseable row, got {other:?}"),
     }
     assert!(matches!(&outcomes[2], RowOutcome::Row(r) if r.email_raw == "e@f.test"));
+}
+
+/// The default limits, but fields of at most `bytes` bytes.
+fn fields_of(bytes: usize) -> CsvLimits {
+    CsvLimits {
+        max_field_bytes: bytes,
+        ..CsvLimits::default()
+    }
 }

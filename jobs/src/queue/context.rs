@@ -127,32 +127,43 @@ impl JobContext {
                 .await
                 .map_err(|e| JobError::retryable_because("submitting the fanned-out jobs", e))?;
         }
-        sqlx::query(
+        self.progress_update(
+            tx,
             "update job_runs set progress_done = 0, progress_total = $3
               where organization_id = $1 and id = $2",
+            total,
         )
-        .bind(self.org)
-        .bind(self.job_id)
-        .bind(total)
-        .execute(&mut ***tx)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Adds `done` to the progress of the job that fanned this one out, in `tx` (the child's
     /// effects): a parent's progress counts exactly what its committed children did.
     pub async fn add_parent_progress(&self, tx: &mut TenantTx, done: i64) -> Result<(), JobError> {
-        sqlx::query(
+        self.progress_update(
+            tx,
             "update job_runs p set progress_done = p.progress_done + $3
               from job_runs c
              where c.organization_id = $1 and c.id = $2 and p.organization_id = $1
                and p.id = c.parent_id",
+            done,
         )
-        .bind(self.org)
-        .bind(self.job_id)
-        .bind(done)
-        .execute(&mut ***tx)
-        .await?;
+        .await
+    }
+
+    /// Runs a progress statement about this job in `tx`: `$1` organization, `$2` this job,
+    /// `$3` the count.
+    async fn progress_update(
+        &self,
+        tx: &mut TenantTx,
+        statement: &'static str,
+        count: i64,
+    ) -> Result<(), JobError> {
+        sqlx::query(statement)
+            .bind(self.org)
+            .bind(self.job_id)
+            .bind(count)
+            .execute(&mut ***tx)
+            .await?;
         Ok(())
     }
 

@@ -316,6 +316,25 @@ mod tests {
         fn calls(&self) -> usize {
             self.calls.load(Ordering::SeqCst)
         }
+
+        /// Starts a lookup of `domain` through `cache` answering `verdict` after `delay`, and
+        /// returns once it has started (the fake counted its call).
+        async fn started(
+            &self,
+            cache: &Arc<DomainCache>,
+            domain: &'static str,
+            verdict: DomainVerdict,
+            delay: Duration,
+        ) -> tokio::task::JoinHandle<(DomainVerdict, bool)> {
+            let before = self.calls();
+            let cache = cache.clone();
+            let lookup = self.lookup(verdict, delay);
+            let task = tokio::spawn(async move { cache.get_or_lookup(domain, lookup).await });
+            while self.calls() == before {
+                tokio::task::yield_now().await;
+            }
+            task
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -472,14 +491,14 @@ mod tests {
             ..CacheSettings::default()
         }));
         let fake = Fake::default();
-        let slow = {
-            let cache = cache.clone();
-            let lookup = fake.lookup(mail("slow"), Duration::from_millis(200));
-            tokio::spawn(async move { cache.get_or_lookup("slow.test", lookup).await })
-        };
-        while fake.calls() == 0 {
-            tokio::task::yield_now().await;
-        }
+        let slow = fake
+            .started(
+                &cache,
+                "slow.test",
+                mail("slow"),
+                Duration::from_millis(200),
+            )
+            .await;
         for i in 0..5 {
             cache.insert(&format!("d{i}.test"), mail("mx"), Duration::from_secs(100));
         }
@@ -496,14 +515,9 @@ mod tests {
     async fn a_cancelled_lookup_is_taken_over_by_a_waiter() {
         let cache = Arc::new(DomainCache::new(CacheSettings::default()));
         let fake = Fake::default();
-        let first = {
-            let cache = cache.clone();
-            let lookup = fake.lookup(mail("first"), Duration::from_secs(30));
-            tokio::spawn(async move { cache.get_or_lookup("x.test", lookup).await })
-        };
-        while fake.calls() == 0 {
-            tokio::task::yield_now().await;
-        }
+        let first = fake
+            .started(&cache, "x.test", mail("first"), Duration::from_secs(30))
+            .await;
         let second = {
             let cache = cache.clone();
             let lookup = fake.lookup(mail("second"), Duration::from_millis(10));

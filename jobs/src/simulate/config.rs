@@ -419,28 +419,20 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_refused_with_the_field_name() {
-        assert_eq!(refused_field(json!({"open_rate": 1.5})), "open_rate");
-        assert_eq!(
-            refused_field(json!({"hard_bounce_rate": -0.1})),
-            "hard_bounce_rate"
-        );
-        assert_eq!(
-            refused_field(json!({"send_window_secs": 0.0})),
-            "send_window_secs"
-        );
-        assert_eq!(
-            refused_field(json!({"max_delay_secs": 1e9})),
-            "max_delay_secs"
-        );
-        assert_eq!(
-            refused_field(json!({"open_delay_sigma": -2.0})),
-            "open_delay_sigma"
-        );
-        assert_eq!(refused_field(json!({"max_reopens": 51})), "max_reopens");
-        assert_eq!(
-            refused_field(json!({"risky_soft_bounce_multiplier": -1.0})),
-            "risky_soft_bounce_multiplier"
-        );
+        for (asked, field) in [
+            (json!({"open_rate": 1.5}), "open_rate"),
+            (json!({"hard_bounce_rate": -0.1}), "hard_bounce_rate"),
+            (json!({"send_window_secs": 0.0}), "send_window_secs"),
+            (json!({"max_delay_secs": 1e9}), "max_delay_secs"),
+            (json!({"open_delay_sigma": -2.0}), "open_delay_sigma"),
+            (json!({"max_reopens": 51}), "max_reopens"),
+            (
+                json!({"risky_soft_bounce_multiplier": -1.0}),
+                "risky_soft_bounce_multiplier",
+            ),
+        ] {
+            assert_eq!(refused_field(asked.clone()), field, "{asked}");
+        }
         let err = SimulationConfig::default()
             .with_overrides(&overrides(json!({"click_rate": 2.0})))
             .unwrap_err();
@@ -452,31 +444,32 @@ mod tests {
 
     #[test]
     fn inconsistent_values_are_refused_with_the_field_name() {
-        assert_eq!(refused_field(json!({"click_rate": 0.3})), "click_rate");
-        assert_eq!(
-            refused_field(json!({"open_rate": 0.002, "click_rate": 0.0})),
-            "unsubscribe_rate"
-        );
-        assert_eq!(
-            refused_field(json!({"open_rate": 0.0026, "click_rate": 0.0})),
-            "complaint_rate"
-        );
-        assert_eq!(
-            refused_field(json!({"hard_bounce_rate": 0.6, "soft_bounce_rate": 0.5})),
-            "soft_bounce_rate"
-        );
-        assert_eq!(
-            refused_field(json!({"hard_bounce_rate": 0.3, "risky_hard_bounce_multiplier": 4.0})),
-            "risky_hard_bounce_multiplier"
-        );
-        assert_eq!(
-            refused_field(json!({"delivery_delay_min_secs": 40.0})),
-            "delivery_delay_min_secs"
-        );
-        assert_eq!(
-            refused_field(json!({"max_delay_secs": 3600.0})),
-            "open_delay_median_secs"
-        );
+        for (asked, field) in [
+            (json!({"click_rate": 0.3}), "click_rate"),
+            (
+                json!({"open_rate": 0.002, "click_rate": 0.0}),
+                "unsubscribe_rate",
+            ),
+            (
+                json!({"open_rate": 0.0026, "click_rate": 0.0}),
+                "complaint_rate",
+            ),
+            (
+                json!({"hard_bounce_rate": 0.6, "soft_bounce_rate": 0.5}),
+                "soft_bounce_rate",
+            ),
+            (
+                json!({"hard_bounce_rate": 0.3, "risky_hard_bounce_multiplier": 4.0}),
+                "risky_hard_bounce_multiplier",
+            ),
+            (
+                json!({"delivery_delay_min_secs": 40.0}),
+                "delivery_delay_min_secs",
+            ),
+            (json!({"max_delay_secs": 3600.0}), "open_delay_median_secs"),
+        ] {
+            assert_eq!(refused_field(asked.clone()), field, "{asked}");
+        }
     }
 
     #[test]

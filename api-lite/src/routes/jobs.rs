@@ -32,8 +32,14 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/jobs", post(create).get(list))
         .route("/v1/jobs/batch", post(create_batch))
         .route("/v1/jobs/{id}", get(show))
-        .route("/v1/jobs/{id}/cancel", post(cancel))
-        .route("/v1/jobs/{id}/retry", post(retry))
+        .route(
+            "/v1/jobs/{id}/cancel",
+            post(|State(state), member, PathId(id)| operate(state, member, id, Operation::Cancel)),
+        )
+        .route(
+            "/v1/jobs/{id}/retry",
+            post(|State(state), member, PathId(id)| operate(state, member, id, Operation::Retry)),
+        )
 }
 
 /// A job submission as clients send it.
@@ -224,56 +230,54 @@ fn parse_filter<T>(
         .transpose()
 }
 
-/// Shows the job a transition moved, or explains (404/409) why it could not.
-async fn transition(
-    state: &AppState,
-    member: &Member,
+/// What an operator may do to a job from outside its attempt.
+#[derive(Clone, Copy, Debug)]
+enum Operation {
+    /// Cancels a job that has not finished. A running attempt's effects are then discarded:
+    /// its success can no longer commit.
+    Cancel,
+    /// Runs a job again, now: a dead or cancelled one with a fresh set of attempts, a
+    /// retryable one without waiting for its backoff.
+    Retry,
+}
+
+impl Operation {
+    async fn apply(
+        self,
+        tx: &mut reachly_jobs::TenantTx,
+        id: Uuid,
+    ) -> Result<Transition, sqlx::Error> {
+        match self {
+            Operation::Cancel => control::cancel(tx, id, CancelScope::Unfinished).await,
+            Operation::Retry => control::retry(tx, id).await,
+        }
+    }
+
+    fn refusal(self) -> &'static str {
+        match self {
+            Operation::Cancel => "only a queued, retryable or running job can be cancelled",
+            Operation::Retry => "only a dead, cancelled or retryable job can be retried",
+        }
+    }
+}
+
+/// Applies `operation` to the job in the path and shows the job as it now is, or explains
+/// (404/409) why it could not.
+async fn operate(
+    state: AppState,
+    member: Member,
     id: Uuid,
-    refusal: &'static str,
-    apply: impl AsyncFnOnce(&mut reachly_jobs::TenantTx, Uuid) -> Result<Transition, sqlx::Error>,
+    operation: Operation,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = member.begin(state, Permission::OpsManage).await?;
-    let moved = apply(&mut tx, id).await?;
+    let mut tx = member.begin(&state, Permission::OpsManage).await?;
+    let moved = operation.apply(&mut tx, id).await?;
     tx.commit().await?;
     match moved {
         Transition::Moved(job) => Ok(Json(view(&job))),
         Transition::Refused(status) => Err(ApiError::Conflict(format!(
-            "{refusal}: the job is {status}"
+            "{}: the job is {status}",
+            operation.refusal()
         ))),
         Transition::NotFound => Err(ApiError::NotFound("job")),
     }
-}
-
-/// Cancels a job that has not finished. A running attempt's effects are then discarded:
-/// its success can no longer commit.
-async fn cancel(
-    State(state): State<AppState>,
-    member: Member,
-    PathId(id): PathId<Uuid>,
-) -> Result<Json<Value>, ApiError> {
-    transition(
-        &state,
-        &member,
-        id,
-        "only a queued, retryable or running job can be cancelled",
-        async |tx, id| control::cancel(tx, id, CancelScope::Unfinished).await,
-    )
-    .await
-}
-
-/// Runs a job again, now: a dead or cancelled one with a fresh set of attempts, a retryable
-/// one without waiting for its backoff.
-async fn retry(
-    State(state): State<AppState>,
-    member: Member,
-    PathId(id): PathId<Uuid>,
-) -> Result<Json<Value>, ApiError> {
-    transition(
-        &state,
-        &member,
-        id,
-        "only a dead, cancelled or retryable job can be retried",
-        async |tx, id| control::retry(tx, id).await,
-    )
-    .await
 }

@@ -1,7 +1,10 @@
 //! A job submitted over HTTP is run by a separate worker process: success, retries, dead,
 //! retry from dead, dedupe keys, cancel.
 
+use std::time::Duration;
+
 use reachly_tests::jobs::act;
+use reachly_tests::wait_until;
 use reachly_tests::world::ApiWorld;
 use serde_json::{Value, json};
 
@@ -75,6 +78,45 @@ async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     assert_eq!(refused.body["error"]["code"], "conflict");
 }
 
+/// A job waiting for its next attempt is `retryable` (never `failed`), with the error of its
+/// last attempt; `retry` runs it now and keeps the attempts it used.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_waiting_for_its_next_attempt_is_retryable_and_retry_runs_it_now() {
+    let w = ApiWorld::start().await;
+    let (api, token) = (&w.api, &w.token);
+    let _worker = w.stack.worker("w1", &[], &[]);
+    let id = w
+        .submit(&json!({"kind": "noop", "payload": {"fail_times": 10}, "max_attempts": 10}))
+        .await;
+    // After the fourth failure the backoff is 4 to 8 seconds: time to look and act.
+    let waiting = wait_until(
+        "the fourth attempt to fail",
+        Duration::from_secs(60),
+        || async {
+            let shown = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
+            (shown.body["status"] == "retryable" && shown.body["attempts"] == 4)
+                .then_some(shown.body)
+        },
+    )
+    .await;
+    assert!(
+        waiting["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("asked to fail attempt 4"),
+        "{waiting}"
+    );
+    let retried = act(api, token, &id, "retry").await;
+    assert_eq!(retried.status, 200, "{:?}", retried.body);
+    assert_eq!(retried.body["status"], "queued");
+    assert_eq!(
+        retried.body["attempts"], 4,
+        "a retryable job keeps its attempts"
+    );
+    let listed = api.get("/v1/jobs?status=failed", Some(token)).await;
+    listed.assert_error(400, "bad_request");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
     let w = ApiWorld::start().await;
@@ -101,6 +143,11 @@ async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
     let still = api.get(&format!("/v1/jobs/{id}"), Some(token)).await;
     assert_eq!(still.body["status"], "cancelled");
     assert_eq!(still.body["attempts"], 0);
+
+    // A cancelled job can be run again, with fresh attempts.
+    let retried = act(api, token, &id, "retry").await;
+    assert_eq!(retried.body["status"], "queued", "{:?}", retried.body);
+    w.wait_status(id, "succeeded").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

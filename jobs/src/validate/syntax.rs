@@ -321,20 +321,6 @@ mod tests {
     }
 
     #[test]
-    fn what_email_address_misses() {
-        assert_eq!(err("a@ex!ample.com"), code::BAD_DOMAIN_LABEL);
-        assert_eq!(err("a@ex_ample.com"), code::BAD_DOMAIN_LABEL);
-        assert_eq!(err("a@[garbage]"), code::DOMAIN_LITERAL);
-        assert_eq!(err("a@[192.168.0.1]"), code::DOMAIN_LITERAL);
-    }
-
-    #[test]
-    fn quoted_local_part_is_invalid() {
-        assert_eq!(err("\"quoted\"@example.com"), code::QUOTED_LOCAL_PART);
-        assert_eq!(err("\"a b\"@example.com"), code::QUOTED_LOCAL_PART);
-    }
-
-    #[test]
     fn local_part_length() {
         let l64 = "a".repeat(64);
         let l65 = "a".repeat(65);
@@ -376,47 +362,53 @@ mod tests {
         );
     }
 
+    /// Refused addresses and the code each gets, by rule.
     #[test]
-    fn dots_in_local_part() {
-        assert_eq!(err("a..b@x.com"), code::LOCAL_CONSECUTIVE_DOTS);
-        assert_eq!(err(".a@x.com"), code::LOCAL_LEADING_DOT);
-        assert_eq!(err("a.@x.com"), code::LOCAL_TRAILING_DOT);
+    fn refused_addresses_get_their_code() {
+        for (address, expected) in [
+            // dots in the local part
+            ("a..b@x.com", code::LOCAL_CONSECUTIVE_DOTS),
+            (".a@x.com", code::LOCAL_LEADING_DOT),
+            ("a.@x.com", code::LOCAL_TRAILING_DOT),
+            // what the email_address crate lets through
+            ("a@ex!ample.com", code::BAD_DOMAIN_LABEL),
+            ("a@ex_ample.com", code::BAD_DOMAIN_LABEL),
+            ("a@[garbage]", code::DOMAIN_LITERAL),
+            ("a@[192.168.0.1]", code::DOMAIN_LITERAL),
+            // quoted local parts
+            ("\"quoted\"@example.com", code::QUOTED_LOCAL_PART),
+            ("\"a b\"@example.com", code::QUOTED_LOCAL_PART),
+            // top-level domains
+            ("a@localhost", code::NO_TLD),
+            ("a@x.123", code::NUMERIC_TLD),
+            ("a@1.2.3.4", code::NUMERIC_TLD),
+            ("a@x.c", code::BAD_TLD),
+            ("a@x.c0m", code::BAD_TLD),
+            // domain labels
+            ("a@-x.com", code::DOMAIN_LABEL_HYPHEN),
+            ("a@x-.com", code::DOMAIN_LABEL_HYPHEN),
+            ("a@x..com", code::EMPTY_DOMAIN_LABEL),
+            ("a@.x.com", code::EMPTY_DOMAIN_LABEL),
+            ("a@x.com.", code::EMPTY_DOMAIN_LABEL),
+            // local-part characters
+            ("a b@x.com", code::BAD_LOCAL_CHAR),
+            ("a,b@x.com", code::BAD_LOCAL_CHAR),
+            ("a@b@x.com", code::BAD_LOCAL_CHAR),
+            ("a(b)@x.com", code::BAD_LOCAL_CHAR),
+            ("josé@x.com", code::NON_ASCII_LOCAL_PART),
+            // structure (from normalize)
+            ("", code::EMPTY),
+            ("no-at-sign", code::MISSING_AT),
+            ("@x.com", code::EMPTY_LOCAL_PART),
+            ("a@", code::EMPTY_DOMAIN),
+        ] {
+            assert_eq!(err(address), expected, "{address}");
+        }
+    }
+
+    #[test]
+    fn dots_inside_a_local_part_are_fine() {
         ok("a.b.c@x.com");
-    }
-
-    #[test]
-    fn tld_rules() {
-        assert_eq!(err("a@localhost"), code::NO_TLD);
-        assert_eq!(err("a@x.123"), code::NUMERIC_TLD);
-        assert_eq!(err("a@1.2.3.4"), code::NUMERIC_TLD);
-        assert_eq!(err("a@x.c"), code::BAD_TLD);
-        assert_eq!(err("a@x.c0m"), code::BAD_TLD);
-    }
-
-    #[test]
-    fn domain_label_rules() {
-        assert_eq!(err("a@-x.com"), code::DOMAIN_LABEL_HYPHEN);
-        assert_eq!(err("a@x-.com"), code::DOMAIN_LABEL_HYPHEN);
-        assert_eq!(err("a@x..com"), code::EMPTY_DOMAIN_LABEL);
-        assert_eq!(err("a@.x.com"), code::EMPTY_DOMAIN_LABEL);
-        assert_eq!(err("a@x.com."), code::EMPTY_DOMAIN_LABEL);
-    }
-
-    #[test]
-    fn local_part_characters() {
-        assert_eq!(err("a b@x.com"), code::BAD_LOCAL_CHAR);
-        assert_eq!(err("a,b@x.com"), code::BAD_LOCAL_CHAR);
-        assert_eq!(err("a@b@x.com"), code::BAD_LOCAL_CHAR);
-        assert_eq!(err("a(b)@x.com"), code::BAD_LOCAL_CHAR);
-        assert_eq!(err("josé@x.com"), code::NON_ASCII_LOCAL_PART);
-    }
-
-    #[test]
-    fn structural_errors_come_from_normalize() {
-        assert_eq!(err(""), code::EMPTY);
-        assert_eq!(err("no-at-sign"), code::MISSING_AT);
-        assert_eq!(err("@x.com"), code::EMPTY_LOCAL_PART);
-        assert_eq!(err("a@"), code::EMPTY_DOMAIN);
     }
 
     #[test]

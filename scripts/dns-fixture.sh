@@ -27,14 +27,9 @@ CONF="$ROOT/scripts/dns/fixture.conf"
 RESPONDER="$ROOT/scripts/dns/servfail.py"
 PROBE="$ROOT/scripts/dns/probe.py"
 
-log() { printf '[dns-fixture] %s\n' "$*" >&2; }
-die() {
-    printf '[dns-fixture] error: %s\n' "$*" >&2
-    exit 1
-}
-usage() {
-    sed -n '2,/^set -euo pipefail$/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
-}
+TAG=dns-fixture
+# shellcheck source=lib.sh
+. "$ROOT/scripts/lib.sh"
 
 CMD="${1:-}"
 PORT="${2:-5353}"

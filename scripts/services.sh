@@ -32,15 +32,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BOOTSTRAP_SQL="$ROOT/scripts/sql/bootstrap.sql"
 ENV_EXAMPLE="$ROOT/.env.example"
 
-log() { printf '[services] %s\n' "$*" >&2; }
-die() {
-    printf '[services] error: %s\n' "$*" >&2
-    exit 1
-}
-
-usage() {
-    sed -n '2,/^set -euo pipefail$/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
-}
+TAG=services
+# shellcheck source=lib.sh
+. "$ROOT/scripts/lib.sh"
 
 for arg in "$@"; do
     case "$arg" in

@@ -40,16 +40,6 @@ RUN_DIR="${REACHLY_DNS_RUN_DIR:-${TMPDIR:-/tmp}/reachly-dns-$PORT}"
 DNSMASQ_PID="$RUN_DIR/dnsmasq.pid"
 RESPONDER_PID="$RUN_DIR/servfail.pid"
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo -n "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
 # dnsmasq lives in /usr/sbin, which is not on every PATH.
 find_dnsmasq() {
     command -v dnsmasq 2>/dev/null || { [ -x /usr/sbin/dnsmasq ] && echo /usr/sbin/dnsmasq; } || true

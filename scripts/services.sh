@@ -52,17 +52,6 @@ done
 [[ "$WAIT_SECONDS" =~ ^[0-9]+$ ]] || die "REACHLY_SERVICES_WAIT must be a number of seconds"
 [ -r "$BOOTSTRAP_SQL" ] || die "cannot read $BOOTSTRAP_SQL"
 
-# Run a command as root: directly when we are root (CI, containers), else through sudo.
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo -n "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
 # ---------------------------------------------------------------------------------------------
 # Packages: collect what is missing, then one `apt-get update` and one `apt-get install`.
 

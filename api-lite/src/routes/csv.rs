@@ -179,29 +179,29 @@ mod tests {
         assert_eq!(cell("a-b"), "a-b", "a dash inside is harmless");
     }
 
+    /// Each value and the CSV cell it becomes, by rule.
     #[test]
-    fn formula_triggers_are_prefixed_with_a_quote() {
-        assert_eq!(
-            cell("=HYPERLINK(\"http://x\")"),
-            "\"'=HYPERLINK(\"\"http://x\"\")\""
-        );
-        assert_eq!(cell("@SUM(1)"), "\"'@SUM(1)\"");
-        assert_eq!(cell("+1 555"), "\"'+1 555\"");
-        assert_eq!(cell("-2+3"), "\"'-2+3\"");
-        assert_eq!(cell("\tx"), "\"'\tx\"");
-        assert_eq!(cell("\r=1"), "\"'\r=1\"");
-    }
-
-    #[test]
-    fn delimiters_quotes_and_newlines_are_quoted() {
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("multi\nline"), "\"multi\nline\"");
-        assert_eq!(cell(" padded "), "\" padded \"");
-        assert_eq!(
-            cell("{\"Plan\":\"gold\"}"),
-            "\"{\"\"Plan\"\":\"\"gold\"\"}\""
-        );
+    fn cells_are_escaped() {
+        for (input, expected) in [
+            // formula triggers are prefixed with a quote
+            (
+                "=HYPERLINK(\"http://x\")",
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+            ),
+            ("@SUM(1)", "\"'@SUM(1)\""),
+            ("+1 555", "\"'+1 555\""),
+            ("-2+3", "\"'-2+3\""),
+            ("\tx", "\"'\tx\""),
+            ("\r=1", "\"'\r=1\""),
+            // delimiters quotes and newlines are quoted
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("multi\nline", "\"multi\nline\""),
+            (" padded ", "\" padded \""),
+            ("{\"Plan\":\"gold\"}", "\"{\"\"Plan\"\":\"\"gold\"\"}\""),
+        ] {
+            assert_eq!(cell(input), expected, "{input:?}");
+        }
     }
 
     #[test]

@@ -71,12 +71,29 @@ impl MaintDb {
     }
 }
 
+/// The migrations in `migrations/`, as this build embedded them.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
 /// Applies the migrations in `migrations/` as the owner role.
 pub async fn migrate(owner_url: &str) -> Result<(), sqlx::migrate::MigrateError> {
     let pool = connect(owner_url, 2).await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     pool.close().await;
     Ok(())
+}
+
+/// A fingerprint of the migrations [`migrate`] applies (their versions and checksums, as this
+/// build embedded them): what a prepared schema, such as the tests' template database, is
+/// named after, so it always matches the code that uses it.
+pub fn migrations_fingerprint() -> u64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for migration in MIGRATOR.iter() {
+        let bytes = migration.version.to_le_bytes();
+        for byte in bytes.iter().chain(migration.checksum.iter()) {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x100000001b3);
+        }
+    }
+    hash
 }
 
 /// Creates the monthly `events` partitions from last month to a year ahead (idempotent),

@@ -38,21 +38,14 @@ async fn execute(admin: &mut PgConnection, sql: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The template's name, which changes whenever a migration file changes.
+/// The template's name: the fingerprint of the migrations this build applies. Named after the
+/// files on disk instead, a binary built before a new migration once built the new name's
+/// template without it, and later runs reused it.
 fn template_name() -> anyhow::Result<String> {
-    let dir = crate::workspace_root().join("migrations");
-    let mut entries = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .map(|e| Ok(e?.path()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    entries.sort();
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for path in entries {
-        for byte in std::fs::read(&path)? {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3);
-        }
-    }
-    Ok(format!("reachly_tpl_{hash:016x}"))
+    Ok(format!(
+        "reachly_tpl_{:016x}",
+        reachly_jobs::db::migrations_fingerprint()
+    ))
 }
 
 impl Database {

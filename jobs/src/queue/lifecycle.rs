@@ -84,6 +84,11 @@ impl Lifecycle {
         }
     }
 
+    /// The kinds this process runs.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Claims a delivered job for one attempt: counts the attempt and marks it running,
     /// committed before any work. `None` when the delivery is stale (the job is not waiting
     /// for this transport id: already running, finished, cancelled, or re-pushed under

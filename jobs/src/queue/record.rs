@@ -45,14 +45,6 @@ impl JobStatus {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
-
-    /// Whether the job will never run again by itself.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            JobStatus::Succeeded | JobStatus::Dead | JobStatus::Cancelled
-        )
-    }
 }
 
 impl std::fmt::Display for JobStatus {

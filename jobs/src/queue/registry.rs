@@ -93,11 +93,6 @@ impl Registry {
         self.kinds.get(kind)
     }
 
-    /// Every kind, by name.
-    pub fn kinds(&self) -> impl Iterator<Item = &KindSpec> {
-        self.kinds.values()
-    }
-
     /// Every queue, in a stable order (each kind has its own, named as the kind).
     pub fn queues(&self) -> Vec<&'static str> {
         self.kinds.keys().copied().collect()

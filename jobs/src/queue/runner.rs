@@ -20,7 +20,6 @@ use crate::db::AppDb;
 /// Everything a worker process needs to run deliveries; shared by all its apalis workers.
 #[derive(Clone, Debug)]
 pub struct Runner {
-    registry: Arc<Registry>,
     lifecycle: Lifecycle,
     running: RunningSet,
     acker: Acker,
@@ -38,8 +37,7 @@ impl Runner {
         acker: Acker,
     ) -> Self {
         Self {
-            lifecycle: Lifecycle::start(db, process, registry.clone(), services),
-            registry,
+            lifecycle: Lifecycle::start(db, process, registry, services),
             running,
             acker,
         }
@@ -113,7 +111,7 @@ impl Runner {
 impl Runner {
     /// The logic of the job's kind (claims hand back kinds the registry does not know).
     async fn dispatch(&self, ctx: &JobContext) -> Result<(), JobError> {
-        match self.registry.dispatch(ctx) {
+        match self.lifecycle.registry().dispatch(ctx) {
             Some(run) => run.await,
             None => Err(JobError::retryable(format!(
                 "unknown job kind {:?} in this worker build",

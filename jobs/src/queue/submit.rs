@@ -54,10 +54,6 @@ impl NewJob {
     pub fn kind(&self) -> &JobKind {
         &self.kind
     }
-
-    pub fn payload(&self) -> &Value {
-        &self.payload
-    }
 }
 
 /// Why a submission was refused before touching the database.

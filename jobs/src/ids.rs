@@ -57,3 +57,7 @@ uuid_id!(
     /// A contact (`contacts.id`): a person in one organization, member of any of its lists.
     ContactId
 );
+uuid_id!(
+    /// A lead (`leads.id`), moved along its status pipeline by id.
+    LeadId
+);

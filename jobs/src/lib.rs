@@ -2,8 +2,10 @@
 //!
 //! The binaries (`reachly-worker`, `reachly-api`) only wire these pieces together.
 
+pub mod analytics;
 pub mod campaigns;
 pub mod config;
+pub mod cron;
 pub mod db;
 pub mod fuzz_entry;
 pub mod ids;
@@ -20,6 +22,6 @@ pub mod validate;
 
 pub use config::Config;
 pub use db::{AppDb, MaintDb};
-pub use ids::{CampaignId, ContactId, ListId};
+pub use ids::{CampaignId, ContactId, LeadId, ListId};
 pub use permission::Permission;
 pub use tenancy::{Durability, OrgId, TenantTx};

@@ -10,6 +10,7 @@ crate::text_enum! {
         CampaignRead = "campaign.read",
         LeadRead = "lead.read",
         LeadExport = "lead.export",
+        LeadManage = "lead.manage",
         GdprErase = "gdpr.erase",
         GdprExport = "gdpr.export",
         OpsView = "ops.view",
@@ -23,7 +24,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_match_serde() {
-        assert_eq!(Permission::ALL.len(), 10);
+        assert_eq!(Permission::ALL.len(), 11);
         for &p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());

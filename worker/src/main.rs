@@ -4,6 +4,7 @@
 
 mod args;
 mod background;
+mod cron;
 mod identity;
 mod poll;
 mod queues;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
+use reachly_jobs::cron::CronRunner;
 use reachly_jobs::queue::Services;
 use reachly_jobs::queue::acker::Acker;
 use reachly_jobs::queue::reaper::{self, RunningSet};
@@ -28,6 +30,11 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     reachly_jobs::validate::special_use::allow_test_domains(config.allow_test_domains);
     let registry = Arc::new(reachly_jobs::kinds::registry());
+    let schedules =
+        reachly_jobs::cron::schedules_from_env(&reachly_jobs::kinds::schedules(), |name| {
+            std::env::var(name).ok()
+        })
+        .map_err(anyhow::Error::msg)?;
     let queues = args.queues(&registry)?;
     let name: Arc<str> = identity::worker_name().into();
     tracing::info!(worker = %name, ?queues, concurrency = args.concurrency, "starting");
@@ -55,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         .with(dns_checker(&config)?)
         .with(config.csv)
         .with(VerdictWriter(maint.clone()));
+    let cron_runner = CronRunner::new(app.clone(), maint.clone(), name.clone());
     let runner = Arc::new(Runner::new(
         app,
         name.clone(),
@@ -77,6 +85,8 @@ async fn main() -> anyhow::Result<()> {
         running.clone(),
         stop.clone(),
     );
+
+    let mut cron_tasks = cron::spawn(cron_runner, schedules, stop.clone());
 
     let apalis_workers = queues::WorkerNames::default();
     let monitor = queues::monitor(
@@ -115,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
     }
     stop.trigger();
     background.join().await;
+    while cron_tasks.join_next().await.is_some() {}
     tracing::info!("stopped");
     Ok(())
 }

@@ -149,6 +149,17 @@ pub fn download<R: ExportRows>(
         let page = walk.next_page().await?;
         Ok::<_, sqlx::Error>(page.map(|text| (Bytes::from(text), walk)))
     });
+    attachment(file_name, Body::from_stream(head.chain(rows)))
+}
+
+/// A small CSV built in memory (a report of at most a few hundred rows) as the same kind of
+/// attachment as [`download`].
+pub fn small_download(file_name: &str, csv: String) -> Response {
+    attachment(file_name, Body::from(csv))
+}
+
+/// `body` as a `text/csv` attachment named `{file_name}.csv`.
+fn attachment(file_name: &str, body: Body) -> Response {
     let disposition = format!("attachment; filename=\"{file_name}.csv\"");
     (
         [
@@ -162,7 +173,7 @@ pub fn download<R: ExportRows>(
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        Body::from_stream(head.chain(rows)),
+        body,
     )
         .into_response()
 }

@@ -1,8 +1,11 @@
 //! The HTTP routes.
 
+pub mod analytics;
+pub mod analytics_range;
 pub mod campaign_events;
 pub mod campaign_launch;
 pub mod campaign_leads;
+pub mod campaign_metrics;
 pub mod campaigns;
 pub mod creates;
 pub mod csv;
@@ -14,6 +17,7 @@ pub mod health;
 pub mod input;
 pub mod jobs;
 pub mod lead_export;
+pub mod leads;
 pub mod lists;
 pub mod paging;
 pub mod path_id;
@@ -41,6 +45,9 @@ pub fn router(state: AppState) -> Router {
         .merge(campaign_launch::routes())
         .merge(campaign_events::routes())
         .merge(campaign_leads::routes())
+        .merge(campaign_metrics::routes())
+        .merge(analytics::routes())
+        .merge(leads::routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

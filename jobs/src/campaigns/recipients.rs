@@ -58,7 +58,7 @@ pub fn assign_chunk(check_suppressions: bool) -> String {
               where m.organization_id = $1 and m.list_id = $3 and m.contact_id > $6
               order by m.contact_id limit $8),
          picked as (
-             select c.id
+             select c.id, c.validation_status
                from chunk
                cross join lateral (
                     select c.id, {email}c.deleted_at, c.subscription_status,
@@ -72,11 +72,12 @@ pub fn assign_chunk(check_suppressions: bool) -> String {
                 and (c.validation_status = 'valid' or ($5 and c.validation_status = 'risky'))
                 {not_suppressed}),
          ranked as (
-             select id, $7 + row_number() over (order by id) - 1 as rank from picked),
+             select id, validation_status, $7 + row_number() over (order by id) - 1 as rank
+               from picked),
          assigned as (
              insert into campaign_contact_assignments (organization_id, campaign_id,
-                                                       contact_id, batch_no)
-             select $1, $2, id, rank / $4 from ranked
+                                                       contact_id, batch_no, validation_status)
+             select $1, $2, id, rank / $4, validation_status from ranked
              returning 1)
          select (select contact_id from chunk order by contact_id desc limit 1),
                 (select count(*) from assigned),

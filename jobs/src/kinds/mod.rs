@@ -4,10 +4,14 @@
 //! it, its permission's seed in a migration. The first kinds predate this folder and live
 //! with their domain (`noop/`, `lists/`, `campaigns/`).
 
+pub mod event_aggregation;
+
 use crate::campaigns::{LaunchPayload, SendPayload};
+use crate::cron::ScheduleSpec;
 use crate::lists::{ImportPayload, ValidatePayload};
 use crate::noop::NoopPayload;
 use crate::queue::Registry;
+use event_aggregation::EventAggregation;
 
 /// The registry the worker and the API build once at start.
 pub fn registry() -> Registry {
@@ -17,6 +21,12 @@ pub fn registry() -> Registry {
         .register::<ValidatePayload>()
         .register::<LaunchPayload>()
         .register::<SendPayload>()
+        .register::<EventAggregation>()
+}
+
+/// The kinds cron submits, each with its schedule's variable (read by the worker at start).
+pub fn schedules() -> Vec<ScheduleSpec> {
+    vec![ScheduleSpec::of::<EventAggregation>()]
 }
 
 #[cfg(test)]
@@ -32,7 +42,14 @@ mod tests {
         let registry = registry();
         assert_eq!(
             registry.queues(),
-            ["import", "launch", "noop", "send", "validate"]
+            [
+                "event_aggregation",
+                "import",
+                "launch",
+                "noop",
+                "send",
+                "validate"
+            ]
         );
         assert_eq!(registry.queue_concurrency("noop", 200), 200);
         assert_eq!(registry.queue_concurrency("validate", 200), 4);

@@ -1,0 +1,85 @@
+//! The organization's dashboards: `GET /v1/analytics/campaigns` (every campaign started in
+//! the range, with its totals and rates) and `GET /v1/analytics/leads` (leads by source and
+//! status, with conversion rates).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use reachly_jobs::Permission;
+use reachly_jobs::analytics::campaigns_table::campaigns_table;
+use reachly_jobs::analytics::leads::leads_by_source;
+use reachly_jobs::campaigns::CampaignStatus;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::analytics_range::RangeQuery;
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::ApiQuery;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/analytics/campaigns", get(campaigns))
+        .route("/v1/analytics/leads", get(leads))
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusFilter {
+    status: Option<CampaignStatus>,
+}
+
+async fn campaigns(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(range): ApiQuery<RangeQuery>,
+    ApiQuery(filter): ApiQuery<StatusFilter>,
+) -> Result<Json<Value>, ApiError> {
+    let range = range.resolve()?;
+    let mut tx = member.begin(&state, Permission::CampaignRead).await?;
+    let rows = campaigns_table(&mut tx, range, filter.status).await?;
+    tx.commit().await?;
+    let campaigns: Vec<Value> = rows
+        .into_iter()
+        .map(|c| {
+            let mut totals = c.totals.figures.to_json();
+            totals.insert("final".into(), json!(c.totals.is_final));
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "status": c.status,
+                "started_at": c.started_at,
+                "created_at": c.created_at,
+                "totals": totals,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "from": range.from, "to": range.to, "campaigns": campaigns }),
+    ))
+}
+
+async fn leads(
+    State(state): State<AppState>,
+    member: Member,
+    ApiQuery(range): ApiQuery<RangeQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let range = range.resolve()?;
+    let mut tx = member.begin(&state, Permission::LeadRead).await?;
+    let (sources, all) = leads_by_source(&mut tx, range).await?;
+    tx.commit().await?;
+    let sources: Vec<Value> = sources
+        .into_iter()
+        .map(|(source, leads)| {
+            let mut out: Map<String, Value> = leads.to_json();
+            out.insert("source".into(), json!(source));
+            Value::Object(out)
+        })
+        .collect();
+    Ok(Json(json!({
+        "from": range.from,
+        "to": range.to,
+        "sources": sources,
+        "totals": all.to_json(),
+    })))
+}

@@ -1,0 +1,68 @@
+//! `PATCH /v1/leads/{id}`: moves a lead along its status pipeline (`lead.manage`); a move the
+//! pipeline does not allow is `409`.
+
+use axum::extract::State;
+use axum::routing::patch;
+use axum::{Json, Router};
+use reachly_jobs::campaigns::LeadStatus;
+use reachly_jobs::{LeadId, Permission};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::path_id::PathId;
+use crate::auth::Member;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/leads/{id}", patch(update))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadChange {
+    status: LeadStatus,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    member: Member,
+    PathId(lead): PathId<LeadId>,
+    ApiJson(change): ApiJson<LeadChange>,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = member.begin(&state, Permission::LeadManage).await?;
+    let current: Option<LeadStatus> = sqlx::query_scalar(
+        "select status from leads
+          where organization_id = $1 and id = $2 and deleted_at is null
+          for update",
+    )
+    .bind(tx.org())
+    .bind(lead)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let current = current.ok_or(ApiError::NotFound("lead"))?;
+    if !current.can_become(change.status) {
+        return Err(ApiError::Conflict(format!(
+            "a lead in status {current} cannot move to {}",
+            change.status
+        )));
+    }
+    let (status, updated_at): (LeadStatus, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
+        "update leads set status = $3, updated_at = now()
+          where organization_id = $1 and id = $2
+          returning status, updated_at",
+    )
+    .bind(tx.org())
+    .bind(lead)
+    .bind(change.status)
+    .fetch_one(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "id": lead,
+        "status": status,
+        "previous_status": current,
+        "updated_at": updated_at,
+    })))
+}

@@ -1,0 +1,86 @@
+//! The days a run may name, and a UTC day as the time range its events fall in.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// How far back a named day may lie: rollups serve dashboards of the last year; older days
+/// were final long ago.
+pub const DAYS_BACK: i64 = 400;
+
+/// Checks the days a submission names, against today's UTC date; the message names the field.
+pub fn check(days: &[NaiveDate], today: NaiveDate) -> Result<(), String> {
+    if days.is_empty() {
+        return Err("days: name at least one day, or leave `days` out for every open day".into());
+    }
+    let earliest = today - Duration::days(DAYS_BACK);
+    for (i, day) in days.iter().enumerate() {
+        if *day < earliest || *day > today {
+            return Err(format!(
+                "days[{i}]: {day} is not within the last {DAYS_BACK} days ({earliest} to {today}, UTC)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A UTC calendar day as the half-open range `[start, end)` of `occurred_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayRange {
+    pub day: NaiveDate,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl DayRange {
+    pub fn of(day: NaiveDate) -> Self {
+        let start = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+        Self {
+            day,
+            start,
+            end: start + Duration::days(1),
+        }
+    }
+}
+
+/// The days to roll up, each once, oldest first.
+pub fn distinct_sorted(mut days: Vec<NaiveDate>) -> Vec<NaiveDate> {
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn named_days_must_lie_within_the_last_400_days() {
+        let today = d("2026-11-30");
+        assert!(check(&[d("2026-11-30"), d("2025-10-26")], today).is_ok());
+        let old = check(&[d("2026-11-29"), d("2025-10-25")], today).unwrap_err();
+        assert!(
+            old.starts_with("days[1]: 2025-10-25 is not within"),
+            "{old}"
+        );
+        assert!(
+            check(&[d("2026-12-01")], today)
+                .unwrap_err()
+                .starts_with("days[0]")
+        );
+        assert!(check(&[], today).unwrap_err().starts_with("days: "));
+    }
+
+    #[test]
+    fn a_day_is_midnight_to_midnight_utc() {
+        let range = DayRange::of(d("2026-11-27"));
+        assert_eq!(range.start.to_rfc3339(), "2026-11-27T00:00:00+00:00");
+        assert_eq!(range.end.to_rfc3339(), "2026-11-28T00:00:00+00:00");
+        assert_eq!(
+            distinct_sorted(vec![d("2026-11-28"), d("2026-11-27"), d("2026-11-28")]),
+            [d("2026-11-27"), d("2026-11-28")]
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! One attempt of an `event_aggregation` job: pick the days, roll each up in its own
+//! transaction, then the totals of every campaign those days touched.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::EventAggregation;
+use super::days::{DayRange, distinct_sorted};
+use super::rollup::{DAY_ROLLUP, LATE_EVENTS};
+use super::totals::{CAMPAIGN_LATE_EVENTS, CAMPAIGN_TOTALS};
+use crate::queue::{JobContext, JobError};
+use crate::tenancy::TenantTx;
+
+/// Events committed by a transaction still open when the last run read may carry a
+/// `created_at` before that run's watermark: the next run looks back this much further.
+/// Event-writing transactions (send batches) last seconds.
+const WATERMARK_MARGIN: Duration = Duration::hours(1);
+
+/// First key of the rollup's advisory locks: ASCII "AGG", apart from the other lock spaces.
+const LOCK_SPACE: i32 = 0x0041_4747;
+
+pub(super) async fn run(job: EventAggregation, ctx: &JobContext) -> Result<(), JobError> {
+    let (days, watermark) = match job.days {
+        Some(days) => (distinct_sorted(days), None),
+        None => {
+            let (days, seen_until) = open_days(ctx).await?;
+            (days, Some(seen_until))
+        }
+    };
+
+    let mut campaigns = BTreeSet::new();
+    let mut finalized_days = 0_i64;
+    for day in &days {
+        let (touched, finalized) = roll_up_day(ctx, DayRange::of(*day)).await?;
+        campaigns.extend(touched);
+        finalized_days += finalized;
+    }
+    let mut finalized_campaigns = 0_i64;
+    for campaign in &campaigns {
+        finalized_campaigns += i64::from(roll_up_campaign(ctx, *campaign).await?);
+    }
+
+    let mut tx = ctx.begin().await?;
+    if let Some(seen_until) = watermark {
+        sqlx::query(
+            "insert into event_aggregation_watermarks as w (organization_id, events_seen_until)
+             values ($1, $2)
+             on conflict (organization_id) do update
+                set events_seen_until = greatest(w.events_seen_until, excluded.events_seen_until)",
+        )
+        .bind(ctx.org())
+        .bind(seen_until)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let result = json!({
+        "days": days.len(),
+        "campaign_days_finalized": finalized_days,
+        "campaigns": campaigns.len(),
+        "campaigns_finalized": finalized_campaigns,
+    });
+    ctx.succeed(tx, result).await
+}
+
+/// The days a run without named days rolls up: those that received events since the last
+/// run's watermark (less the margin; every day on the first run), and those not final yet.
+/// Returns them with the new watermark, the time of this read.
+async fn open_days(ctx: &JobContext) -> Result<(Vec<NaiveDate>, DateTime<Utc>), JobError> {
+    let mut tx = ctx.begin().await?;
+    let (seen_until, now): (Option<DateTime<Utc>>, DateTime<Utc>) = sqlx::query_as(
+        "select (select events_seen_until from event_aggregation_watermarks
+                  where organization_id = $1), now()",
+    )
+    .bind(ctx.org())
+    .fetch_one(&mut **tx)
+    .await?;
+    let since = seen_until.map(|t| t - WATERMARK_MARGIN);
+    let days: Vec<NaiveDate> = sqlx::query_scalar(
+        "select distinct (e.occurred_at at time zone 'UTC')::date from events e
+          where e.organization_id = $1 and ($2::timestamptz is null or e.created_at >= $2)
+         union
+         select day from event_aggregation_days
+          where organization_id = $1 and finalized_at is null",
+    )
+    .bind(ctx.org())
+    .bind(since)
+    .fetch_all(&mut **tx)
+    .await?;
+    tx.commit().await?;
+    Ok((distinct_sorted(days), now))
+}
+
+/// Rolls up one day in its own transaction, serialized with any other run of the same
+/// organization and day. Returns the campaigns it touched and how many of their days it
+/// finalized.
+async fn roll_up_day(ctx: &JobContext, day: DayRange) -> Result<(Vec<Uuid>, i64), JobError> {
+    let mut tx = ctx.begin().await?;
+    lock(&mut tx, &format!("{}:{}", ctx.org().0, day.day)).await?;
+    let computed: Vec<(Uuid, bool)> = sqlx::query_as(DAY_ROLLUP)
+        .bind(ctx.org())
+        .bind(day.day)
+        .bind(day.start)
+        .bind(day.end)
+        .fetch_all(&mut **tx)
+        .await?;
+    let late: Vec<Uuid> = sqlx::query_scalar(LATE_EVENTS)
+        .bind(ctx.org())
+        .bind(day.day)
+        .bind(day.start)
+        .bind(day.end)
+        .fetch_all(&mut **tx)
+        .await?;
+    tx.commit().await?;
+    let finalized = computed.iter().filter(|(_, final_now)| *final_now).count() as i64;
+    let touched = computed
+        .into_iter()
+        .map(|(campaign, _)| campaign)
+        .chain(late)
+        .collect();
+    Ok((touched, finalized))
+}
+
+/// Rolls up one campaign's totals in its own transaction; true if they became final.
+async fn roll_up_campaign(ctx: &JobContext, campaign: Uuid) -> Result<bool, JobError> {
+    let mut tx = ctx.begin().await?;
+    lock(&mut tx, &format!("{}:{campaign}", ctx.org().0)).await?;
+    let verdict: Option<bool> = sqlx::query_scalar(CAMPAIGN_TOTALS)
+        .bind(ctx.org())
+        .bind(campaign)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if verdict.is_none() {
+        // Final already (or no events): only events that arrived since are counted, apart.
+        sqlx::query(CAMPAIGN_LATE_EVENTS)
+            .bind(ctx.org())
+            .bind(campaign)
+            .execute(&mut **tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(verdict == Some(true))
+}
+
+/// Takes the transaction-scoped advisory lock of `key` in the rollup's lock space.
+async fn lock(tx: &mut TenantTx, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("select pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(LOCK_SPACE)
+        .bind(key)
+        .execute(&mut ***tx)
+        .await
+        .map(drop)
+}

@@ -11,6 +11,7 @@ pub mod lists;
 pub mod plans;
 pub mod process;
 pub mod redis_server;
+pub mod rollups;
 pub mod sends;
 pub mod stack;
 pub mod wait;

@@ -29,13 +29,19 @@ async fn run_schedule(runner: CronRunner, schedule: CronSchedule, stop: Shutdown
     }
     let stopped = stop.stopped();
     tokio::pin!(stopped);
+    // Ticks being handled; shutdown waits for them, so no fan-out is cut half-way.
+    let mut handling = JoinSet::new();
     // Rebuilt after an error: apalis-cron reports a tick already past (this process stalled
     // beyond it) as an error and would repeat it on every poll.
     loop {
         let mut ticks = Box::pin(CronScheduler::new(schedule.schedule.clone()).into_stream());
         loop {
             let next = tokio::select! {
-                _ = &mut stopped => return,
+                _ = &mut stopped => {
+                    while handling.join_next().await.is_some() {}
+                    return;
+                }
+                Some(_) = handling.join_next(), if !handling.is_empty() => continue,
                 next = ticks.next() => next,
             };
             match next {
@@ -46,7 +52,7 @@ async fn run_schedule(runner: CronRunner, schedule: CronSchedule, stop: Shutdown
                     };
                     // Handled apart so the next tick's timer starts at once.
                     let (runner, schedule) = (runner.clone(), schedule.clone());
-                    tokio::spawn(async move {
+                    handling.spawn(async move {
                         match runner.on_tick(&schedule, at).await {
                             Ok(outcome) => {
                                 tracing::debug!(schedule = schedule.name, tick = %at, ?outcome, "cron tick")
@@ -61,7 +67,10 @@ async fn run_schedule(runner: CronRunner, schedule: CronSchedule, stop: Shutdown
                     tracing::warn!(schedule = schedule.name, error = %e, "cron scheduler error; restarting it");
                     break;
                 }
-                None => return,
+                None => {
+                    while handling.join_next().await.is_some() {}
+                    return;
+                }
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

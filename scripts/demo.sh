@@ -103,7 +103,9 @@ FORM=$(post /v1/forms '{"name": "Get a quote", "slug": "quote-'"$RANDOM"'", "fie
     {"key": "plan", "label": "Plan", "field_type": "select", "options": ["bronze", "silver", "gold"]},
     {"key": "consent", "label": "Contact me", "field_type": "checkbox"}]}' | field '["id"]')
 CAMPAIGN=$(post /v1/campaigns '{"name": "Spring open enrollment", "subject": "Your 2027 health plan options", "from_name": "Acme Brokers", "from_email": "plans@acme.test", "list_id": "'"$LIST"'", "template_id": "'"$TEMPLATE"'", "form_id": "'"$FORM"'"}' | field '["id"]')
-post "/v1/campaigns/$CAMPAIGN/launch" '{"seed": 2026, "include_risky": true, "simulation": {"open_rate": 0.6, "click_rate": 0.3, "form_submit_rate": 0.6}}' >/dev/null
+# The simulated timeline began four days ago, so the nightly rollup below has final days.
+START_AT=$(date -u -d '4 days ago' +%Y-%m-%dT09:00:00Z)
+post "/v1/campaigns/$CAMPAIGN/launch" '{"seed": 2026, "include_risky": true, "start_at": "'"$START_AT"'", "simulation": {"open_rate": 0.6, "click_rate": 0.3, "form_submit_rate": 0.6}}' >/dev/null
 for _ in $(seq 1 150); do
     STATUS=$(curl -fsS "$BASE/v1/campaigns/$CAMPAIGN" -H "authorization: Bearer $TOKEN" | field '["status"]')
     case "$STATUS" in completed | failed | cancelled) break ;; esac
@@ -123,6 +125,29 @@ import json, sys
 for l in json.load(sys.stdin)["data"]:
     print("    lead  {email:<34} {status}  {0}".format(json.dumps(l["response"]), **l))'
 
+echo
+echo "Rolling up the campaign's events (event_aggregation, as the nightly cron would; days that ended over 24 h ago become final)..."
+AGG=$(post /v1/jobs '{"kind": "event_aggregation"}' | field '["id"]')
+for _ in $(seq 1 150); do
+    show "$AGG" >/dev/null && final && break
+    sleep 0.2
+done
+show "$AGG"
+FROM=$(date -u -d '5 days ago' +%F)
+TO=$(date -u -d '30 days' +%F)
+curl -fsS "$BASE/v1/campaigns/$CAMPAIGN/metrics?from=$FROM&to=$TO" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+cols = ["sent", "delivered", "bounces_hard", "bounces_soft", "opens_unique_human", "opens_total", "opens_machine", "clicks_unique", "clicks_total", "unsubscribes", "leads"]
+print("  {:<10} {:<6} ".format("day", "final") + " ".join("{:>8}".format(c.replace("opens_", "op_").replace("clicks_", "cl_").replace("bounces_", "b_").replace("unique_human", "uniq_hum")[:8]) for c in cols))
+for d in m["days"]:
+    print("  {:<10} {:<6} ".format(d["day"], str(d["final"]).lower()) + " ".join("{:>8}".format(d[c]) for c in cols))
+t = m["totals"]
+print("  {:<10} {:<6} ".format("total", str(t["final"]).lower()) + " ".join("{:>8}".format(t[c]) for c in cols))
+for name, r in t["rates"].items():
+    v = "n/a" if r["value"] is None else "{:.1%}".format(r["value"])
+    print("    {:<22} {:>7} = {} {} / {} {}".format(name, v, r["numerator"]["name"], r["numerator"]["value"], r["denominator"]["name"], r["denominator"]["value"]))'
+
 cat <<TXT
 
 API (pid $(cat "$RUN/api.pid")) and worker (pid $(cat "$RUN/worker.pid")) keep running; logs in $RUN/.
@@ -135,6 +160,10 @@ Try it:
   curl -s $BASE/v1/campaigns/$CAMPAIGN -H 'authorization: Bearer $TOKEN'
   curl -s '$BASE/v1/campaigns/$CAMPAIGN/events?type=click' -H 'authorization: Bearer $TOKEN'
   curl -s '$BASE/v1/campaigns/$CAMPAIGN/leads/export.csv?field.plan=gold' -H 'authorization: Bearer $TOKEN'
+  curl -s '$BASE/v1/campaigns/$CAMPAIGN/metrics?from=$FROM&to=$TO&format=csv' -H 'authorization: Bearer $TOKEN'
+  curl -s $BASE/v1/campaigns/$CAMPAIGN/metrics/segments -H 'authorization: Bearer $TOKEN'
+  curl -s '$BASE/v1/analytics/campaigns?from=$FROM' -H 'authorization: Bearer $TOKEN'
+  curl -s $BASE/v1/analytics/leads -H 'authorization: Bearer $TOKEN'
 
 Stop them with: kill \$(cat $RUN/api.pid) \$(cat $RUN/worker.pid)
 TXT

@@ -12,6 +12,7 @@ pub mod measure;
 pub mod observe;
 pub mod reachly;
 pub mod report;
+pub mod rollup;
 pub mod run_args;
 pub mod send;
 pub mod stack;

@@ -671,6 +671,22 @@ async fn writing_a_row_into_another_tenant_is_refused_by_the_policy() {
               where $1::uuid is not null",
             &[a.org],
         ),
+        // The cron ledger every worker shares, and another tenant's rollups.
+        (
+            "insert into cron_ticks (schedule, tick_at, recorded_by)
+             select 'event_aggregation', now(), 'forged' where $1::uuid is not null",
+            &[a.org],
+        ),
+        (
+            "insert into campaign_event_totals (organization_id, campaign_id, event_type)
+             values ($1, $2, 'open')",
+            &[b.org, b.campaign],
+        ),
+        (
+            "insert into event_aggregation_days (organization_id, campaign_id, day)
+             values ($1, $2, current_date)",
+            &[b.org, b.campaign],
+        ),
         // A new organization other than the transaction's own.
         (
             "insert into organizations (id, slug, name) values ($1, 'other', 'Other')",

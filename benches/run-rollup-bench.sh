@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Event rollup benchmark: the `event_aggregation` job (one worker, submitted through the API)
+# over one UTC day of bulk-written events, beside bare INSERT … SELECT … GROUP BY statements
+# computing the same rows into scratch tables with the same keys, alternating, in one run, on
+# un-analyzed tables.
+#
+#   benches/run-rollup-bench.sh [rollup_bench flags]     e.g. --events 10000000
+#
+# Makes Postgres and Redis available (scripts/services.sh), builds the release binaries, then
+# runs `rollup_bench` in its own database (dropped afterwards) with its own redis-server.
+# Progress goes to stderr; stdout gets the table and a final one-line JSON summary.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rollup_args=("$@")
+set --
+# shellcheck source=prepare.sh
+. benches/prepare.sh
+exec "$BIN_DIR/rollup_bench" "${rollup_args[@]}"

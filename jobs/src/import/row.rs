@@ -39,6 +39,38 @@ impl ContactRow {
     }
 }
 
+/// Setters of the mapped fields, one per field, each setting it to a text.
+#[cfg(test)]
+macro_rules! field_setters {
+    ($($field:ident),+) => {
+        $(
+            #[doc = concat!("This row with `", stringify!($field), "` set.")]
+            pub fn $field(self, value: &str) -> Self {
+                Self { $field: Some(value.to_owned()), ..self }
+            }
+        )+
+    };
+}
+
+/// Builder-style setters for the tests' expected rows, so each row states only the fields its
+/// file fills.
+#[cfg(test)]
+impl ContactRow {
+    field_setters!(first_name, last_name, name, phone, company);
+
+    /// This row with the custom fields `pairs` (header, value), as text values.
+    pub fn custom(self, pairs: &[(&str, &str)]) -> Self {
+        let custom_fields = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect();
+        Self {
+            custom_fields,
+            ..self
+        }
+    }
+}
+
 /// What one record of a file turned out to be.
 ///
 /// It exists so a bad row is reported with its line and reason and counted, never dropped in
@@ -57,7 +89,25 @@ pub enum RowOutcome {
     },
 }
 
+/// The tests' expected rows are written as [`ContactRow`]s.
+#[cfg(test)]
+impl From<ContactRow> for RowOutcome {
+    fn from(row: ContactRow) -> Self {
+        RowOutcome::Row(row)
+    }
+}
+
 impl RowOutcome {
+    /// An unparseable record (the tests' expected rows).
+    #[cfg(test)]
+    pub fn unparseable(line: u64, raw: &str, reason: &str) -> Self {
+        RowOutcome::Unparseable {
+            line,
+            raw: raw.to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
     /// The line where the record starts.
     pub fn line(&self) -> u64 {
         match self {

@@ -291,10 +291,14 @@ mod tests {
 
     #[test]
     fn normalization() {
-        assert_eq!(normalize("  E-Mail_Address. "), "e mail address");
-        assert_eq!(normalize("\u{feff}\"First  Name\""), "first name");
-        assert_eq!(normalize("Teléfono"), "telefono");
-        assert_eq!(normalize("Straße"), "strasse");
+        for (header, normalized) in [
+            ("  E-Mail_Address. ", "e mail address"),
+            ("\u{feff}\"First  Name\"", "first name"),
+            ("Teléfono", "telefono"),
+            ("Straße", "strasse"),
+        ] {
+            assert_eq!(normalize(header), normalized, "{header:?}");
+        }
     }
 
     #[test]
@@ -389,15 +393,13 @@ mod tests {
         assert_eq!(columns.email, 0);
         assert_eq!(columns.first_name, Some(1));
         assert_eq!(columns.company, Some(2));
-        assert_eq!(
-            columns.custom,
-            vec![
-                (3, "Plan".to_string()),
-                (4, "column 5".to_string()),
-                (5, "Plan (2)".to_string()),
-                (6, "Email 2".to_string()),
-            ]
-        );
+        let custom = [
+            (3, "Plan"),
+            (4, "column 5"),
+            (5, "Plan (2)"),
+            (6, "Email 2"),
+        ];
+        assert_eq!(columns.custom, custom.map(|(i, key)| (i, key.to_owned())));
     }
 
     #[test]

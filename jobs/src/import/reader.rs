@@ -344,11 +344,7 @@ fn classify(
     Classified::Row(ContactRow {
         line,
         email_raw: email_raw.to_string(),
-        first_name: optional(columns.first_name),
-        last_name: optional(columns.last_name),
-        name: optional(columns.name),
-        phone: optional(columns.phone),
-        company: optional(columns.company),
+        attributes: columns.attributes.map(|&column| optional(column)),
         custom_fields,
     })
 }

@@ -3,6 +3,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::attributes::Attributes;
+
 /// One contact as read from the file, before any validation or normalization.
 ///
 /// It exists to carry a row from the CSV reader to the import job: the address exactly as
@@ -13,11 +15,9 @@ pub struct ContactRow {
     pub line: u64,
     /// The email cell, trimmed, never empty; not validated or normalized here.
     pub email_raw: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
+    /// The cells of the other mapped attributes, trimmed; `None` where empty or unmapped.
+    #[serde(flatten)]
+    pub attributes: Attributes<Option<String>>,
     /// Every unmapped column with a non-empty value, keyed by its header text.
     pub custom_fields: Map<String, Value>,
 }
@@ -29,24 +29,21 @@ impl ContactRow {
         Self {
             line,
             email_raw: email_raw.to_owned(),
-            first_name: None,
-            last_name: None,
-            name: None,
-            phone: None,
-            company: None,
+            attributes: Attributes::default(),
             custom_fields: Map::new(),
         }
     }
 }
 
-/// Setters of the mapped fields, one per field, each setting it to a text.
+/// Setters of the mapped attributes, one per attribute, each setting it to a text.
 #[cfg(test)]
 macro_rules! field_setters {
     ($($field:ident),+) => {
         $(
             #[doc = concat!("This row with `", stringify!($field), "` set.")]
             pub fn $field(self, value: &str) -> Self {
-                Self { $field: Some(value.to_owned()), ..self }
+                let attributes = Attributes { $field: Some(value.to_owned()), ..self.attributes };
+                Self { attributes, ..self }
             }
         )+
     };

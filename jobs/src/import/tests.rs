@@ -124,10 +124,10 @@ fn header_variants_map_to_fields() {
             row(3, "bob@example.org").first_name("Bob"),
         ],
     );
-    let columns = summary.columns;
+    let (email, columns) = (summary.columns.email, summary.columns.attributes);
     assert_eq!(
         (
-            columns.email,
+            email,
             columns.first_name,
             columns.company,
             columns.phone,

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::bullmq::BullmqRun;
 use crate::cli::Args;
+use crate::db::TableCopy;
 use crate::measure::ReachlyRun;
 
 /// Throughputs of one system (jobs per second).
@@ -28,14 +29,51 @@ pub fn rate(n: f64, seconds: f64) -> f64 {
 }
 
 /// One row of a bench's table of phases: what, its seconds, the raw baseline's seconds where
-/// it is compared to one, and a note.
-pub type PhaseRow<'a> = (&'a str, f64, Option<f64>, String);
+/// it is compared to one, and a note. It exists so each bench states a row as one call
+/// ([`phase`], then [`PhaseRow::vs_raw`] where compared) instead of a four-field tuple.
+#[derive(Debug)]
+pub struct PhaseRow<'a> {
+    what: &'a str,
+    seconds: f64,
+    raw: Option<f64>,
+    note: String,
+}
+
+/// A phase that took `seconds`, with its `note`.
+pub fn phase(what: &str, seconds: f64, note: impl Into<String>) -> PhaseRow<'_> {
+    PhaseRow {
+        what,
+        seconds,
+        raw: None,
+        note: note.into(),
+    }
+}
+
+/// A phase that copied one table's rows with `COPY` (a raw baseline's part): its seconds, and
+/// its rows as the note.
+pub fn copy_phase<'a>(what: &'a str, copy: &TableCopy) -> PhaseRow<'a> {
+    phase(what, copy.seconds, format!("{} rows", copy.rows))
+}
+
+impl PhaseRow<'_> {
+    /// This phase compared to a raw baseline that took `raw` seconds.
+    pub fn vs_raw(self, raw: f64) -> Self {
+        PhaseRow {
+            raw: Some(raw),
+            ..self
+        }
+    }
+}
 
 /// Prints `rows` as a table: each phase's seconds, and where any row has a raw baseline, the
 /// baseline's seconds and the ratio; then the note.
 pub fn print_phases(rows: &[PhaseRow<'_>]) {
-    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(5);
-    let compared = rows.iter().any(|r| r.2.is_some());
+    let width = rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(5);
+    let compared = rows.iter().any(|r| r.raw.is_some());
     let raw_columns = |raw: &str, ratio: &str| {
         if compared {
             format!(" {raw:>9} {ratio:>7}")
@@ -45,7 +83,13 @@ pub fn print_phases(rows: &[PhaseRow<'_>]) {
     };
     let head = raw_columns("raw s", "ratio");
     println!("{:<width$} {:>9}{head}  note", "phase", "seconds");
-    for (what, seconds, raw, note) in rows {
+    for PhaseRow {
+        what,
+        seconds,
+        raw,
+        note,
+    } in rows
+    {
         let (raw_s, ratio) = match raw {
             Some(b) => (format!("{b:.2}"), format!("{:.3}", seconds / b.max(1e-9))),
             None => (String::new(), String::new()),

@@ -1,6 +1,9 @@
 //! A fresh database per test, cloned from a template migrated once per migration set.
 
 use reachly_testkit::Database;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryScalar;
+use sqlx::{PgExecutor, Postgres};
 
 /// Connection URLs of one test database, one per role (see [`Database`]), with the pools a
 /// test inspects it through.
@@ -37,14 +40,48 @@ impl TestDb {
     }
 }
 
-/// The one value `sql` (without parameters) selects, read through `executor`.
-pub async fn scalar<'e, T, E>(executor: E, sql: &str) -> T
-where
-    E: sqlx::PgExecutor<'e>,
-    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+/// A value a query reads as one column: what [`scalar`] and its kin return.
+pub trait Column: Send + Unpin + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> {}
+
+impl<T> Column for T where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
 {
+}
+
+/// `sql` (a test's own, so trusted) as a query that reads one column.
+fn column<'q, T: Column>(sql: &str) -> QueryScalar<'q, Postgres, T, PgArguments> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(executor)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// What `sql` gave; a failed statement fails the test, naming it.
+fn read<T>(sql: &str, result: Result<T, sqlx::Error>) -> T {
+    result.unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The one value `sql` (without parameters) selects, read through `executor`.
+pub async fn scalar<'e, T: Column>(executor: impl PgExecutor<'e>, sql: &str) -> T {
+    read(sql, column(sql).fetch_one(executor).await)
+}
+
+/// The one value `sql` selects with `arg` bound to `$1`, read through `executor`.
+pub async fn scalar_with<'e, 'q, T: Column, A>(
+    executor: impl PgExecutor<'e>,
+    sql: &str,
+    arg: A,
+) -> T
+where
+    A: 'q + Send + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
+{
+    read(sql, column(sql).bind(arg).fetch_one(executor).await)
+}
+
+/// Every value `sql` (without parameters) selects, read through `executor`.
+pub async fn scalars<'e, T: Column>(executor: impl PgExecutor<'e>, sql: &str) -> Vec<T> {
+    read(sql, column(sql).fetch_all(executor).await)
+}
+
+/// Runs `sql` (without parameters) through `executor`; returns how many rows it affected.
+pub async fn execute<'e>(executor: impl PgExecutor<'e>, sql: &str) -> u64 {
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+    read(sql, query.execute(executor).await).rows_affected()
 }

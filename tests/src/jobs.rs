@@ -18,6 +18,19 @@ impl ApiWorld {
         submit(&self.api, &self.token, body).await
     }
 
+    /// Submits a `noop` job that fails its first `fail_times` attempts and may make
+    /// `max_attempts`; its id.
+    pub async fn submit_failing(&self, fail_times: u32, max_attempts: u32) -> String {
+        let payload = json!({"fail_times": fail_times});
+        self.submit(&json!({"kind": "noop", "payload": payload, "max_attempts": max_attempts}))
+            .await
+    }
+
+    /// `POST /v1/jobs/{id}/{action}` (`cancel` or `retry`) as the admin.
+    pub async fn act(&self, id: impl Display, action: &str) -> Reply {
+        act(&self.api, &self.token, id, action).await
+    }
+
     /// Waits until job `id` has `status` (as the API shows it); the job.
     pub async fn wait_status(&self, id: impl Display, status: &str) -> Value {
         crate::wait_until(

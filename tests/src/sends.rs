@@ -31,6 +31,24 @@ pub struct Audience {
     pub exclusions: bool,
 }
 
+impl Audience {
+    /// `valid` recipients and one contact of every kind a send must skip ([`EXCLUDED`]).
+    pub fn with_exclusions(valid: u32) -> Audience {
+        Audience {
+            valid,
+            exclusions: true,
+        }
+    }
+
+    /// `valid` recipients only.
+    pub fn valid_only(valid: u32) -> Audience {
+        Audience {
+            valid,
+            exclusions: false,
+        }
+    }
+}
+
 /// Contacts a send must never reach, by why: (number, reason), numbered after the valid ones.
 pub const EXCLUDED: [(u32, &str); 7] = [
     (0, "risky"),

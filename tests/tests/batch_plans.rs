@@ -20,7 +20,7 @@ use reachly_jobs::lists::import_merge::{DEDUPE, DROP_SUPPRESSED, STAGING_TABLES,
 use reachly_jobs::lists::reads::MEMBER_CONTACTS_PAGE;
 use reachly_jobs::lists::validate_job::{LOAD_BATCH, STORE_CONTACTS};
 use reachly_jobs::simulate::EventType;
-use reachly_tests::db::{TestDb, scalar};
+use reachly_tests::db::{Column, TestDb, scalar};
 use reachly_tests::plans::{assert_reads, plan_both, rows_read};
 use uuid::Uuid;
 
@@ -130,17 +130,14 @@ async fn seed(db: &TestDb, contacts: i64) -> Seeded {
     s
 }
 
-/// One scalar read with one uuid parameter, as the application role inside the tenant
-/// transaction.
-async fn scalar_for<T>(conn: &mut sqlx::PgConnection, sql: &str, arg: Uuid) -> T
-where
-    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
-{
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .bind(arg)
-        .fetch_one(conn)
-        .await
-        .unwrap()
+/// One scalar read with uuid parameters (`args` bound to `$1`, `$2`, ...), as the
+/// application role inside the tenant transaction.
+async fn scalar_for<T: Column>(conn: &mut sqlx::PgConnection, sql: &str, args: &[Uuid]) -> T {
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()));
+    for arg in args {
+        query = query.bind(*arg);
+    }
+    query.fetch_one(conn).await.unwrap()
 }
 
 /// Contact rows this transaction fetched so far, by sequential scans and by index scans
@@ -171,7 +168,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     let members: i64 = scalar_for(
         conn,
         "select count(*) from contact_list_members where list_id = $1",
-        list,
+        &[list],
     )
     .await;
 
@@ -218,7 +215,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     let batch_no: i32 = scalar_for(
         conn,
         "select (max(batch_no) / 2)::int4 from campaign_contact_assignments where campaign_id = $1",
-        campaign,
+        &[campaign],
     )
     .await;
     let batch: Vec<Uuid> = sqlx::query_scalar(
@@ -258,13 +255,12 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     assert_reads(&plans, &["campaign_contact_assignments"], size, &at);
     let changed: Vec<Uuid> = batch.iter().step_by(10).copied().collect();
     let (lo, hi) = (changed[0], changed[changed.len() - 1]);
-    let in_range: i64 =
-        sqlx::query_scalar("select count(*) from contacts where id between $1 and $2")
-            .bind(lo)
-            .bind(hi)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+    let in_range: i64 = scalar_for(
+        conn,
+        "select count(*) from contacts where id between $1 and $2",
+        &[lo, hi],
+    )
+    .await;
     let plans = plan_both(
         conn,
         "store_subscriptions",
@@ -303,7 +299,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     let suppressions: i64 = scalar_for(
         conn,
         "select count(*) from suppressions where organization_id = $1",
-        org,
+        &[org],
     )
     .await;
     let plans = plan_both(
@@ -352,13 +348,12 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     )
     .await;
     assert_reads(&plans, &["contacts", "contact_list_members"], 2000.0, &at);
-    let in_range: i64 =
-        sqlx::query_scalar("select count(*) from contacts where id >= $1 and id < $2")
-            .bind(batch[0])
-            .bind(end)
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+    let in_range: i64 = scalar_for(
+        conn,
+        "select count(*) from contacts where id >= $1 and id < $2",
+        &[batch[0], end],
+    )
+    .await;
     let plans = plan_both(
         conn,
         "store_contacts",
@@ -430,7 +425,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     let after: Uuid = scalar_for(
         conn,
         "select id from leads where campaign_id = $1 order by id offset 100 limit 1",
-        campaign,
+        &[campaign],
     )
     .await;
     let query = leads_page(

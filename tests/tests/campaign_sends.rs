@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reachly_tests::db::scalar;
+use reachly_tests::db::{scalar, scalar_with};
 use reachly_tests::sends::{Audience, CAMPAIGN, EXCLUDED, SendWorld, contact};
 use serde_json::json;
 use uuid::Uuid;
@@ -35,10 +35,7 @@ async fn send_digest(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn same_seed_gives_identical_events_across_batch_sizes_and_worker_counts() {
-    let audience = Audience {
-        valid: 400,
-        exclusions: true,
-    };
+    let audience = Audience::with_exclusions(400);
     let reference = send_digest(audience, 1, 500).await;
     assert_eq!(
         reference.assignments.0, 400,
@@ -57,10 +54,7 @@ async fn same_seed_gives_identical_events_across_batch_sizes_and_worker_counts()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_mid_send_ends_with_the_fault_free_events() {
-    let audience = Audience {
-        valid: 1_500,
-        exclusions: false,
-    };
+    let audience = Audience::valid_only(1_500);
     let fault_free = send_digest(audience, 1, 5).await;
 
     let mut world = SendWorld::start(audience, 2).await;
@@ -82,10 +76,7 @@ async fn kill_9_mid_send_ends_with_the_fault_free_events() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn excluded_contacts_receive_nothing_and_a_second_campaign_skips_bounces() {
-    let audience = Audience {
-        valid: 300,
-        exclusions: true,
-    };
+    let audience = Audience::with_exclusions(300);
     let world = SendWorld::start(audience, 1).await;
     // Many hard bounces and unsubscribes, so the second campaign has some to skip.
     world
@@ -99,11 +90,12 @@ async fn excluded_contacts_receive_nothing_and_a_second_campaign_skips_bounces()
         .iter()
         .map(|(i, _)| contact(audience.valid + i))
         .collect();
-    let reached: i64 = sqlx::query_scalar("select count(*) from events where contact_id = any($1)")
-        .bind(&excluded)
-        .fetch_one(&world.maint)
-        .await
-        .unwrap();
+    let reached: i64 = scalar_with(
+        &world.maint,
+        "select count(*) from events where contact_id = any($1)",
+        &excluded,
+    )
+    .await;
     assert_eq!(
         reached, 0,
         "risky, invalid, unsubscribed, bounced, complained, deleted, suppressed"
@@ -154,14 +146,7 @@ async fn excluded_contacts_receive_nothing_and_a_second_campaign_skips_bounces()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn launching_twice_is_a_conflict_and_cancel_stops_a_scheduled_campaign() {
-    let world = SendWorld::start(
-        Audience {
-            valid: 20,
-            exclusions: false,
-        },
-        1,
-    )
-    .await;
+    let world = SendWorld::start(Audience::valid_only(20), 1).await;
     let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     let launched = world.launch(json!({ "scheduled_at": later })).await;
     assert_eq!(launched["campaign"]["status"], "scheduled");
@@ -213,11 +198,12 @@ async fn launching_twice_is_a_conflict_and_cancel_stops_a_scheduled_campaign() {
         again.status, 409,
         "a cancelled campaign cannot be cancelled again"
     );
-    let job_status: String = sqlx::query_scalar("select status from job_runs where id = $1::uuid")
-        .bind(&job)
-        .fetch_one(&world.maint)
-        .await
-        .unwrap();
+    let job_status: String = scalar_with(
+        &world.maint,
+        "select status from job_runs where id = $1::uuid",
+        &job,
+    )
+    .await;
     assert_eq!(
         job_status, "cancelled",
         "the delayed launch job will not run"

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use reachly_tests::jobs::act;
 use reachly_tests::wait_until;
 use reachly_tests::world::ApiWorld;
 use serde_json::{Value, json};
@@ -41,15 +40,10 @@ async fn a_submitted_job_runs_in_a_worker_process_and_records_its_result() {
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     let w = ApiWorld::start().await;
-    let (api, token) = (&w.api, &w.token);
     let _worker = w.stack.worker("w1", &[], &[]);
 
-    let flaky_id = w
-        .submit(&json!({"kind": "noop", "payload": {"fail_times": 2}, "max_attempts": 3}))
-        .await;
-    let doomed_id = w
-        .submit(&json!({"kind": "noop", "payload": {"fail_times": 5}, "max_attempts": 2}))
-        .await;
+    let flaky_id = w.submit_failing(2, 3).await;
+    let doomed_id = w.submit_failing(5, 2).await;
 
     let done = w.wait_status(&flaky_id, "succeeded").await;
     assert_eq!(done["attempts"], 3);
@@ -65,7 +59,7 @@ async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     );
 
     // Retrying a dead job queues it with fresh attempts; it fails twice more and dies again.
-    let retried = act(api, token, &doomed_id, "retry").await;
+    let retried = w.act(&doomed_id, "retry").await;
     assert_eq!(retried.status, 200, "{:?}", retried.body);
     assert_eq!(retried.body["status"], "queued");
     assert_eq!(retried.body["attempts"], 0);
@@ -73,7 +67,7 @@ async fn failures_retry_then_succeed_or_go_dead_and_retry_revives_them() {
     assert_eq!(dead_again["attempts"], 2);
 
     // A succeeded job cannot be retried.
-    let refused = act(api, token, &flaky_id, "retry").await;
+    let refused = w.act(&flaky_id, "retry").await;
     assert_eq!(refused.status, 409);
     assert_eq!(refused.body["error"]["code"], "conflict");
 }
@@ -85,9 +79,7 @@ async fn a_job_waiting_for_its_next_attempt_is_retryable_and_retry_runs_it_now()
     let w = ApiWorld::start().await;
     let (api, token) = (&w.api, &w.token);
     let _worker = w.stack.worker("w1", &[], &[]);
-    let id = w
-        .submit(&json!({"kind": "noop", "payload": {"fail_times": 10}, "max_attempts": 10}))
-        .await;
+    let id = w.submit_failing(10, 10).await;
     // After the fourth failure the backoff is 4 to 8 seconds: time to look and act.
     let waiting = wait_until(
         "the fourth attempt to fail",
@@ -106,7 +98,7 @@ async fn a_job_waiting_for_its_next_attempt_is_retryable_and_retry_runs_it_now()
             .contains("asked to fail attempt 4"),
         "{waiting}"
     );
-    let retried = act(api, token, &id, "retry").await;
+    let retried = w.act(&id, "retry").await;
     assert_eq!(retried.status, 200, "{:?}", retried.body);
     assert_eq!(retried.body["status"], "queued");
     assert_eq!(
@@ -131,9 +123,9 @@ async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
     assert_eq!(second.body["duplicate"], true);
 
     let id = first.body["id"].as_str().unwrap();
-    let cancelled = act(api, token, &id, "cancel").await;
+    let cancelled = w.act(&id, "cancel").await;
     assert_eq!(cancelled.body["status"], "cancelled");
-    let again = act(api, token, &id, "cancel").await;
+    let again = w.act(&id, "cancel").await;
     assert_eq!(again.status, 409);
 
     // A worker started now never runs the cancelled job.
@@ -145,7 +137,7 @@ async fn dedupe_keys_return_the_existing_job_and_cancel_stops_a_queued_one() {
     assert_eq!(still.body["attempts"], 0);
 
     // A cancelled job can be run again, with fresh attempts.
-    let retried = act(api, token, &id, "retry").await;
+    let retried = w.act(&id, "retry").await;
     assert_eq!(retried.body["status"], "queued", "{:?}", retried.body);
     w.wait_status(id, "succeeded").await;
 }

@@ -10,7 +10,7 @@
 
 use reachly_jobs::{AppDb, OrgId, TenantTx};
 use reachly_tests::Stack;
-use reachly_tests::db::scalar;
+use reachly_tests::db::{execute, scalar, scalars};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
@@ -222,10 +222,11 @@ async fn two_tenants() -> (Stack, AppDb, PgPool, Tenant, Tenant) {
     let stack = Stack::start().await;
     let maint = stack.db.maint().await;
     // Make sure this month's events partition exists whenever the template was migrated.
-    sqlx::query("select ensure_event_partitions((now() - interval '1 month')::date, 3)")
-        .execute(&maint)
-        .await
-        .unwrap();
+    execute(
+        &maint,
+        "select ensure_event_partitions((now() - interval '1 month')::date, 3)",
+    )
+    .await;
     let app = stack.db.app().await;
     let a = seed(&app, &maint, "org-a").await;
     let b = seed(&app, &maint, "org-b").await;
@@ -235,7 +236,8 @@ async fn two_tenants() -> (Stack, AppDb, PgPool, Tenant, Tenant) {
 /// Every table of schema public with an `organization_id` column (partitions excluded),
 /// quoted for use in SQL.
 async fn tenant_tables(pool: &PgPool) -> Vec<String> {
-    sqlx::query_scalar(
+    scalars(
+        pool,
         "select quote_ident(c.relname)
            from pg_class c
            join pg_namespace n on n.oid = c.relnamespace
@@ -244,22 +246,19 @@ async fn tenant_tables(pool: &PgPool) -> Vec<String> {
           where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
           order by 1",
     )
-    .fetch_all(pool)
     .await
-    .unwrap()
 }
 
 /// The partitions of `events`.
 async fn event_partitions(pool: &PgPool) -> Vec<String> {
-    sqlx::query_scalar(
+    scalars(
+        pool,
         "select quote_ident(c.relname)
            from pg_inherits i join pg_class c on c.oid = i.inhrelid
           where i.inhparent = 'public.events'::regclass
           order by 1",
     )
-    .fetch_all(pool)
     .await
-    .unwrap()
 }
 
 /// The SQLSTATE of a database error; panics on success or on any other kind of error.
@@ -294,23 +293,26 @@ async fn assert_refused(db: &AppDb, org: OrgId, code: &str, sql: &'static str, b
     assert_eq!(state, code, "unexpected SQLSTATE for: {sql}");
 }
 
-/// Counts rows of `table` with `organization_id = org`, seen by `pool`.
-async fn count_for(pool: &PgPool, table: &str, org: Uuid) -> i64 {
+/// Counts rows of `table` with `organization_id = org`, seen through `executor`.
+async fn count_for<'e>(executor: impl sqlx::PgExecutor<'e>, table: &str, org: Uuid) -> i64 {
     sqlx::query_scalar(AssertSqlSafe(format!(
         "select count(*) from {table} where organization_id = $1"
     )))
     .bind(org)
-    .fetch_one(pool)
+    .fetch_one(executor)
     .await
     .unwrap()
+}
+
+/// A pool of one connection as the role of `url` (a raw connection: no tenant transaction).
+async fn one_connection(url: &str) -> PgPool {
+    reachly_jobs::db::connect(url, 1).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_role_is_not_superuser_lacks_bypassrls_and_owns_nothing() {
     let stack = Stack::start().await;
-    let app = reachly_jobs::db::connect(&stack.db.app_url, 1)
-        .await
-        .unwrap();
+    let app = one_connection(&stack.db.app_url).await;
 
     let (user, superuser, bypassrls, createrole, createdb): (String, bool, bool, bool, bool) =
         sqlx::query_as(
@@ -354,22 +356,19 @@ async fn the_app_role_is_not_superuser_lacks_bypassrls_and_owns_nothing() {
     // The tables are owned by a role that is itself subject to forced RLS, and the
     // maintenance role is the only one that bypasses it.
     let maint = stack.db.maint().await;
-    let bypassing: Vec<String> = sqlx::query_scalar(
+    let bypassing: Vec<String> = scalars(
+        &maint,
         "select rolname::text from pg_roles
           where (rolbypassrls or rolsuper) and rolname like 'reachly%' order by 1",
     )
-    .fetch_all(&maint)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(bypassing, vec!["reachly_maint".to_owned()]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_tenant_table_and_partition_has_rls_enabled_and_forced_with_the_tenant_policy() {
     let stack = Stack::start().await;
-    let owner = reachly_jobs::db::connect(&stack.db.owner_url, 1)
-        .await
-        .unwrap();
+    let owner = one_connection(&stack.db.owner_url).await;
 
     // Every relation with an organization_id column, partitions included.
     let flags: Vec<(String, bool, bool, bool)> = sqlx::query_as(
@@ -478,20 +477,11 @@ async fn a_tenant_transaction_sees_only_its_own_rows() {
                 count_for(&maint, table, me.org).await,
                 "{table}: not every own row is visible"
             );
-            let named: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-                "select count(*) from {table} where organization_id = $1"
-            )))
-            .bind(other.org)
-            .fetch_one(&mut **tx)
-            .await
-            .unwrap();
+            let named = count_for(&mut **tx, table, other.org).await;
             assert_eq!(named, 0, "{table}: rows found by naming the other tenant");
         }
 
-        let orgs: Vec<Uuid> = sqlx::query_scalar("select id from organizations")
-            .fetch_all(&mut **tx)
-            .await
-            .unwrap();
+        let orgs: Vec<Uuid> = scalars(&mut **tx, "select id from organizations").await;
         assert_eq!(orgs, vec![me.org]);
 
         // Direct lookups of the other tenant's ids find nothing, on plain, partitioned and
@@ -582,17 +572,9 @@ async fn updates_and_deletes_of_another_tenants_rows_affect_nothing() {
         assert_eq!(affected, 0, "{sql}");
     }
     // Unqualified statements touch only the tenant's own rows.
-    let touched = sqlx::query("update contacts set first_name = 'Changed'")
-        .execute(&mut **tx)
-        .await
-        .unwrap()
-        .rows_affected();
+    let touched = execute(&mut **tx, "update contacts set first_name = 'Changed'").await;
     assert_eq!(touched, 1);
-    let deleted = sqlx::query("delete from contact_list_members")
-        .execute(&mut **tx)
-        .await
-        .unwrap()
-        .rows_affected();
+    let deleted = execute(&mut **tx, "delete from contact_list_members").await;
     assert_eq!(deleted, 1);
     tx.commit().await.unwrap();
 
@@ -724,27 +706,17 @@ async fn writing_a_row_into_another_tenant_is_refused_by_the_policy() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_foreign_key_from_one_tenant_to_another_is_refused() {
     let (_stack, app, _maint, a, b) = two_tenants().await;
+    let member = "insert into contact_list_members (organization_id, list_id, contact_id)
+                  values ($1, $2, $3)";
+    let assignment =
+        "insert into campaign_contact_assignments (organization_id, campaign_id, contact_id)
+         values ($1, $2, $3)";
     let refused: &[(&'static str, &[Uuid])] = &[
-        (
-            "insert into contact_list_members (organization_id, list_id, contact_id)
-             values ($1, $2, $3)",
-            &[a.org, a.list, b.contact],
-        ),
-        (
-            "insert into contact_list_members (organization_id, list_id, contact_id)
-             values ($1, $2, $3)",
-            &[a.org, b.list, a.contact],
-        ),
-        (
-            "insert into campaign_contact_assignments (organization_id, campaign_id, contact_id)
-             values ($1, $2, $3)",
-            &[a.org, a.campaign, b.contact],
-        ),
-        (
-            "insert into campaign_contact_assignments (organization_id, campaign_id, contact_id)
-             values ($1, $2, $3)",
-            &[a.org, b.campaign, a.contact],
-        ),
+        // A membership or an assignment with one side of each tenant.
+        (member, &[a.org, a.list, b.contact]),
+        (member, &[a.org, b.list, a.contact]),
+        (assignment, &[a.org, a.campaign, b.contact]),
+        (assignment, &[a.org, b.campaign, a.contact]),
         // An assignment's references are fixed once written.
         (
             "update campaign_contact_assignments set contact_id = $1 where campaign_id = $2",
@@ -796,9 +768,7 @@ async fn without_an_organization_nothing_is_visible_or_writable() {
     let (stack, _app, maint, a, _b) = two_tenants().await;
     // A raw application-role pool of ONE connection, so every statement below runs on the
     // very connection a tenant transaction used before.
-    let raw = reachly_jobs::db::connect(&stack.db.app_url, 1)
-        .await
-        .unwrap();
+    let raw = one_connection(&stack.db.app_url).await;
     let mut tables = tenant_tables(&maint).await;
     tables.push("organizations".to_owned());
 
@@ -842,10 +812,11 @@ async fn without_an_organization_nothing_is_visible_or_writable() {
 
     // An explicitly empty organization matches nothing either.
     let mut tx = raw.begin().await.unwrap();
-    sqlx::query("select set_config('app.organization_id', '', true)")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    execute(
+        &mut *tx,
+        "select set_config('app.organization_id', '', true)",
+    )
+    .await;
     let n: i64 = scalar(&mut *tx, "select count(*) from job_runs").await;
     assert_eq!(n, 0);
     tx.rollback().await.unwrap();
@@ -857,12 +828,7 @@ async fn without_an_organization_nothing_is_visible_or_writable() {
         "delete from events",
         "update organizations set name = 'Changed'",
     ] {
-        let affected = sqlx::query(sql)
-            .execute(&raw)
-            .await
-            .unwrap()
-            .rows_affected();
-        assert_eq!(affected, 0, "{sql}");
+        assert_eq!(execute(&raw, sql).await, 0, "{sql}");
     }
     let state = sqlstate(
         "insert without organization",
@@ -872,19 +838,14 @@ async fn without_an_organization_nothing_is_visible_or_writable() {
             .await,
     );
     assert_eq!(state, INSUFFICIENT_PRIVILEGE);
-    let first_names: Vec<String> = sqlx::query_scalar("select first_name from contacts")
-        .fetch_all(&maint)
-        .await
-        .unwrap();
+    let first_names: Vec<String> = scalars(&maint, "select first_name from contacts").await;
     assert_eq!(first_names, vec!["Original", "Original"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_role_cannot_turn_off_or_escape_row_level_security() {
     let (stack, app, maint, a, _b) = two_tenants().await;
-    let raw = reachly_jobs::db::connect(&stack.db.app_url, 1)
-        .await
-        .unwrap();
+    let raw = one_connection(&stack.db.app_url).await;
     for sql in [
         "alter table contacts disable row level security",
         "alter table contacts no force row level security",
@@ -1013,10 +974,7 @@ async fn event_partitions_are_reachable_only_through_the_parent_table() {
     }
     // Through the parent, the tenant sees exactly its own events.
     let mut tx = app.tenant(a.id()).await.unwrap();
-    let orgs: Vec<Uuid> = sqlx::query_scalar("select organization_id from events")
-        .fetch_all(&mut **tx)
-        .await
-        .unwrap();
+    let orgs: Vec<Uuid> = scalars(&mut **tx, "select organization_id from events").await;
     assert_eq!(orgs, vec![a.org, a.org]);
     tx.rollback().await.unwrap();
 }
@@ -1025,19 +983,13 @@ async fn event_partitions_are_reachable_only_through_the_parent_table() {
 async fn a_tenant_sees_only_its_own_members_and_cannot_create_or_change_users() {
     let (_stack, app, _maint, a, _b) = two_tenants().await;
     let mut tx = app.tenant(a.id()).await.unwrap();
-    let emails: Vec<String> = sqlx::query_scalar("select email from users order by email")
-        .fetch_all(&mut **tx)
-        .await
-        .unwrap();
+    let emails: Vec<String> = scalars(&mut **tx, "select email from users order by email").await;
     tx.rollback().await.unwrap();
     assert_eq!(emails, vec!["owner@org-a.test".to_owned()]);
 
     let nobody: Vec<String> = {
         let mut tx = app.tenant(OrgId(Uuid::now_v7())).await.unwrap();
-        sqlx::query_scalar("select email from users")
-            .fetch_all(&mut **tx)
-            .await
-            .unwrap()
+        scalars(&mut **tx, "select email from users").await
     };
     assert!(
         nobody.is_empty(),

@@ -6,7 +6,7 @@ use super::args::E2eArgs;
 use super::baseline::Baselines;
 use super::phases::CampaignPhases;
 use crate::list::pipeline::{ListRun, Phases};
-use crate::report::{print_phases, r3, rate};
+use crate::report::{phase, print_phases, r3, rate};
 use crate::send::pipeline::SendRun;
 
 /// The launch's share of the validation's time the issue sets at 1M rows (and 0.5 at every
@@ -39,57 +39,53 @@ pub fn print(m: &Measured) -> Value {
     let launch_share = r3(launch_s / validation_s.max(1e-9));
     let total = m.list.total_seconds + m.send.completed_s;
     print_phases(&[
-        (
+        phase(
             "upload (curl -> 202)",
             m.list.upload_seconds,
-            None,
             format!("{} rows", m.args.list.rows),
         ),
-        (
+        phase(
             "import (upload commit -> import commit)",
             import_s,
-            None,
             format!("{} rows/s", rate(rows, import_s)),
         ),
-        (
+        phase(
             "validation (import -> last batch)",
             validation_s,
-            None,
             format!(
                 "{} rows/s, {} batches",
                 rate(imported, validation_s),
                 m.list_phases.validate_jobs
             ),
         ),
-        (
+        phase(
             "import + validation vs raw COPY",
             list_s,
-            Some(list_raw_s),
             format!("{} contacts + members COPY'd", m.raw.list.contacts.rows),
-        ),
-        (
+        )
+        .vs_raw(list_raw_s),
+        phase(
             "launch job (request commit -> commit)",
             launch_s,
-            Some(m.raw.assignments_seconds),
             format!(
                 "{} recipients, {} send batches; vs INSERT … SELECT; {launch_share} of validation",
                 m.campaign.recipients, m.send.batches_total
             ),
-        ),
-        (
+        )
+        .vs_raw(m.raw.assignments_seconds),
+        phase(
             "sends (launch commit -> last batch)",
             sends_s,
-            Some(m.raw.events.seconds),
             format!(
                 "{} events/s (raw COPY {} events/s)",
                 rate(events, sends_s),
                 rate(events, m.raw.events.seconds)
             ),
-        ),
-        (
+        )
+        .vs_raw(m.raw.events.seconds),
+        phase(
             "upload start -> campaign completed",
             total,
-            None,
             format!(
                 "as the user saw it (polls every {} ms)",
                 m.args.list.poll_ms

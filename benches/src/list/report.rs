@@ -8,7 +8,7 @@ use super::data::Generated;
 use super::dnsmasq::QueryCount;
 use super::pipeline::{ListRun, Phases};
 use crate::observe::Observed;
-use crate::report::{print_phases, r3, rate as per_s};
+use crate::report::{copy_phase, phase, print_phases, r3, rate as per_s};
 
 /// Everything one run measured.
 #[derive(Debug)]
@@ -46,25 +46,22 @@ pub fn print(m: &Measured) -> Value {
     };
     let validating = seen("validating").unwrap_or(total);
     print_phases(&[
-        (
+        phase(
             "upload (curl -F, file -> list_upload_chunks)",
             m.run.upload_seconds,
-            None,
             format!("{} bytes", m.generated.bytes),
         ),
-        (
+        phase(
             "import (upload end -> `validating` seen)",
             validating - m.run.upload_seconds,
-            None,
             format!(
                 "import job tx began at +{:.2}s after upload commit",
                 p.import_started_s
             ),
         ),
-        (
+        phase(
             "validation (`validating` -> `validated` seen)",
             total - validating,
-            None,
             format!(
                 "{} validate jobs, {} attempts, first tx began at +{:.2}s, last at +{:.2}s",
                 p.validate_jobs,
@@ -73,36 +70,19 @@ pub fn print(m: &Measured) -> Value {
                 p.validate_last_finished_s
             ),
         ),
-        (
+        phase(
             "PIPELINE upload start -> validated (polled)",
             total,
-            None,
             format!("{} rows/s", per_s(rows, total)),
         ),
-        (
-            "raw COPY contacts",
-            m.raw.contacts.seconds,
-            None,
-            format!("{} rows", m.raw.contacts.rows),
-        ),
-        (
-            "raw COPY contact_list_members",
-            m.raw.members.seconds,
-            None,
-            format!("{} rows", m.raw.members.rows),
-        ),
-        (
+        copy_phase("raw COPY contacts", &m.raw.contacts),
+        copy_phase("raw COPY contact_list_members", &m.raw.members),
+        phase(
             "RAW COPY contacts + members",
             raw,
-            None,
             format!("{} rows/s of input", per_s(rows, raw)),
         ),
-        (
-            "raw COPY validation_logs (extra)",
-            m.raw.validation_logs.seconds,
-            None,
-            format!("{} rows", m.raw.validation_logs.rows),
-        ),
+        copy_phase("raw COPY validation_logs (extra)", &m.raw.validation_logs),
     ]);
     println!(
         "ratio pipeline / raw COPY (contacts+members) = {ratio:.3}   (target <= 3; with validation_logs in the baseline: {ratio_with_logs:.3})"

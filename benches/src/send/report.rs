@@ -7,7 +7,7 @@ use super::baseline::EventsCopy;
 use super::pipeline::SendRun;
 use super::written::Written;
 use crate::observe::Observed;
-use crate::report::{print_phases, r3, rate};
+use crate::report::{phase, print_phases, r3, rate};
 
 /// The ratio the issue asks the pipeline's events/s to reach against the raw COPY.
 const TARGET_RATIO: f64 = 0.7;
@@ -33,49 +33,43 @@ pub fn print(m: &Measured) -> Value {
     let copy_events_per_s = rate(events, raw);
     let ratio = r3(pipeline_events_per_s / copy_events_per_s);
     print_phases(&[
-        (
+        phase(
             "audience (bulk insert, not timed)",
             m.audience_seconds,
-            None,
             format!("{} contacts", m.args.recipients),
         ),
-        (
+        phase(
             "launch request -> 202",
             m.run.accepted_s,
-            None,
-            "campaign scheduled, launch job submitted".into(),
+            "campaign scheduled, launch job submitted",
         ),
-        (
+        phase(
             "launch job (202 -> `sending` seen)",
             m.run.launch_seconds(),
-            None,
             format!(
                 "{} recipients in {} batches of {}",
                 w.recipients, w.batches_total, m.args.batch_size
             ),
         ),
-        (
+        phase(
             "send batches (`sending` -> `completed` seen)",
             m.run.sends_seconds(),
-            None,
             format!(
                 "{} send jobs, {} attempts, {} workers",
                 w.send_jobs, w.send_attempts, m.args.workers
             ),
         ),
-        (
+        phase(
             "PIPELINE launch request -> completed",
             total,
-            None,
             format!(
                 "{} recipients/s, {pipeline_events_per_s} events/s",
                 rate(recipients, total)
             ),
         ),
-        (
+        phase(
             "RAW COPY events FROM STDIN",
             raw,
-            None,
             format!(
                 "{copy_events_per_s} events/s as {} (bypassrls {}), {} monthly partitions",
                 m.raw.role, m.raw.bypass_rls, m.raw.months

@@ -5,17 +5,17 @@ crate::text_enum! {
     /// `failed` (the values of the `campaigns.status` CHECK constraint).
     pub enum CampaignStatus {
         /// Created, not launched.
-        Draft = "draft",
+        Draft,
         /// Launched; its launch job has not assigned the recipients yet.
-        Scheduled = "scheduled",
+        Scheduled,
         /// Its send batches are running.
-        Sending = "sending",
+        Sending,
         /// Every send batch is done.
-        Completed = "completed",
+        Completed,
         /// Stopped by a user between batches.
-        Cancelled = "cancelled",
+        Cancelled,
         /// The launch could not complete.
-        Failed = "failed",
+        Failed,
     }
 }
 

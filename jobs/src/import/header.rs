@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::attributes::Attributes;
 use super::error::FileError;
 
 /// A contact attribute the import stores in its own column.
@@ -172,11 +173,9 @@ pub struct ColumnMap {
     /// How many fields every record has (the header's, or the first row's, count).
     pub width: usize,
     pub email: usize,
-    pub first_name: Option<usize>,
-    pub last_name: Option<usize>,
-    pub name: Option<usize>,
-    pub phone: Option<usize>,
-    pub company: Option<usize>,
+    /// The columns of the other attributes, where the file has them.
+    #[serde(flatten)]
+    pub attributes: Attributes<Option<usize>>,
     /// Every other column: its index and the key its values get in `custom_fields` (the
     /// original header text; `column N` for a header-less file or an empty header; a
     /// repeated header gets ` (2)`, ` (3)`, ... so no value is overwritten).
@@ -242,11 +241,7 @@ fn map_columns(fields: &[Option<Field>], header: impl Fn(usize) -> String) -> Co
     let mut columns = ColumnMap {
         width: fields.len(),
         email: 0,
-        first_name: None,
-        last_name: None,
-        name: None,
-        phone: None,
-        company: None,
+        attributes: Attributes::default(),
         custom: Vec::new(),
     };
     // Custom keys in use, and per repeated header the last copy number tried: renaming a
@@ -257,11 +252,11 @@ fn map_columns(fields: &[Option<Field>], header: impl Fn(usize) -> String) -> Co
     for (index, field) in fields.iter().enumerate() {
         match field {
             Some(Field::Email) => columns.email = index,
-            Some(Field::FirstName) => columns.first_name = Some(index),
-            Some(Field::LastName) => columns.last_name = Some(index),
-            Some(Field::Name) => columns.name = Some(index),
-            Some(Field::Phone) => columns.phone = Some(index),
-            Some(Field::Company) => columns.company = Some(index),
+            Some(Field::FirstName) => columns.attributes.first_name = Some(index),
+            Some(Field::LastName) => columns.attributes.last_name = Some(index),
+            Some(Field::Name) => columns.attributes.name = Some(index),
+            Some(Field::Phone) => columns.attributes.phone = Some(index),
+            Some(Field::Company) => columns.attributes.company = Some(index),
             None => {
                 let mut key = header(index);
                 if key.is_empty() {
@@ -291,10 +286,14 @@ mod tests {
 
     #[test]
     fn normalization() {
-        assert_eq!(normalize("  E-Mail_Address. "), "e mail address");
-        assert_eq!(normalize("\u{feff}\"First  Name\""), "first name");
-        assert_eq!(normalize("Teléfono"), "telefono");
-        assert_eq!(normalize("Straße"), "strasse");
+        for (header, normalized) in [
+            ("  E-Mail_Address. ", "e mail address"),
+            ("\u{feff}\"First  Name\"", "first name"),
+            ("Teléfono", "telefono"),
+            ("Straße", "strasse"),
+        ] {
+            assert_eq!(normalize(header), normalized, "{header:?}");
+        }
     }
 
     #[test]
@@ -387,16 +386,28 @@ mod tests {
         assert_eq!(headers[0], "E-mail");
         assert_eq!(columns.width, 7);
         assert_eq!(columns.email, 0);
-        assert_eq!(columns.first_name, Some(1));
-        assert_eq!(columns.company, Some(2));
+        assert_eq!(columns.attributes.first_name, Some(1));
+        assert_eq!(columns.attributes.company, Some(2));
+        let custom = [
+            (3, "Plan"),
+            (4, "column 5"),
+            (5, "Plan (2)"),
+            (6, "Email 2"),
+        ];
+        assert_eq!(columns.custom, custom.map(|(i, key)| (i, key.to_owned())));
+    }
+
+    #[test]
+    fn the_column_map_serializes_with_one_key_per_attribute() {
+        let Layout::Header { columns, .. } = layout(&["Email", "Phone", "Notes"]).unwrap() else {
+            panic!("expected a header");
+        };
         assert_eq!(
-            columns.custom,
-            vec![
-                (3, "Plan".to_string()),
-                (4, "column 5".to_string()),
-                (5, "Plan (2)".to_string()),
-                (6, "Email 2".to_string()),
-            ]
+            serde_json::to_value(&columns).unwrap(),
+            serde_json::json!({
+                "width": 3, "email": 0, "first_name": null, "last_name": null, "name": null,
+                "phone": 1, "company": null, "custom": [[2, "Notes"]],
+            })
         );
     }
 

@@ -12,6 +12,7 @@
 //! `input` → [`encoding`] (sniffs a 64 KiB prefix, decodes to UTF-8) → line breaks to `\n`
 //! → raw-text tap → `csv` parser → [`header`] mapping → rows.
 
+mod attributes;
 pub mod dialect;
 pub mod encoding;
 mod error;
@@ -29,6 +30,7 @@ mod limits_tests;
 #[cfg(test)]
 mod tests;
 
+pub use attributes::Attributes;
 pub use dialect::Delimiter;
 pub use encoding::TextEncoding;
 pub use error::FileError;

@@ -344,11 +344,7 @@ fn classify(
     Classified::Row(ContactRow {
         line,
         email_raw: email_raw.to_string(),
-        first_name: optional(columns.first_name),
-        last_name: optional(columns.last_name),
-        name: optional(columns.name),
-        phone: optional(columns.phone),
-        company: optional(columns.company),
+        attributes: columns.attributes.map(|&column| optional(column)),
         custom_fields,
     })
 }
@@ -389,12 +385,10 @@ mod tests {
     #[test]
     fn reads_mapped_fields_and_custom_fields() {
         let got = outcomes("Email,First Name,Plan,Notes\n a@b.de , Ann ,Gold,\n");
-        let mut expected = row(2, "a@b.de");
-        expected.first_name = Some("Ann".to_string());
-        expected
-            .custom_fields
-            .insert("Plan".to_string(), Value::String("Gold".to_string()));
-        assert_eq!(got, vec![RowOutcome::Row(expected)]);
+        let expected = row(2, "a@b.de")
+            .first_name("Ann")
+            .custom(&[("Plan", "Gold")]);
+        assert_eq!(got, vec![expected.into()]);
     }
 
     #[test]
@@ -403,29 +397,11 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                RowOutcome::Unparseable {
-                    line: 2,
-                    raw: "a@b.de".to_string(),
-                    reason: "has 1 field but the header has 2".to_string(),
-                },
-                RowOutcome::Unparseable {
-                    line: 3,
-                    raw: ",Ann".to_string(),
-                    reason: "no email address".to_string(),
-                },
-                RowOutcome::Unparseable {
-                    line: 4,
-                    raw: "c@d.de,Jo,x".to_string(),
-                    reason: "has 3 fields but the header has 2".to_string(),
-                },
-                RowOutcome::Row(ContactRow {
-                    name: Some("Al".to_string()),
-                    ..row(5, "e@f.de")
-                }),
-                RowOutcome::Row(ContactRow {
-                    name: Some("Bo".to_string()),
-                    ..row(6, "g@h.de")
-                }),
+                RowOutcome::unparseable(2, "a@b.de", "has 1 field but the header has 2"),
+                RowOutcome::unparseable(3, ",Ann", "no email address"),
+                RowOutcome::unparseable(4, "c@d.de,Jo,x", "has 3 fields but the header has 2"),
+                row(5, "e@f.de").name("Al").into(),
+                row(6, "g@h.de").name("Bo").into(),
             ]
         );
     }

@@ -1,7 +1,6 @@
 //! Every fixture file read end to end, plus round-trip property tests.
 
 use proptest::prelude::*;
-use serde_json::{Map, Value};
 
 use super::*;
 
@@ -17,46 +16,35 @@ fn read(bytes: &[u8]) -> (Vec<RowOutcome>, ReadSummary) {
     (outcomes, csv.finish().expect("file reads to its end"))
 }
 
+/// Reads `bytes` and checks they give exactly `rows`, in order; returns the summary for the
+/// test's own checks.
+fn reads_as<R: Into<RowOutcome>>(bytes: &[u8], rows: impl IntoIterator<Item = R>) -> ReadSummary {
+    let (got, summary) = read(bytes);
+    let rows: Vec<RowOutcome> = rows.into_iter().map(Into::into).collect();
+    assert_eq!(got, rows);
+    summary
+}
+
 fn row(line: u64, email: &str) -> ContactRow {
     ContactRow::new(line, email)
 }
 
-fn some(text: &str) -> Option<String> {
-    Some(text.to_string())
-}
-
-fn custom(pairs: &[(&str, &str)]) -> Map<String, Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-        .collect()
-}
-
 fn bad(line: u64, raw: &str, reason: &str) -> RowOutcome {
-    RowOutcome::Unparseable {
-        line,
-        raw: raw.to_string(),
-        reason: reason.to_string(),
-    }
+    RowOutcome::unparseable(line, raw, reason)
 }
 
 #[test]
 fn utf8_with_bom_and_crlf() {
-    let (rows, summary) = read(fixture!("utf8_bom_crlf.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                first_name: some("Zoë"),
-                last_name: some("Müller"),
-                ..row(2, "zoe@example.com")
-            }),
-            RowOutcome::Row(ContactRow {
-                first_name: some("José"),
-                last_name: some("García"),
-                ..row(3, "jose@example.es")
-            }),
-        ]
+    let summary = reads_as(
+        fixture!("utf8_bom_crlf.csv"),
+        [
+            row(2, "zoe@example.com")
+                .first_name("Zoë")
+                .last_name("Müller"),
+            row(3, "jose@example.es")
+                .first_name("José")
+                .last_name("García"),
+        ],
     );
     assert_eq!(summary.encoding, TextEncoding::Utf8Bom);
     assert_eq!(summary.delimiter, Delimiter::Comma);
@@ -73,23 +61,18 @@ fn utf8_with_bom_and_crlf() {
 
 #[test]
 fn windows_1252_with_semicolons() {
-    let (rows, summary) = read(fixture!("windows1252_semicolon.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                first_name: some("Zoë"),
-                last_name: some("Müller"),
-                company: some("Bäckerei GmbH"),
-                ..row(2, "zoe@example.de")
-            }),
-            RowOutcome::Row(ContactRow {
-                first_name: some("José"),
-                last_name: some("García"),
-                company: some("Café € Co"),
-                ..row(3, "jose@example.es")
-            }),
-        ]
+    let summary = reads_as(
+        fixture!("windows1252_semicolon.csv"),
+        [
+            row(2, "zoe@example.de")
+                .first_name("Zoë")
+                .last_name("Müller")
+                .company("Bäckerei GmbH"),
+            row(3, "jose@example.es")
+                .first_name("José")
+                .last_name("García")
+                .company("Café € Co"),
+        ],
     );
     assert_eq!(summary.encoding, TextEncoding::Windows1252);
     assert_eq!(summary.delimiter, Delimiter::Semicolon);
@@ -97,79 +80,54 @@ fn windows_1252_with_semicolons() {
 
 #[test]
 fn tab_delimited() {
-    let (rows, summary) = read(fixture!("tab_delimited.tsv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                name: some("Ann Lee"),
-                phone: some("+1 555 0100"),
-                custom_fields: custom(&[("tags", "vip, new")]),
-                ..row(2, "ann@example.com")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Bob"),
-                ..row(3, "bob@example.org")
-            }),
-        ]
+    let summary = reads_as(
+        fixture!("tab_delimited.tsv"),
+        [
+            row(2, "ann@example.com")
+                .name("Ann Lee")
+                .phone("+1 555 0100")
+                .custom(&[("tags", "vip, new")]),
+            row(3, "bob@example.org").name("Bob"),
+        ],
     );
     assert_eq!(summary.delimiter, Delimiter::Tab);
 }
 
 #[test]
 fn quoted_fields_with_delimiters_quotes_and_newlines() {
-    let (rows, _) = read(fixture!("quoted_fields_with_newlines.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                name: some("Lee, Ann"),
-                custom_fields: custom(&[("notes", "said \"hi\"\nthen left")]),
-                ..row(2, "ann@example.com")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Bob"),
-                custom_fields: custom(&[("notes", "one, two; three")]),
-                ..row(4, "bob@example.org")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Carl"),
-                custom_fields: custom(&[("notes", "line1\nline2\nline3")]),
-                ..row(5, "carl@example.net")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Dan"),
-                custom_fields: custom(&[("notes", "plain")]),
-                ..row(8, "dan@example.com")
-            }),
-        ]
+    // (line, email, name, notes)
+    let noted = |line: u64, email: &str, name: &str, notes: &str| {
+        row(line, email).name(name).custom(&[("notes", notes)])
+    };
+    reads_as(
+        fixture!("quoted_fields_with_newlines.csv"),
+        [
+            noted(2, "ann@example.com", "Lee, Ann", "said \"hi\"\nthen left"),
+            noted(4, "bob@example.org", "Bob", "one, two; three"),
+            noted(5, "carl@example.net", "Carl", "line1\nline2\nline3"),
+            noted(8, "dan@example.com", "Dan", "plain"),
+        ],
     );
 }
 
 #[test]
 fn header_variants_map_to_fields() {
-    let (rows, summary) = read(fixture!("header_variants.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                first_name: some("Ann"),
-                company: some("Acme Inc"),
-                phone: some("+49 30 1234"),
-                last_name: some("Lee"),
-                custom_fields: custom(&[("Plan", "Gold"), ("Work Email", "ann@acme.example")]),
-                ..row(2, "ann@example.com")
-            }),
-            RowOutcome::Row(ContactRow {
-                first_name: some("Bob"),
-                ..row(3, "bob@example.org")
-            }),
-        ]
+    let summary = reads_as(
+        fixture!("header_variants.csv"),
+        [
+            row(2, "ann@example.com")
+                .first_name("Ann")
+                .company("Acme Inc")
+                .phone("+49 30 1234")
+                .last_name("Lee")
+                .custom(&[("Plan", "Gold"), ("Work Email", "ann@acme.example")]),
+            row(3, "bob@example.org").first_name("Bob"),
+        ],
     );
-    let columns = summary.columns;
+    let (email, columns) = (summary.columns.email, summary.columns.attributes);
     assert_eq!(
         (
-            columns.email,
+            email,
             columns.first_name,
             columns.company,
             columns.phone,
@@ -181,14 +139,13 @@ fn header_variants_map_to_fields() {
 
 #[test]
 fn headerless_single_column_of_addresses() {
-    let (rows, summary) = read(fixture!("headerless_single_column.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(row(1, "ann@example.com")),
-            RowOutcome::Row(row(2, "bob@example.org")),
-            RowOutcome::Row(row(4, "carl@example.net")),
-        ]
+    let summary = reads_as(
+        fixture!("headerless_single_column.csv"),
+        [
+            row(1, "ann@example.com"),
+            row(2, "bob@example.org"),
+            row(4, "carl@example.net"),
+        ],
     );
     assert_eq!(summary.headers, None);
     assert_eq!(summary.counts.rows, 3);
@@ -221,38 +178,34 @@ fn empty_and_binary_files_fail_cleanly() {
 
 #[test]
 fn bad_rows_are_reported_with_line_raw_text_and_reason() {
-    let (rows, summary) = read(fixture!("bad_rows.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                name: some("Ann\nLee"),
-                custom_fields: custom(&[("city", "Berlin")]),
-                ..row(2, "ann@example.com")
-            }),
+    let summary = reads_as(
+        fixture!("bad_rows.csv"),
+        [
+            row(2, "ann@example.com")
+                .name("Ann\nLee")
+                .custom(&[("city", "Berlin")])
+                .into(),
             bad(
                 4,
                 "bob@example.org,Bob",
-                "has 2 fields but the header has 3"
+                "has 2 fields but the header has 3",
             ),
             bad(5, ",Carl,Paris", "no email address"),
             bad(
                 6,
                 "dan@example.com,Dan,Rome,extra",
-                "has 4 fields but the header has 3"
+                "has 4 fields but the header has 3",
             ),
-            RowOutcome::Row(ContactRow {
-                name: some("Eve, \"E\""),
-                custom_fields: custom(&[("city", "Oslo")]),
-                ..row(7, "eve@example.com")
-            }),
+            row(7, "eve@example.com")
+                .name("Eve, \"E\"")
+                .custom(&[("city", "Oslo")])
+                .into(),
             // A trailing empty cell loses nothing and is accepted.
-            RowOutcome::Row(ContactRow {
-                name: some("Fay"),
-                custom_fields: custom(&[("city", "Lima")]),
-                ..row(8, "fay@example.com")
-            }),
-        ]
+            row(8, "fay@example.com")
+                .name("Fay")
+                .custom(&[("city", "Lima")])
+                .into(),
+        ],
     );
     assert_eq!(
         summary.counts,
@@ -266,54 +219,33 @@ fn bad_rows_are_reported_with_line_raw_text_and_reason() {
 
 #[test]
 fn blank_lines_and_empty_records_are_skipped() {
-    let (rows, summary) = read(fixture!("blank_lines.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                name: some("Ann"),
-                ..row(4, "ann@example.com")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Bob"),
-                ..row(8, "bob@example.org")
-            }),
-        ]
+    let summary = reads_as(
+        fixture!("blank_lines.csv"),
+        [
+            row(4, "ann@example.com").name("Ann"),
+            row(8, "bob@example.org").name("Bob"),
+        ],
     );
     assert_eq!(summary.counts.blank, 2);
 }
 
 #[test]
 fn classic_mac_line_breaks() {
-    let (rows, _) = read(fixture!("mac_classic_cr.csv"));
-    assert_eq!(
-        rows,
-        vec![
-            RowOutcome::Row(ContactRow {
-                name: some("Ann"),
-                ..row(2, "ann@example.com")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Bob\nSmith"),
-                ..row(4, "bob@example.org")
-            }),
-            RowOutcome::Row(ContactRow {
-                name: some("Carl"),
-                ..row(6, "carl@example.net")
-            }),
-        ]
+    reads_as(
+        fixture!("mac_classic_cr.csv"),
+        [
+            row(2, "ann@example.com").name("Ann"),
+            row(4, "bob@example.org").name("Bob\nSmith"),
+            row(6, "carl@example.net").name("Carl"),
+        ],
     );
 }
 
 #[test]
 fn utf16_unicode_text_export() {
-    let (rows, summary) = read(fixture!("utf16le_tab.txt"));
-    assert_eq!(
-        rows,
-        vec![RowOutcome::Row(ContactRow {
-            name: some("Zoë Müller"),
-            ..row(2, "zoe@example.com")
-        })]
+    let summary = reads_as(
+        fixture!("utf16le_tab.txt"),
+        [row(2, "zoe@example.com").name("Zoë Müller")],
     );
     assert_eq!(summary.encoding, TextEncoding::Utf16Le);
     assert_eq!(summary.delimiter, Delimiter::Tab);
@@ -329,13 +261,7 @@ fn windows_1252_after_a_long_ascii_prefix_is_not_lost() {
     data.extend_from_slice(b"zoe@example.de,Zo\xeb M\xfcller\n");
     let mut csv = open(data.as_slice()).unwrap();
     let last = csv.by_ref().last().unwrap();
-    assert_eq!(
-        last,
-        RowOutcome::Row(ContactRow {
-            name: some("Zoë Müller"),
-            ..row(5_002, "zoe@example.de")
-        })
-    );
+    assert_eq!(last, row(5_002, "zoe@example.de").name("Zoë Müller").into());
     let summary = csv.finish().unwrap();
     assert_eq!(summary.encoding, TextEncoding::Utf8);
     assert_eq!(summary.windows_1252_fallback_bytes, 2);
@@ -427,11 +353,14 @@ proptest! {
                 expected.push(bad(line, "", "no email address"));
                 continue;
             }
-            expected.push(RowOutcome::Row(ContactRow {
-                first_name: (!first.is_empty()).then(|| first.to_string()),
-                custom_fields: if notes.is_empty() { Map::new() } else { custom(&[("Notes", notes)]) },
-                ..row(line, email)
-            }));
+            let mut want = row(line, email);
+            if !first.is_empty() {
+                want = want.first_name(first);
+            }
+            if !notes.is_empty() {
+                want = want.custom(&[("Notes", notes)]);
+            }
+            expected.push(want.into());
         }
 
         let mut csv = open(data.as_slice()).unwrap();

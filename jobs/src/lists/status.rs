@@ -5,14 +5,14 @@ crate::text_enum! {
     /// values of the `contact_lists.status` CHECK constraint).
     pub enum ListStatus {
         /// Uploaded; its import job has not started.
-        Pending = "pending",
+        Pending,
         /// The import job is reading the file.
-        Importing = "importing",
+        Importing,
         /// Imported; validate batches are classifying its contacts.
-        Validating = "validating",
+        Validating,
         /// Every contact is classified.
-        Validated = "validated",
+        Validated,
         /// The file could not be imported (`failure_reason` says why).
-        Failed = "failed",
+        Failed,
     }
 }

@@ -24,12 +24,91 @@ pub struct Device {
     pub click_ua: &'static str,
 }
 
+impl Device {
+    /// Apple Mail on `device`: the only client with Mail Privacy Protection; the opens it does
+    /// not prefetch come from the device itself.
+    const fn apple_mail(
+        device: &'static str,
+        weight: u32,
+        open_ua: &'static str,
+        click_ua: &'static str,
+    ) -> Device {
+        Device {
+            apple_mail: true,
+            ..Device::direct(device, "apple_mail", weight, open_ua, click_ua)
+        }
+    }
+
+    /// Gmail (web or app) on `device`: Google's image proxy fetches the pixel.
+    const fn gmail(device: &'static str, weight: u32, click_ua: &'static str) -> Device {
+        Device {
+            open_source: OpenSource::GoogleProxy,
+            ..Device::direct(device, "gmail", weight, GOOGLE_IMAGE_PROXY, click_ua)
+        }
+    }
+
+    /// Yahoo Mail on `device`: Yahoo's image proxy fetches the pixel.
+    const fn yahoo_mail(device: &'static str, weight: u32, click_ua: &'static str) -> Device {
+        Device {
+            open_source: OpenSource::YahooProxy,
+            ..Device::direct(device, "yahoo_mail", weight, YAHOO_PROXY, click_ua)
+        }
+    }
+
+    /// Any other client: its opens come from the device itself.
+    const fn direct(
+        device: &'static str,
+        client: &'static str,
+        weight: u32,
+        open_ua: &'static str,
+        click_ua: &'static str,
+    ) -> Device {
+        Device {
+            device,
+            client,
+            weight,
+            apple_mail: false,
+            open_source: OpenSource::Direct,
+            open_ua,
+            click_ua,
+        }
+    }
+}
+
+// The user agents of the mix, named after the client or browser and where it runs.
+const IPHONE_MAIL: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) \
+    AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
 const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) \
     AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const IPAD_MAIL: &str = "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
+    (KHTML, like Gecko) Mobile/15E148";
+const SAFARI_IPAD: &str = "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
+    (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const MAC_MAIL: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
+    (KHTML, like Gecko)";
+const SAFARI_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) \
+    AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 \
+    (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36";
 const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
     (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36";
+const CHROME_ANDROID: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 \
+    (KHTML, like Gecko) Chrome/125.0.6422.113 Mobile Safari/537.36";
+const OUTLOOK_WINDOWS: &str =
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17628; Pro)";
+const EDGE_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+    (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36 Edg/125.0.0.0";
+const OUTLOOK_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) \
+    AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Outlook-iOS/4.2421.0";
+const SAMSUNG_MAIL: &str = "Mozilla/5.0 (Linux; Android 14; SM-S921B \
+    Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 \
+    Chrome/125.0.6422.113 Mobile Safari/537.36";
+const SAMSUNG_BROWSER: &str = "Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 \
+    (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36";
 const GOOGLE_IMAGE_PROXY: &str =
     "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
+const YAHOO_PROXY: &str =
+    "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html";
 
 /// The user agent of Apple's Mail Privacy Protection prefetch: a bare `Mozilla/5.0`, which
 /// is how ESPs recognize it (with Apple's addresses).
@@ -41,117 +120,17 @@ pub const APPLE_PROXY_UA: &str = "Mozilla/5.0";
 /// ≈4 %, Samsung Email ≈3 %. Gmail (web and apps) and Yahoo fetch images through their
 /// proxies, so their opens show the proxy's address and user agent.
 pub const DEVICES: [Device; 11] = [
-    Device {
-        device: "iphone",
-        client: "apple_mail",
-        weight: 30,
-        apple_mail: true,
-        open_source: OpenSource::Direct,
-        open_ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
-            (KHTML, like Gecko) Mobile/15E148",
-        click_ua: SAFARI_IPHONE,
-    },
-    Device {
-        device: "ipad",
-        client: "apple_mail",
-        weight: 3,
-        apple_mail: true,
-        open_source: OpenSource::Direct,
-        open_ua: "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
-            (KHTML, like Gecko) Mobile/15E148",
-        click_ua: "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
-            (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-    },
-    Device {
-        device: "mac",
-        client: "apple_mail",
-        weight: 8,
-        apple_mail: true,
-        open_source: OpenSource::Direct,
-        open_ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
-            (KHTML, like Gecko)",
-        click_ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 \
-            (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
-    },
-    Device {
-        device: "desktop",
-        client: "gmail",
-        weight: 16,
-        apple_mail: false,
-        open_source: OpenSource::GoogleProxy,
-        open_ua: GOOGLE_IMAGE_PROXY,
-        click_ua: CHROME_WINDOWS,
-    },
-    Device {
-        device: "android",
-        client: "gmail",
-        weight: 15,
-        apple_mail: false,
-        open_source: OpenSource::GoogleProxy,
-        open_ua: GOOGLE_IMAGE_PROXY,
-        click_ua: "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) \
-            Chrome/125.0.6422.113 Mobile Safari/537.36",
-    },
-    Device {
-        device: "iphone",
-        client: "gmail",
-        weight: 4,
-        apple_mail: false,
-        open_source: OpenSource::GoogleProxy,
-        open_ua: GOOGLE_IMAGE_PROXY,
-        click_ua: SAFARI_IPHONE,
-    },
-    Device {
-        device: "windows",
-        client: "outlook",
-        weight: 9,
-        apple_mail: false,
-        open_source: OpenSource::Direct,
-        open_ua: "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17628; Pro)",
-        click_ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
-            (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36 Edg/125.0.0.0",
-    },
-    Device {
-        device: "iphone",
-        client: "outlook",
-        weight: 3,
-        apple_mail: false,
-        open_source: OpenSource::Direct,
-        open_ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
-            (KHTML, like Gecko) Mobile/15E148 Outlook-iOS/4.2421.0",
-        click_ua: SAFARI_IPHONE,
-    },
-    Device {
-        device: "desktop",
-        client: "outlook_com",
-        weight: 4,
-        apple_mail: false,
-        open_source: OpenSource::Direct,
-        open_ua: CHROME_WINDOWS,
-        click_ua: CHROME_WINDOWS,
-    },
-    Device {
-        device: "desktop",
-        client: "yahoo_mail",
-        weight: 4,
-        apple_mail: false,
-        open_source: OpenSource::YahooProxy,
-        open_ua: "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html",
-        click_ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 \
-            (KHTML, like Gecko) Chrome/125.0.0.0 Safari/537.36",
-    },
-    Device {
-        device: "android",
-        client: "samsung_email",
-        weight: 3,
-        apple_mail: false,
-        open_source: OpenSource::Direct,
-        open_ua: "Mozilla/5.0 (Linux; Android 14; SM-S921B Build/UP1A.231005.007; wv) \
-            AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/125.0.6422.113 \
-            Mobile Safari/537.36",
-        click_ua: "Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 \
-            (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
-    },
+    Device::apple_mail("iphone", 30, IPHONE_MAIL, SAFARI_IPHONE),
+    Device::apple_mail("ipad", 3, IPAD_MAIL, SAFARI_IPAD),
+    Device::apple_mail("mac", 8, MAC_MAIL, SAFARI_MAC),
+    Device::gmail("desktop", 16, CHROME_WINDOWS),
+    Device::gmail("android", 15, CHROME_ANDROID),
+    Device::gmail("iphone", 4, SAFARI_IPHONE),
+    Device::direct("windows", "outlook", 9, OUTLOOK_WINDOWS, EDGE_WINDOWS),
+    Device::direct("iphone", "outlook", 3, OUTLOOK_IPHONE, SAFARI_IPHONE),
+    Device::direct("desktop", "outlook_com", 4, CHROME_WINDOWS, CHROME_WINDOWS),
+    Device::yahoo_mail("desktop", 4, CHROME_MAC),
+    Device::direct("android", "samsung_email", 3, SAMSUNG_MAIL, SAMSUNG_BROWSER),
 ];
 
 /// A recipient's client. Machine-opened recipients (MPP) read with Apple Mail, so theirs is

@@ -27,30 +27,30 @@ fn launched_at() -> DateTime<Utc> {
 }
 
 fn form() -> FormSpec {
-    let field = |key: &str, field_type, options: Option<serde_json::Value>| FieldSpec {
-        key: key.into(),
-        field_type,
-        options,
-        required: true,
-    };
+    use FieldType::*;
+    // Every field required; the select offers three plans.
+    let fields = [
+        ("first_name", Text),
+        ("last_name", Text),
+        ("company", Text),
+        ("email", Email),
+        ("phone", Phone),
+        ("birth_date", Date),
+        ("zip", Zip),
+        ("plan", Select),
+        ("consent", Checkbox),
+        ("seats", Number),
+    ];
     FormSpec {
         form_id: Uuid::from_u128(0x0195_5a00_0000_7000_8000_0000_0000_f001),
-        fields: vec![
-            field("first_name", FieldType::Text, None),
-            field("last_name", FieldType::Text, None),
-            field("company", FieldType::Text, None),
-            field("email", FieldType::Email, None),
-            field("phone", FieldType::Phone, None),
-            field("birth_date", FieldType::Date, None),
-            field("zip", FieldType::Zip, None),
-            field(
-                "plan",
-                FieldType::Select,
-                Some(json!(["basic", "pro", "team"])),
-            ),
-            field("consent", FieldType::Checkbox, None),
-            field("seats", FieldType::Number, None),
-        ],
+        fields: fields
+            .map(|(key, field_type)| FieldSpec {
+                key: key.into(),
+                field_type,
+                options: (field_type == Select).then(|| json!(["basic", "pro", "team"])),
+                required: true,
+            })
+            .into(),
     }
 }
 

@@ -8,15 +8,15 @@ crate::text_enum! {
     /// constraint).
     pub enum ValidationStatus {
         /// Not classified yet.
-        Pending = "pending",
+        Pending,
         /// Deliverable as far as we can tell without sending.
-        Valid = "valid",
+        Valid,
         /// Probably deliverable but with a warning.
-        Risky = "risky",
+        Risky,
         /// Cannot receive mail.
-        Invalid = "invalid",
+        Invalid,
         /// The domain does not exist.
-        Nonexistent = "nonexistent",
+        Nonexistent,
     }
 }
 

@@ -19,12 +19,13 @@ pub(super) async fn copy_batch(tx: &mut TenantTx, batch: &[RowOutcome]) -> Resul
                     .map(|e| e.to_string())
                     .unwrap_or_else(|_| row.email_raw.clone());
                 let custom = serde_json::Value::Object(row.custom_fields.clone()).to_string();
+                let attributes = &row.attributes;
                 rows.field(Some(&row.line.to_string()))
                     .field(Some(&email))
-                    .field(row.first_name.as_deref())
-                    .field(row.last_name.as_deref())
-                    .field(row.phone.as_deref())
-                    .field(row.company.as_deref())
+                    .field(attributes.first_name.as_deref())
+                    .field(attributes.last_name.as_deref())
+                    .field(attributes.phone.as_deref())
+                    .field(attributes.company.as_deref())
                     .field(Some(&custom));
                 rows.end_row();
             }

@@ -6,14 +6,6 @@
 #
 #   benches/run-rollup-bench.sh [rollup_bench flags]     e.g. --events 10000000
 #
-# Makes Postgres and Redis available (scripts/services.sh), builds the release binaries, then
-# runs `rollup_bench` in its own database (dropped afterwards) with its own redis-server.
-# Progress goes to stderr; stdout gets the table and a final one-line JSON summary.
-set -euo pipefail
-
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-rollup_args=("$@")
-set --
-# shellcheck source=prepare.sh
-. benches/prepare.sh
-exec "$BIN_DIR/rollup_bench" "${rollup_args[@]}"
+# Creates its own database (dropped afterwards) and its own redis-server. Progress goes to
+# stderr; stdout gets the table and a final one-line JSON summary.
+exec "$(dirname "${BASH_SOURCE[0]}")/run.sh" rollup_bench -- "$@"

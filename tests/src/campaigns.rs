@@ -101,6 +101,13 @@ impl CampaignWorld {
             .await
     }
 
+    /// A form with `fields` (which must be valid), its id.
+    pub async fn form(&self, token: &str, slug: &str, fields: Value) -> String {
+        let reply = self.post_form(token, slug, fields).await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
     /// `POST /v1/campaigns` with the fields a valid campaign needs, then `extra` over them.
     pub async fn post_campaign(
         &self,

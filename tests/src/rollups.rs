@@ -100,19 +100,10 @@ pub fn expected_figure(cells: &[TotalCell], name: &str) -> i64 {
     }
 }
 
-/// The figures compared with the raw events (leads and late events come from elsewhere).
-pub const EVENT_FIGURES: [&str; 13] = [
-    "sent",
-    "delivered",
-    "bounces_hard",
-    "bounces_soft",
-    "opens_unique_human",
-    "opens_total",
-    "opens_machine",
-    "clicks_unique",
-    "clicks_total",
-    "unsubscribes",
-    "complaints",
-    "form_views",
-    "form_submits",
-];
+/// The figures compared with the raw events: all but `leads` (from the leads table) and
+/// `late_events` (counted apart).
+pub fn event_figures() -> impl Iterator<Item = &'static str> {
+    reachly_jobs::analytics::figures::FIGURE_NAMES
+        .into_iter()
+        .filter(|name| !matches!(*name, "leads" | "late_events"))
+}

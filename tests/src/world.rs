@@ -35,6 +35,13 @@ impl ApiWorld {
     }
 }
 
+impl ApiWorld {
+    /// `GET path` as the admin of `acme`.
+    pub async fn admin_get(&self, path: &str) -> crate::http::Reply {
+        self.api.get(path, Some(&self.token)).await
+    }
+}
+
 /// Gives a richer world (lists, sends, campaigns) the fields of the [`ApiWorld`] it holds
 /// in `$field`.
 #[macro_export]

@@ -24,18 +24,6 @@ async fn patch(world: &CampaignWorld, id: Uuid, token: &str, body: serde_json::V
     world.api.send(request, Some(token)).await
 }
 
-async fn form(world: &CampaignWorld) -> String {
-    let reply = world
-        .post_form(
-            &world.token,
-            "quote",
-            json!([{"key": "plan", "label": "Plan", "field_type": "text"}]),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{:?}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn ranges_are_checked_and_other_organizations_see_nothing() {
     let world = CampaignWorld::start().await;
@@ -47,33 +35,22 @@ async fn ranges_are_checked_and_other_organizations_see_nothing() {
         ("?from=2026-11-20&to=2026-11-10", 422, "unprocessable"),
         ("?from=2025-01-01&to=2026-01-03", 422, "unprocessable"),
     ] {
-        let reply = world
-            .api
-            .get(&format!("{metrics}{query}"), Some(&world.token))
-            .await;
+        let reply = world.admin_get(&format!("{metrics}{query}")).await;
         reply.assert_error(status, code);
         let reply = world
-            .api
-            .get(
-                &format!("/v1/analytics/campaigns{query}"),
-                Some(&world.token),
-            )
+            .admin_get(&format!("/v1/analytics/campaigns{query}"))
             .await;
         reply.assert_error(status, code);
     }
     let reply = world
-        .api
-        .get(
-            &format!("{metrics}?from=2025-01-01&to=2026-01-02"),
-            Some(&world.token),
-        )
+        .admin_get(&format!("{metrics}?from=2025-01-01&to=2026-01-02"))
         .await;
     assert_eq!(
         reply.status, 200,
         "366 days apart is allowed: {:?}",
         reply.body
     );
-    let reply = world.api.get(&metrics, Some(&world.token)).await;
+    let reply = world.admin_get(&metrics).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["days"], json!([]), "a draft has no days");
     assert_eq!(reply.body["totals"]["sent"], 0);
@@ -86,10 +63,7 @@ async fn ranges_are_checked_and_other_organizations_see_nothing() {
     world
         .assert_not_found_elsewhere(&format!("{metrics}/segments"), "/metrics/segments")
         .await;
-    let mine = world
-        .api
-        .get("/v1/analytics/campaigns", Some(&world.token))
-        .await;
+    let mine = world.admin_get("/v1/analytics/campaigns").await;
     assert_eq!(mine.body["campaigns"][0]["id"], json!(campaign));
     let theirs = world
         .api
@@ -103,8 +77,7 @@ async fn ranges_are_checked_and_other_organizations_see_nothing() {
         .await;
     assert_eq!(theirs.body["campaigns"], json!([]));
     world
-        .api
-        .get("/v1/analytics/campaigns?status=paused", Some(&world.token))
+        .admin_get("/v1/analytics/campaigns?status=paused")
         .await
         .assert_error(400, "bad_request");
     let viewer = world.api.get(&metrics, Some(&world.viewer)).await;
@@ -115,7 +88,8 @@ async fn ranges_are_checked_and_other_organizations_see_nothing() {
 async fn leads_move_along_their_pipeline_and_the_dashboard_counts_them() {
     let world = CampaignWorld::start().await;
     let org = world.org("acme").await;
-    let form = form(&world).await;
+    let plan = json!([{"key": "plan", "label": "Plan", "field_type": "text"}]);
+    let form = world.form(&world.token, "quote", plan).await;
     let campaign = world.draft(&world.token, Some(&form)).await;
     let mut leads = Vec::new();
     for n in 0..4 {
@@ -129,58 +103,27 @@ async fn leads_move_along_their_pipeline_and_the_dashboard_counts_them() {
 
     let reply = patch(&world, leads[0], &world.token, status("contacted")).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    assert_eq!(
-        (
-            reply.body["status"].clone(),
-            reply.body["previous_status"].clone()
-        ),
-        (json!("contacted"), json!("new"))
-    );
-    patch(&world, leads[0], &world.token, status("converted"))
-        .await
-        .assert_error(409, "conflict");
-    assert_eq!(
-        patch(&world, leads[0], &world.token, status("qualified"))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        patch(&world, leads[0], &world.token, status("converted"))
-            .await
-            .status,
-        200
-    );
-    patch(&world, leads[0], &world.token, status("lost"))
-        .await
-        .assert_error(409, "conflict");
-    assert_eq!(
-        patch(&world, leads[1], &world.token, status("lost"))
-            .await
-            .status,
-        200
-    );
-    patch(&world, leads[1], &world.token, status("new"))
-        .await
-        .assert_error(409, "conflict");
-    patch(&world, leads[2], &world.token, status("won"))
-        .await
-        .assert_error(422, "unprocessable");
-    patch(
-        &world,
-        leads[2],
-        &world.token,
-        json!({"status": "qualified", "note": 1}),
-    )
-    .await
-    .assert_error(422, "unprocessable");
-    patch(&world, leads[2], &world.viewer, status("qualified"))
-        .await
-        .assert_error(403, "forbidden");
-    patch(&world, leads[2], &world.rival, status("qualified"))
-        .await
-        .assert_error(404, "not_found");
-    patch(&world, Uuid::now_v7(), &world.token, status("qualified"))
+    assert_eq!(reply.body["previous_status"], "new");
+    assert_eq!(reply.body["status"], "contacted");
+    // (lead, who, body, expected status): each step of the pipeline, refusals included.
+    let (admin, viewer, rival) = (&world.token, &world.viewer, &world.rival);
+    let steps = [
+        (0, admin, status("converted"), 409),
+        (0, admin, status("qualified"), 200),
+        (0, admin, status("converted"), 200),
+        (0, admin, status("lost"), 409),
+        (1, admin, status("lost"), 200),
+        (1, admin, status("new"), 409),
+        (2, admin, status("won"), 422),
+        (2, admin, json!({"status": "qualified", "note": 1}), 422),
+        (2, viewer, status("qualified"), 403),
+        (2, rival, status("qualified"), 404),
+    ];
+    for (n, token, body, expected) in steps {
+        let reply = patch(&world, leads[n], token, body.clone()).await;
+        assert_eq!(reply.status, expected, "lead {n} {body}: {:?}", reply.body);
+    }
+    patch(&world, Uuid::now_v7(), admin, status("qualified"))
         .await
         .assert_error(404, "not_found");
     let malformed = world
@@ -193,10 +136,7 @@ async fn leads_move_along_their_pipeline_and_the_dashboard_counts_them() {
         .await
         .assert_error(400, "bad_request");
 
-    let reply = world
-        .api
-        .get("/v1/analytics/leads", Some(&world.token))
-        .await;
+    let reply = world.admin_get("/v1/analytics/leads").await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let source = &reply.body["sources"][0];
     assert_eq!(source["source"], "landing_page");

@@ -233,14 +233,8 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     let api = &w.api;
     let list = w.list(&w.token).await;
     let template = w.template(&w.token, "Welcome").await;
-    let form = w
-        .post_form(
-            &w.token,
-            "quote",
-            json!([{ "key": "zip", "label": "ZIP", "field_type": "zip" }]),
-        )
-        .await;
-    let form = form.body["id"].as_str().unwrap().to_owned();
+    let zip = json!([{ "key": "zip", "label": "ZIP", "field_type": "zip" }]);
+    let form = w.form(&w.token, "quote", zip).await;
 
     let reply = w
         .post_campaign(

@@ -9,7 +9,7 @@ use chrono::{Duration as Span, NaiveDate, Timelike, Utc};
 use reachly_tests::campaigns::CampaignWorld;
 use reachly_tests::db::scalar;
 use reachly_tests::rollups::{
-    EVENT_FIGURES, TotalCell, expected_figure, raw_days, raw_totals, rollup_days, rollup_totals,
+    TotalCell, event_figures, expected_figure, raw_days, raw_totals, rollup_days, rollup_totals,
 };
 use reachly_tests::sends::{Audience, CAMPAIGN, SendWorld};
 use serde_json::{Value, json};
@@ -106,14 +106,14 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
     let from = *days.keys().next().unwrap();
     let to = *days.keys().last().unwrap();
     let path = format!("/v1/campaigns/{CAMPAIGN}/metrics?from={from}&to={to}");
-    let reply = world.api.get(&path, Some(&world.token)).await;
+    let reply = world.admin_get(&path).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let api_days = reply.body["days"].as_array().unwrap();
     assert_eq!(api_days.len(), days.len());
     for (api_day, (day, cells)) in api_days.iter().zip(&days) {
         assert_eq!(api_day["day"], json!(day));
         assert_eq!(api_day["final"], json!(*day + Span::days(2) <= today));
-        for name in EVENT_FIGURES {
+        for name in event_figures() {
             assert_eq!(
                 api_day[name],
                 json!(expected_figure(cells, name)),
@@ -123,7 +123,7 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
     }
     let totals = raw_totals(&world.maint, CAMPAIGN).await;
     let api_totals = &reply.body["totals"];
-    for name in EVENT_FIGURES {
+    for name in event_figures() {
         assert_eq!(
             api_totals[name],
             json!(expected_figure(&totals, name)),
@@ -157,7 +157,7 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
     let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
     for (line, api_day) in lines[1..].iter().zip(api_days) {
         assert_eq!(line[0], api_day["day"].as_str().unwrap());
-        for name in EVENT_FIGURES {
+        for name in event_figures() {
             assert_eq!(line[column(name)], api_day[name].to_string(), "{name}");
         }
     }
@@ -165,11 +165,7 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
 
     // Segments: every recipient was valid at send time.
     let reply = world
-        .api
-        .get(
-            &format!("/v1/campaigns/{CAMPAIGN}/metrics/segments"),
-            Some(&world.token),
-        )
+        .admin_get(&format!("/v1/campaigns/{CAMPAIGN}/metrics/segments"))
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let segments = reply.body["segments"].as_array().unwrap();
@@ -180,11 +176,10 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
 
     // The dashboard's campaign table shows the same totals.
     let reply = world
-        .api
-        .get(
-            &format!("/v1/analytics/campaigns?from={}", today - Span::days(1)),
-            Some(&world.token),
-        )
+        .admin_get(&format!(
+            "/v1/analytics/campaigns?from={}",
+            today - Span::days(1)
+        ))
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let row: &Value = &reply.body["campaigns"][0];
@@ -234,6 +229,14 @@ async fn event(
     .unwrap();
 }
 
+fn bounce(kind: &str) -> (&'static str, Value) {
+    ("bounce", json!({ "bounce_type": kind }))
+}
+
+fn click() -> (&'static str, Value) {
+    ("click", json!({ "url": "https://acme.test" }))
+}
+
 fn open(machine: bool) -> (&'static str, Value) {
     (
         "open",
@@ -266,26 +269,17 @@ async fn concurrent_runs_agree_final_days_stay_final_and_late_events_are_counted
         )
         .await;
     }
-    event(&world.maint, key, people[0], open(false), at(10)).await;
-    event(&world.maint, key, people[0], open(false), at(12)).await;
-    event(&world.maint, key, people[1], open(false), at(10)).await;
-    event(&world.maint, key, people[2], open(true), at(9)).await;
-    event(
-        &world.maint,
-        key,
-        people[3],
-        ("bounce", json!({"bounce_type": "soft"})),
-        at(9),
-    )
-    .await;
-    event(
-        &world.maint,
-        key,
-        people[4],
-        ("bounce", json!({"bounce_type": "hard"})),
-        at(9),
-    )
-    .await;
+    let opens_and_bounces = [
+        (0, open(false), 10),
+        (0, open(false), 12),
+        (1, open(false), 10),
+        (2, open(true), 9),
+        (3, bounce("soft"), 9),
+        (4, bounce("hard"), 9),
+    ];
+    for (person, kind, hour) in opens_and_bounces {
+        event(&world.maint, key, people[person], kind, at(hour)).await;
+    }
     let now = Utc::now() - Span::minutes(1);
     event(&world.maint, key, people[0], open(false), now).await;
     let recent_day = now.date_naive();
@@ -319,15 +313,9 @@ async fn concurrent_runs_agree_final_days_stay_final_and_late_events_are_counted
     assert_eq!(finals, [(old_day, true), (recent_day, false)]);
 
     // Late events for the final day: an open of a key it had, a click of a key it had not.
-    event(&world.maint, key, people[3], open(false), at(11)).await;
-    event(
-        &world.maint,
-        key,
-        people[0],
-        ("click", json!({"url": "https://acme.test"})),
-        at(11),
-    )
-    .await;
+    for (person, kind) in [(3, open(false)), (0, click())] {
+        event(&world.maint, key, people[person], kind, at(11)).await;
+    }
     world.aggregate(json!({ "days": [old_day] })).await;
     assert_eq!(
         rollup_days(&world.maint, campaign).await,
@@ -362,7 +350,7 @@ async fn concurrent_runs_agree_final_days_stay_final_and_late_events_are_counted
     // recent day live, including an event written after the last run.
     event(&world.maint, key, people[1], open(false), now).await;
     let path = format!("/v1/campaigns/{campaign}/metrics?from={old_day}&to={recent_day}");
-    let reply = world.api.get(&path, Some(&world.token)).await;
+    let reply = world.admin_get(&path).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let days = reply.body["days"].as_array().unwrap();
     let old = &days[0];

@@ -12,7 +12,7 @@ use reachly_jobs::campaigns::CampaignStatus;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::analytics_range::RangeQuery;
+use super::analytics_range::Range;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
@@ -32,18 +32,19 @@ struct StatusFilter {
 async fn campaigns(
     State(state): State<AppState>,
     member: Member,
-    ApiQuery(range): ApiQuery<RangeQuery>,
+    Range(range): Range,
     ApiQuery(filter): ApiQuery<StatusFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    let range = range.resolve()?;
     let mut tx = member.begin(&state, Permission::CampaignRead).await?;
     let rows = campaigns_table(&mut tx, range, filter.status).await?;
     tx.commit().await?;
     let campaigns: Vec<Value> = rows
         .into_iter()
         .map(|c| {
-            let mut totals = c.totals.figures.to_json();
-            totals.insert("final".into(), json!(c.totals.is_final));
+            let totals = c
+                .totals
+                .figures
+                .json_with([("final", json!(c.totals.is_final))]);
             json!({
                 "id": c.id,
                 "name": c.name,
@@ -62,9 +63,8 @@ async fn campaigns(
 async fn leads(
     State(state): State<AppState>,
     member: Member,
-    ApiQuery(range): ApiQuery<RangeQuery>,
+    Range(range): Range,
 ) -> Result<Json<Value>, ApiError> {
-    let range = range.resolve()?;
     let mut tx = member.begin(&state, Permission::LeadRead).await?;
     let (sources, all) = leads_by_source(&mut tx, range).await?;
     tx.commit().await?;

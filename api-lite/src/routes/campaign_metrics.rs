@@ -14,7 +14,7 @@ use reachly_jobs::{CampaignId, Permission};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::analytics_range::RangeQuery;
+use super::analytics_range::Range;
 use super::campaigns::require_campaign;
 use super::csv::{file_name, record, small_download};
 use super::path_id::PathId;
@@ -48,10 +48,9 @@ async fn metrics(
     State(state): State<AppState>,
     member: Member,
     PathId(campaign): PathId<CampaignId>,
-    ApiQuery(range): ApiQuery<RangeQuery>,
+    Range(range): Range,
     ApiQuery(format): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
-    let range = range.resolve()?;
     let mut tx = member.begin(&state, Permission::CampaignRead).await?;
     let name = require_campaign(&mut tx, campaign).await?;
     let metrics = campaign_metrics(&mut tx, campaign, range).await?;
@@ -73,14 +72,14 @@ fn metrics_json(campaign: CampaignId, range: DateRange, metrics: &CampaignMetric
         .days
         .iter()
         .map(|d| {
-            let mut day = d.figures.to_json();
-            day.insert("day".into(), json!(d.day));
-            day.insert("final".into(), json!(d.is_final));
-            Value::Object(day)
+            let day = [("day", json!(d.day)), ("final", json!(d.is_final))];
+            Value::Object(d.figures.json_with(day))
         })
         .collect();
-    let mut totals = metrics.totals.figures.to_json();
-    totals.insert("final".into(), json!(metrics.totals.is_final));
+    let totals = metrics
+        .totals
+        .figures
+        .json_with([("final", json!(metrics.totals.is_final))]);
     json!({
         "campaign_id": campaign,
         "from": range.from,
@@ -140,10 +139,11 @@ async fn segments(
     let segments: Vec<Value> = segments
         .into_iter()
         .map(|s| {
-            let mut out = s.figures.to_json();
-            out.insert("segment".into(), json!(s.segment));
-            out.insert("recipients".into(), json!(s.recipients));
-            Value::Object(out)
+            let segment = [
+                ("segment", json!(s.segment)),
+                ("recipients", json!(s.recipients)),
+            ];
+            Value::Object(s.figures.json_with(segment))
         })
         .collect();
     Ok(Json(

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::args::RollupArgs;
 use super::baseline::BareRound;
-use crate::report::{PhaseRow, print_phases, r3};
+use crate::report::{PhaseRow, phase, print_phases, r3};
 
 /// One round: the bare statements' seconds and the job's (its `started_at` to `finished_at`).
 #[derive(Debug, Clone, Copy)]
@@ -22,22 +22,21 @@ pub fn print(args: &RollupArgs, rounds: &[Round], load: (f64, f64)) {
             r.bare.day_s,
             r.bare.totals_s
         );
-        rows.push((
-            "event_aggregation job",
-            r.job_s,
-            Some(r.bare.day_s + r.bare.totals_s),
-            note,
-        ));
+        rows.push(
+            phase("event_aggregation job", r.job_s, note).vs_raw(r.bare.day_s + r.bare.totals_s),
+        );
     }
     let job: f64 = rounds.iter().map(|r| r.job_s).sum();
     let bare: f64 = rounds.iter().map(|r| r.bare.day_s + r.bare.totals_s).sum();
     let bare_day: f64 = rounds.iter().map(|r| r.bare.day_s).sum();
-    rows.push((
-        "all rounds",
-        job,
-        Some(bare),
-        format!("{} events, one UTC day", args.events),
-    ));
+    rows.push(
+        phase(
+            "all rounds",
+            job,
+            format!("{} events, one UTC day", args.events),
+        )
+        .vs_raw(bare),
+    );
     print_phases(&rows);
     println!(
         "{}",

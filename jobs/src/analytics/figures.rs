@@ -144,7 +144,14 @@ impl Figures {
     /// `rates` holding each rate's value (null when its denominator is 0), numerator and
     /// denominator.
     pub fn to_json(&self) -> Map<String, Value> {
-        let mut out = Map::new();
+        self.json_with([])
+    }
+
+    /// [`Figures::to_json`] with `extra` fields first (what the figures are of: a day, a
+    /// segment).
+    pub fn json_with<const N: usize>(&self, extra: [(&str, Value); N]) -> Map<String, Value> {
+        let mut out: Map<String, Value> =
+            extra.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         for (name, value) in FIGURE_NAMES.iter().zip(self.values()) {
             out.insert((*name).into(), json!(value));
         }

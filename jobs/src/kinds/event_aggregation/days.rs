@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use crate::analytics::DateRange;
+
 /// How far back a named day may lie: rollups serve dashboards of the last year; older days
 /// were final long ago.
 pub const DAYS_BACK: i64 = 400;
@@ -32,12 +34,8 @@ pub struct DayRange {
 
 impl DayRange {
     pub fn of(day: NaiveDate) -> Self {
-        let start = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-        Self {
-            day,
-            start,
-            end: start + Duration::days(1),
-        }
+        let (start, end) = DateRange { from: day, to: day }.bounds();
+        Self { day, start, end }
     }
 }
 
@@ -52,35 +50,35 @@ pub fn distinct_sorted(mut days: Vec<NaiveDate>) -> Vec<NaiveDate> {
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
     #[test]
     fn named_days_must_lie_within_the_last_400_days() {
-        let today = d("2026-11-30");
-        assert!(check(&[d("2026-11-30"), d("2025-10-26")], today).is_ok());
-        let old = check(&[d("2026-11-29"), d("2025-10-25")], today).unwrap_err();
-        assert!(
-            old.starts_with("days[1]: 2025-10-25 is not within"),
-            "{old}"
-        );
-        assert!(
-            check(&[d("2026-12-01")], today)
-                .unwrap_err()
-                .starts_with("days[0]")
-        );
-        assert!(check(&[], today).unwrap_err().starts_with("days: "));
+        let today: NaiveDate = "2026-11-30".parse().unwrap();
+        let cases: [(&[&str], Result<(), &str>); 4] = [
+            (&["2026-11-30", "2025-10-26"], Ok(())),
+            (
+                &["2026-11-29", "2025-10-25"],
+                Err("days[1]: 2025-10-25 is not within"),
+            ),
+            (&["2026-12-01"], Err("days[0]: 2026-12-01 is not within")),
+            (&[], Err("days: ")),
+        ];
+        for (days, expected) in cases {
+            let days: Vec<NaiveDate> = days.iter().map(|d| d.parse().unwrap()).collect();
+            match (check(&days, today), expected) {
+                (Ok(()), Ok(())) => {}
+                (Err(message), Err(start)) => assert!(message.starts_with(start), "{message}"),
+                (got, _) => panic!("{days:?}: {got:?}"),
+            }
+        }
     }
 
     #[test]
     fn a_day_is_midnight_to_midnight_utc() {
-        let range = DayRange::of(d("2026-11-27"));
+        let day: NaiveDate = "2026-11-27".parse().unwrap();
+        let range = DayRange::of(day);
         assert_eq!(range.start.to_rfc3339(), "2026-11-27T00:00:00+00:00");
         assert_eq!(range.end.to_rfc3339(), "2026-11-28T00:00:00+00:00");
-        assert_eq!(
-            distinct_sorted(vec![d("2026-11-28"), d("2026-11-27"), d("2026-11-28")]),
-            [d("2026-11-27"), d("2026-11-28")]
-        );
+        let next = day.succ_opt().unwrap();
+        assert_eq!(distinct_sorted(vec![next, day, next]), [day, next]);
     }
 }

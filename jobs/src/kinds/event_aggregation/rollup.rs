@@ -58,7 +58,8 @@ returning campaign_id, finalized_at is not null";
 /// into `late_events` (never into `count`); a key the final day did not have gets a row with
 /// zero counts. `greatest` keeps the figure from shrinking when raw events are erased later.
 ///
-/// Binds as [`DAY_ROLLUP`]. Returns the campaigns that had late events.
+/// Binds as [`DAY_ROLLUP`]. Returns the campaigns that had late events (with `false`: no day
+/// became final here).
 pub const LATE_EVENTS: &str = "
 with late as (
     select e.campaign_id, e.event_type, event_subtype(e.event_type, e.event_data) as subtype,
@@ -77,4 +78,4 @@ written as (
     on conflict (organization_id, campaign_id, event_type, subtype, day) do update
        set late_events = greatest(r.late_events, excluded.late_events)
     returning campaign_id)
-select distinct campaign_id from written";
+select distinct campaign_id, false from written";

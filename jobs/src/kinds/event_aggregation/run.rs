@@ -99,28 +99,32 @@ async fn open_days(ctx: &JobContext) -> Result<(Vec<NaiveDate>, DateTime<Utc>), 
 async fn roll_up_day(ctx: &JobContext, day: DayRange) -> Result<(Vec<Uuid>, i64), JobError> {
     let mut tx = ctx.begin().await?;
     lock(&mut tx, &format!("{}:{}", ctx.org().0, day.day)).await?;
-    let computed: Vec<(Uuid, bool)> = sqlx::query_as(DAY_ROLLUP)
-        .bind(ctx.org())
-        .bind(day.day)
-        .bind(day.start)
-        .bind(day.end)
-        .fetch_all(&mut **tx)
-        .await?;
-    let late: Vec<Uuid> = sqlx::query_scalar(LATE_EVENTS)
-        .bind(ctx.org())
-        .bind(day.day)
-        .bind(day.start)
-        .bind(day.end)
-        .fetch_all(&mut **tx)
-        .await?;
+    let computed = day_statement(&mut tx, DAY_ROLLUP, day).await?;
+    let late = day_statement(&mut tx, LATE_EVENTS, day).await?;
     tx.commit().await?;
     let finalized = computed.iter().filter(|(_, final_now)| *final_now).count() as i64;
     let touched = computed
         .into_iter()
-        .map(|(campaign, _)| campaign)
         .chain(late)
+        .map(|(campaign, _)| campaign)
         .collect();
     Ok((touched, finalized))
+}
+
+/// Runs one of the day statements ([`DAY_ROLLUP`], [`LATE_EVENTS`]): both take the
+/// organization, the day and its bounds, and return (campaign, whether its day became final).
+async fn day_statement(
+    tx: &mut TenantTx,
+    sql: &'static str,
+    day: DayRange,
+) -> Result<Vec<(Uuid, bool)>, sqlx::Error> {
+    sqlx::query_as(sql)
+        .bind(tx.org())
+        .bind(day.day)
+        .bind(day.start)
+        .bind(day.end)
+        .fetch_all(&mut ***tx)
+        .await
 }
 
 /// Rolls up one campaign's totals in its own transaction; true if they became final.

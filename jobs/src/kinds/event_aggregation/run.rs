@@ -77,10 +77,12 @@ async fn open_days(ctx: &JobContext) -> Result<(Vec<NaiveDate>, DateTime<Utc>), 
     .bind(ctx.org())
     .fetch_one(&mut **tx)
     .await?;
-    let since = seen_until.map(|t| t - WATERMARK_MARGIN);
+    // The first run reads every event (none predates 1970). One comparison, not `$2 is null
+    // or …`, which would keep the planner from the BRIN index on every later run.
+    let since = seen_until.map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t - WATERMARK_MARGIN);
     let days: Vec<NaiveDate> = sqlx::query_scalar(
         "select distinct (e.occurred_at at time zone 'UTC')::date from events e
-          where e.organization_id = $1 and ($2::timestamptz is null or e.created_at >= $2)
+          where e.organization_id = $1 and e.created_at >= $2
          union
          select day from event_aggregation_days
           where organization_id = $1 and finalized_at is null",

@@ -58,8 +58,8 @@ returning campaign_id, finalized_at is not null";
 /// into `late_events` (never into `count`); a key the final day did not have gets a row with
 /// zero counts. `greatest` keeps the figure from shrinking when raw events are erased later.
 ///
-/// Binds as [`DAY_ROLLUP`]. Returns the campaigns that had late events (with `false`: no day
-/// became final here).
+/// Binds as [`DAY_ROLLUP`], and runs before it, so days it finalizes are not read twice.
+/// Returns the campaigns that had late events (with `false`: no day became final here).
 pub const LATE_EVENTS: &str = "
 with late as (
     select e.campaign_id, e.event_type, event_subtype(e.event_type, e.event_data) as subtype,

@@ -38,10 +38,8 @@ pub(super) async fn run(job: EventAggregation, ctx: &JobContext) -> Result<(), J
         campaigns.extend(touched);
         finalized_days += finalized;
     }
-    let mut finalized_campaigns = 0_i64;
-    for campaign in &campaigns {
-        finalized_campaigns += i64::from(roll_up_campaign(ctx, *campaign).await?);
-    }
+    let campaigns: Vec<Uuid> = campaigns.into_iter().collect();
+    let finalized_campaigns = roll_up_campaigns(ctx, &campaigns).await?;
 
     let mut tx = ctx.begin().await?;
     if let Some(seen_until) = watermark {
@@ -101,8 +99,9 @@ async fn open_days(ctx: &JobContext) -> Result<(Vec<NaiveDate>, DateTime<Utc>), 
 async fn roll_up_day(ctx: &JobContext, day: DayRange) -> Result<(Vec<Uuid>, i64), JobError> {
     let mut tx = ctx.begin().await?;
     lock(&mut tx, &format!("{}:{}", ctx.org().0, day.day)).await?;
-    let computed = day_statement(&mut tx, DAY_ROLLUP, day).await?;
+    // Late events first: days this statement finalizes have none and are not read twice.
     let late = day_statement(&mut tx, LATE_EVENTS, day).await?;
+    let computed = day_statement(&mut tx, DAY_ROLLUP, day).await?;
     tx.commit().await?;
     let finalized = computed.iter().filter(|(_, final_now)| *final_now).count() as i64;
     let touched = computed
@@ -129,25 +128,30 @@ async fn day_statement(
         .await
 }
 
-/// Rolls up one campaign's totals in its own transaction; true if they became final.
-async fn roll_up_campaign(ctx: &JobContext, campaign: Uuid) -> Result<bool, JobError> {
-    let mut tx = ctx.begin().await?;
-    lock(&mut tx, &format!("{}:{campaign}", ctx.org().0)).await?;
-    let verdict: Option<bool> = sqlx::query_scalar(CAMPAIGN_TOTALS)
-        .bind(ctx.org())
-        .bind(campaign)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if verdict.is_none() {
-        // Final already (or no events): only events that arrived since are counted, apart.
-        sqlx::query(CAMPAIGN_LATE_EVENTS)
-            .bind(ctx.org())
-            .bind(campaign)
-            .execute(&mut **tx)
-            .await?;
+/// Rolls up the totals of `campaigns` (sorted) in one transaction, holding each campaign's
+/// lock; returns how many became final.
+async fn roll_up_campaigns(ctx: &JobContext, campaigns: &[Uuid]) -> Result<i64, JobError> {
+    if campaigns.is_empty() {
+        return Ok(0);
     }
+    let mut tx = ctx.begin().await?;
+    // In sorted order, so two runs locking overlapping sets cannot deadlock.
+    for campaign in campaigns {
+        lock(&mut tx, &format!("{}:{campaign}", ctx.org().0)).await?;
+    }
+    // Late events first: totals this run finalizes have none and are not read twice.
+    sqlx::query(CAMPAIGN_LATE_EVENTS)
+        .bind(ctx.org())
+        .bind(campaigns)
+        .execute(&mut **tx)
+        .await?;
+    let computed: Vec<(Uuid, bool)> = sqlx::query_as(CAMPAIGN_TOTALS)
+        .bind(ctx.org())
+        .bind(campaigns)
+        .fetch_all(&mut **tx)
+        .await?;
     tx.commit().await?;
-    Ok(verdict == Some(true))
+    Ok(computed.iter().filter(|(_, final_now)| *final_now).count() as i64)
 }
 
 /// Takes the transaction-scoped advisory lock of `key` in the rollup's lock space.

@@ -15,6 +15,7 @@ crate::text_enum! {
         GdprExport = "gdpr.export",
         OpsView = "ops.view",
         OpsManage = "ops.manage",
+        AuditRead = "audit.read",
     }
 }
 
@@ -24,7 +25,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_match_serde() {
-        assert_eq!(Permission::ALL.len(), 11);
+        assert_eq!(Permission::ALL.len(), 12);
         for &p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());

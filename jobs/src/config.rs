@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::import::CsvLimits;
+use crate::kinds::ip_anonymization::IpRetention;
 
 /// Everything the binaries read from the environment, parsed once at start-up.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Config {
     /// Whether addresses at `.test` domains are valid (`REACHLY_ALLOW_TEST_DOMAINS=1`): only
     /// for tests and the demo, whose DNS fixtures live there. Off by default.
     pub allow_test_domains: bool,
+    /// How long IP addresses are kept whole (`REACHLY_IP_RETENTION_DAYS`, default 90).
+    pub ip_retention: IpRetention,
     pub queue: QueueSettings,
 }
 
@@ -113,6 +116,13 @@ impl Config {
         if let Some(bytes) = parse_var(&lookup, "REACHLY_CSV_MAX_FIELD_BYTES")? {
             csv.max_field_bytes = bytes;
         }
+        let ip_retention = match parse_var::<u32>(&lookup, "REACHLY_IP_RETENTION_DAYS")? {
+            Some(days) => IpRetention::days(days).map_err(|reason| ConfigError {
+                name: "REACHLY_IP_RETENTION_DAYS",
+                reason,
+            })?,
+            None => IpRetention::default(),
+        };
         Ok(Self {
             database_url: get(
                 "DATABASE_URL",
@@ -137,6 +147,7 @@ impl Config {
                 .unwrap_or(100 * 1024 * 1024),
             csv,
             allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS").is_some_and(|v| flag(&v)),
+            ip_retention,
             queue,
         })
     }

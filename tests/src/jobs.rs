@@ -31,6 +31,14 @@ impl ApiWorld {
         act(&self.api, &self.token, id, action).await
     }
 
+    /// Submits a `kind` job with `payload` as the admin and waits until it succeeded; the job.
+    pub async fn run_job(&self, kind: &str, payload: Value) -> Value {
+        let id = self
+            .submit(&json!({ "kind": kind, "payload": payload }))
+            .await;
+        self.wait_status(&id, "succeeded").await
+    }
+
     /// Waits until job `id` has `status` (as the API shows it); the job.
     pub async fn wait_status(&self, id: impl Display, status: &str) -> Value {
         crate::wait_until(

@@ -1,7 +1,7 @@
 //! The event rollups as tests check them: running the `event_aggregation` job through the
 //! API, and the same aggregates computed straight from the raw events to compare with.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -16,10 +16,7 @@ impl ApiWorld {
     /// Submits an `event_aggregation` job with `payload` as the admin and waits until it
     /// succeeded; the job.
     pub async fn aggregate(&self, payload: Value) -> Value {
-        let id = self
-            .submit(&json!({ "kind": "event_aggregation", "payload": payload }))
-            .await;
-        self.wait_status(&id, "succeeded").await
+        self.run_job("event_aggregation", payload).await
     }
 }
 

@@ -61,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let services = Services::default()
         .with(dns_checker(&config)?)
         .with(config.csv)
+        .with(config.ip_retention)
         .with(VerdictWriter(maint.clone()));
     let cron_runner = CronRunner::new(app.clone(), maint.clone(), name.clone());
     let runner = Arc::new(Runner::new(

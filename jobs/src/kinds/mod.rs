@@ -5,6 +5,7 @@
 //! with their domain (`noop/`, `lists/`, `campaigns/`).
 
 pub mod event_aggregation;
+pub mod ip_anonymization;
 
 use crate::campaigns::{LaunchPayload, SendPayload};
 use crate::cron::ScheduleSpec;
@@ -12,6 +13,7 @@ use crate::lists::{ImportPayload, ValidatePayload};
 use crate::noop::NoopPayload;
 use crate::queue::Registry;
 use event_aggregation::EventAggregation;
+use ip_anonymization::IpAnonymization;
 
 /// The registry the worker and the API build once at start.
 pub fn registry() -> Registry {
@@ -22,11 +24,15 @@ pub fn registry() -> Registry {
         .register::<LaunchPayload>()
         .register::<SendPayload>()
         .register::<EventAggregation>()
+        .register::<IpAnonymization>()
 }
 
 /// The kinds cron submits, each with its schedule's variable (read by the worker at start).
 pub fn schedules() -> Vec<ScheduleSpec> {
-    vec![ScheduleSpec::of::<EventAggregation>()]
+    vec![
+        ScheduleSpec::of::<EventAggregation>(),
+        ScheduleSpec::of::<IpAnonymization>(),
+    ]
 }
 
 #[cfg(test)]

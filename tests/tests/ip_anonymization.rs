@@ -1,0 +1,220 @@
+//! IP anonymization through a real worker: every stored copy older than the retention window
+//! is masked (IPv4 /24, IPv6 /48, IPv4-mapped first made IPv4), nothing newer and nothing of
+//! another organization is touched, and a second run rewrites nothing.
+
+use reachly_tests::campaigns::CampaignWorld;
+use reachly_tests::db::{execute, scalar, scalars};
+use serde_json::json;
+use uuid::Uuid;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_masking_rule_keeps_a_24_or_48_prefix_and_is_idempotent() {
+    let world = CampaignWorld::start().await;
+    let cases = [
+        ("203.0.113.77", "203.0.113.0"),
+        ("203.0.113.0", "203.0.113.0"),
+        ("2001:db8:1234:5678:9abc::1", "2001:db8:1234::"),
+        ("2001:db8:1234::", "2001:db8:1234::"),
+        ("::ffff:198.51.100.23", "198.51.100.0"),
+        ("::1", "::"),
+    ];
+    for (address, masked) in cases {
+        let got: String = sqlx::query_scalar("select host(mask_ip($1::inet))")
+            .bind(address)
+            .fetch_one(&world.maint)
+            .await
+            .unwrap();
+        assert_eq!(got, masked, "{address}");
+        let again: String = sqlx::query_scalar("select host(mask_ip(mask_ip($1::inet)))")
+            .bind(address)
+            .fetch_one(&world.maint)
+            .await
+            .unwrap();
+        assert_eq!(again, masked, "masking {address} twice");
+    }
+}
+
+/// Writes, in organization `org`, rows with addresses `days_ago` old in every table that
+/// stores one: `events` (IPv4, IPv6 and IPv4-mapped), `form_responses` and `audit_logs`.
+async fn rows_with_addresses(
+    world: &CampaignWorld,
+    org: Uuid,
+    campaign: Uuid,
+    form: Uuid,
+    days_ago: i32,
+) {
+    let at = format!("now() - interval '{days_ago} days'");
+    for ip in [
+        "203.0.113.77",
+        "2001:db8:1234:5678::9",
+        "::ffff:198.51.100.23",
+    ] {
+        execute(
+            &world.maint,
+            &format!(
+                "insert into events (organization_id, campaign_id, event_type, ip_address,
+                                     user_agent, occurred_at)
+                 values ('{org}', '{campaign}', 'open', '{ip}', 'Mozilla/5.0', {at})"
+            ),
+        )
+        .await;
+    }
+    execute(
+        &world.maint,
+        &format!(
+            "with lead as (
+                 insert into leads (organization_id, campaign_id, form_id, source)
+                 values ('{org}', '{campaign}', '{form}', 'landing_page') returning id)
+             insert into form_responses (organization_id, form_id, lead_id, response_data,
+                                         ip_address, user_agent, submitted_at)
+             select '{org}', '{form}', id, '{{}}', '192.0.2.200', 'Mozilla/5.0', {at} from lead"
+        ),
+    )
+    .await;
+    execute(
+        &world.maint,
+        &format!(
+            "insert into audit_logs (organization_id, action, ip_address, user_agent, created_at)
+             values ('{org}', 'list.exported', '198.51.100.9', 'curl/8', {at})"
+        ),
+    )
+    .await;
+}
+
+/// Every stored address of `org`, as text, in a fixed order.
+async fn addresses(world: &CampaignWorld, org: Uuid) -> Vec<String> {
+    scalars(
+        &world.maint,
+        &format!(
+            "select host(ip_address) from (
+                 select ip_address, occurred_at as at from events where organization_id = '{org}'
+                 union all
+                 select ip_address, submitted_at from form_responses where organization_id = '{org}'
+                 union all
+                 select ip_address, created_at from audit_logs
+                  where organization_id = '{org}' and ip_address is not null) a
+              order by at, 1"
+        ),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
+    let world = CampaignWorld::start().await;
+    let plan = json!([{"key": "plan", "label": "Plan", "field_type": "text"}]);
+    let form: Uuid = world
+        .form(&world.token, "quote", plan.clone())
+        .await
+        .parse()
+        .unwrap();
+    let campaign: Uuid = world
+        .draft(&world.token, Some(&form.to_string()))
+        .await
+        .parse()
+        .unwrap();
+    let rival_form: Uuid = world
+        .form(&world.rival, "quote", plan)
+        .await
+        .parse()
+        .unwrap();
+    let rival_campaign: Uuid = world
+        .draft(&world.rival, Some(&rival_form.to_string()))
+        .await
+        .parse()
+        .unwrap();
+    let (org, rival) = (world.org("acme").await, world.org("globex").await);
+    // Months back, as a launch with a past `start_at` creates them.
+    execute(
+        &world.maint,
+        "select ensure_event_partitions((now() - interval '5 months')::date, 6)",
+    )
+    .await;
+    rows_with_addresses(&world, org, campaign, form, 120).await;
+    rows_with_addresses(&world, org, campaign, form, 10).await;
+    rows_with_addresses(&world, rival, rival_campaign, rival_form, 120).await;
+    // More old events than one batch holds.
+    execute(
+        &world.maint,
+        &format!(
+            "insert into events (organization_id, campaign_id, event_type, ip_address, occurred_at)
+             select '{org}', '{campaign}', 'click', ('10.0.' || (n % 200) || '.' || (1 + n % 250))::inet,
+                    now() - interval '100 days' - n * interval '1 second'
+               from generate_series(1, 12000) n"
+        ),
+    )
+    .await;
+    let rival_before = addresses(&world, rival).await;
+
+    let _worker = world.stack.worker("ip", &[], &[]);
+    let job = world.run_job("ip_anonymization", json!({})).await;
+    assert_eq!(job["result"]["retention_days"], 90);
+    assert_eq!(
+        job["result"]["masked"],
+        json!({"events.ip_address": 12003, "form_responses.ip_address": 1, "audit_logs.ip_address": 1})
+    );
+    let after = addresses(&world, org).await;
+    let mut recent: Vec<&str> = after[after.len() - 5..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    recent.sort_unstable();
+    assert_eq!(
+        recent,
+        [
+            "192.0.2.200",
+            "198.51.100.9",
+            "2001:db8:1234:5678::9",
+            "203.0.113.77",
+            "::ffff:198.51.100.23"
+        ],
+        "rows 10 days old keep their addresses"
+    );
+    let old_unmasked: i64 = scalar(
+        &world.maint,
+        &format!(
+            "select (select count(*) from events where organization_id = '{org}'
+                      and occurred_at < now() - interval '90 days' and ip_address <> mask_ip(ip_address))
+                  + (select count(*) from form_responses where organization_id = '{org}'
+                      and submitted_at < now() - interval '90 days' and ip_address <> mask_ip(ip_address))
+                  + (select count(*) from audit_logs where organization_id = '{org}'
+                      and created_at < now() - interval '90 days' and ip_address <> mask_ip(ip_address))"
+        ),
+    )
+    .await;
+    assert_eq!(old_unmasked, 0);
+    let old_events: Vec<String> = scalars(
+        &world.maint,
+        &format!(
+            "select distinct host(ip_address) from events
+              where organization_id = '{org}' and occurred_at < now() - interval '119 days' order by 1"
+        ),
+    )
+    .await;
+    assert_eq!(
+        old_events,
+        ["198.51.100.0", "2001:db8:1234::", "203.0.113.0"]
+    );
+    let agents: i64 = scalar(
+        &world.maint,
+        "select count(*) from events where user_agent = 'Mozilla/5.0'",
+    )
+    .await;
+    assert_eq!(agents, 9, "user agents are kept");
+    assert_eq!(
+        addresses(&world, rival).await,
+        rival_before,
+        "another organization's rows"
+    );
+
+    // A second run finds nothing and rewrites no row (their row versions stay the same).
+    let versions = "select string_agg(xmin::text, ',' order by id) from events";
+    let before: String = scalar(&world.maint, versions).await;
+    let job = world.run_job("ip_anonymization", json!({})).await;
+    assert_eq!(
+        job["result"]["masked"],
+        json!({"events.ip_address": 0, "form_responses.ip_address": 0, "audit_logs.ip_address": 0})
+    );
+    let after: String = scalar(&world.maint, versions).await;
+    assert_eq!(after, before);
+}

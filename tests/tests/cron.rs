@@ -164,3 +164,41 @@ async fn a_restart_after_missed_ticks_runs_them_once_coalesced() {
         "the coalesced tick made one job per live organization"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_schedule_has_its_own_variable_and_off_disables_one() {
+    let world = ApiWorld::start().await;
+    let live = organizations(&world).await;
+    let worker = world.stack.worker(
+        "ip",
+        &[],
+        &[
+            ("REACHLY_CRON_EVENT_AGGREGATION", "off"),
+            ("REACHLY_CRON_IP_ANONYMIZATION", "* * * * * *"),
+        ],
+    );
+    reachly_tests::wait_until(
+        "ip_anonymization jobs to succeed",
+        Duration::from_secs(30),
+        || async {
+            let done: i64 = scalar(
+                &world.maint,
+                "select count(distinct organization_id) from job_runs
+              where kind = 'ip_anonymization' and status = 'succeeded'",
+            )
+            .await;
+            (done == live.len() as i64).then_some(())
+        },
+    )
+    .await;
+    stop(worker);
+    let schedules: Vec<String> =
+        reachly_tests::db::scalars(&world.maint, "select distinct schedule from cron_ticks").await;
+    assert_eq!(schedules, ["ip_anonymization"]);
+    let aggregations: i64 = scalar(
+        &world.maint,
+        "select count(*) from job_runs where kind = 'event_aggregation'",
+    )
+    .await;
+    assert_eq!(aggregations, 0, "the event_aggregation schedule is off");
+}

@@ -218,3 +218,64 @@ async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
     let after: String = scalar(&world.maint, versions).await;
     assert_eq!(after, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_reads_only_addresses_still_to_mask() {
+    let db = reachly_tests::db::TestDb::fresh().await;
+    let maint = db.maint().await;
+    execute(
+        &maint,
+        "select ensure_event_partitions((now() - interval '5 months')::date, 6)",
+    )
+    .await;
+    let world_org: Uuid = scalar(
+        &maint,
+        "insert into organizations (slug, name) values ('acme', 'Acme') returning id",
+    )
+    .await;
+    let campaign = campaign_of(&maint, world_org).await;
+    // 20,000 masked already, 20,000 recent, 500 still to mask.
+    for (count, age, ip) in [
+        (20_000, "130 days", "203.0.113.0"),
+        (20_000, "1 day", "203.0.113.9"),
+        (500, "120 days", "203.0.113.9"),
+    ] {
+        execute(
+            &maint,
+            &format!(
+                "insert into events (organization_id, campaign_id, event_type, ip_address, occurred_at)
+                 select '{world_org}', '{campaign}', 'open', '{ip}', now() - interval '{age}' - n * interval '1 ms'
+                   from generate_series(1, {count}) n"
+            ),
+        )
+        .await;
+    }
+    let app = db.app().await;
+    let mut tx = app.tenant(reachly_jobs::OrgId(world_org)).await.unwrap();
+    let conn: &mut sqlx::PgConnection = &mut tx;
+    let events = reachly_jobs::kinds::ip_anonymization::TARGETS[0];
+    assert_eq!(events.column, "events.ip_address");
+    let plans = reachly_tests::plans::plan_both(
+        conn,
+        "mask_events",
+        events.mask_batch,
+        "now() - interval '90 days', 5000",
+    )
+    .await;
+    reachly_tests::plans::assert_reads(&plans, &["events"], 1000.0, "500 to mask among 40,500");
+}
+
+/// A draft campaign of `org` (with its list and template), written directly; its id.
+async fn campaign_of(maint: &sqlx::PgPool, org: Uuid) -> Uuid {
+    scalar(
+        maint,
+        &format!(
+            "with l as (insert into contact_lists (organization_id, name) values ('{org}', 'l') returning id),
+                  t as (insert into email_templates (organization_id, name, subject, html_body)
+                        values ('{org}', 't', 's', 'b') returning id)
+             insert into campaigns (organization_id, name, list_id, template_id)
+             select '{org}', 'c', l.id, t.id from l, t returning id"
+        ),
+    )
+    .await
+}

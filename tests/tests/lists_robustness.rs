@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use reachly_tests::db::scalar;
 use reachly_tests::dns_server::DnsServer;
 use reachly_tests::lists::{ListWorld, Uploaded, upload, wait_validated};
 use reachly_tests::{Stack, wait_until};
@@ -188,6 +189,31 @@ async fn empty_and_binary_files_fail_their_list_cleanly() {
         assert_eq!(list.body["status"], "failed", "{name}: {:?}", list.body);
         assert_eq!(list.body["total_rows"], 0, "{name}: {:?}", list.body);
     }
+    let chunks: i64 = scalar(&world.maint, "select count(*) from list_upload_chunks").await;
+    assert_eq!(chunks, 0, "a failed import keeps no uploaded file");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_uploaded_file_outlives_its_import_but_its_size_and_checksum_do() {
+    let world = ListWorld::start().await;
+    let csv = "email,first_name\nann@mail-ok.test,Ann\nbob@mail-ok.test,Bob\n";
+    let Uploaded { list, job } = upload(&world.api, &world.token, "Kept", "k.csv", csv).await;
+    let chunks = format!("select count(*) from list_upload_chunks where list_id = '{list}'");
+    let job = world.wait_status(&job, "succeeded").await;
+    let left: i64 = scalar(&world.maint, &chunks).await;
+    assert_eq!(
+        left, 0,
+        "the upload's chunks are deleted with the import's commit"
+    );
+    let sha256: String = sqlx::query_scalar("select encode(sha256($1::bytea), 'hex')")
+        .bind(csv.as_bytes())
+        .fetch_one(&world.maint)
+        .await
+        .unwrap();
+    assert_eq!(
+        job["result"]["upload"],
+        serde_json::json!({ "bytes": csv.len(), "sha256": sha256 })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

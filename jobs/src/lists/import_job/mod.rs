@@ -57,8 +57,8 @@ impl Job for ImportPayload {
             }
         }
         stage(&mut tx, ctx, list).await?;
-        let summary = match parse_into_staging(&mut tx, ctx, list).await {
-            Ok(summary) => summary,
+        let (summary, upload) = match parse_into_staging(&mut tx, ctx, list).await {
+            Ok(read) => read,
             Err(ImportFailure::File(message)) => {
                 drop(tx);
                 mark_failed(ctx, list, &message).await?;
@@ -84,6 +84,7 @@ impl Job for ImportPayload {
         .bind(counts.unparseable)
         .execute(&mut **tx)
         .await?;
+        delete_upload(&mut tx, list).await?;
         ctx.succeed(
             tx,
             json!({
@@ -95,6 +96,7 @@ impl Job for ImportPayload {
                 "unparseable": counts.unparseable,
                 "validate_batches": batches,
                 "file": summary,
+                "upload": upload.into_json(),
             }),
         )
         .await
@@ -126,8 +128,20 @@ async fn stage(tx: &mut TenantTx, ctx: &JobContext, list: Uuid) -> Result<(), sq
 }
 
 /// Marks the list `failed` with the reason a broker is shown (the file's problem).
+/// Deletes the uploaded file's chunks: every address of the upload is in them, and no raw
+/// file outlives its import (the job's result keeps its size and SHA-256).
+async fn delete_upload(tx: &mut TenantTx, list: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from list_upload_chunks where organization_id = $1 and list_id = $2")
+        .bind(tx.org())
+        .bind(list)
+        .execute(&mut ***tx)
+        .await
+        .map(drop)
+}
+
 async fn mark_failed(ctx: &JobContext, list: Uuid, reason: &str) -> Result<(), sqlx::Error> {
     let mut tx = ctx.begin().await?;
+    delete_upload(&mut tx, list).await?;
     sqlx::query(
         "update contact_lists set status = 'failed', failure_reason = $3
           where organization_id = $1 and id = $2",

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -20,12 +21,13 @@ use crate::tenancy::TenantTx;
 const COPY_ROWS: usize = 10_000;
 
 /// Streams the stored chunks through the CSV reader (on a blocking thread) and COPYs the
-/// rows and unparseable lines into the staging tables.
+/// rows and unparseable lines into the staging tables; returns the reader's summary and the
+/// file's digest.
 pub(super) async fn parse_into_staging(
     tx: &mut TenantTx,
     ctx: &JobContext,
     list: Uuid,
-) -> Result<serde_json::Value, ImportFailure> {
+) -> Result<(serde_json::Value, UploadDigest), ImportFailure> {
     let (bytes_tx, bytes_rx) = std_mpsc::sync_channel::<Vec<u8>>(4);
     let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<RowOutcome>>(2);
     let limits = ctx
@@ -81,10 +83,10 @@ pub(super) async fn parse_into_staging(
         let _ = parser.await;
         return Err(ImportFailure::Job(JobError::LostOwnership));
     }
-    fed?;
+    let digest = fed?;
     written?;
     match parser.await {
-        Ok(Ok(summary)) => Ok(summary),
+        Ok(Ok(summary)) => Ok((summary, digest)),
         Ok(Err(message)) => Err(ImportFailure::File(message)),
         Err(e) => Err(ImportFailure::Job(JobError::retryable_because(
             "the CSV parser's thread crashed",
@@ -93,12 +95,39 @@ pub(super) async fn parse_into_staging(
     }
 }
 
-/// Reads the list's chunks in order (a separate read transaction) into the parser's channel.
+/// What the import keeps of the uploaded file once its chunks are deleted: its size and its
+/// SHA-256 (as `sha256sum` prints it), in the job's result.
+#[derive(Debug, Default)]
+pub(super) struct UploadDigest {
+    bytes: u64,
+    hasher: Sha256,
+}
+
+impl UploadDigest {
+    fn add(&mut self, chunk: &[u8]) {
+        self.bytes += chunk.len() as u64;
+        self.hasher.update(chunk);
+    }
+
+    pub(super) fn into_json(self) -> serde_json::Value {
+        let digest: String = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        serde_json::json!({ "bytes": self.bytes, "sha256": digest })
+    }
+}
+
+/// Reads the list's chunks in order (a separate read transaction) into the parser's channel,
+/// digesting them on the way.
 async fn feed_chunks(
     ctx: &JobContext,
     list: Uuid,
     bytes: std_mpsc::SyncSender<Vec<u8>>,
-) -> Result<(), sqlx::Error> {
+) -> Result<UploadDigest, sqlx::Error> {
+    let mut digest = UploadDigest::default();
     let mut seq = 0;
     loop {
         let mut tx = ctx.begin().await?;
@@ -112,7 +141,10 @@ async fn feed_chunks(
         .fetch_optional(&mut **tx)
         .await?;
         tx.commit().await?;
-        let Some(chunk) = chunk else { return Ok(()) };
+        let Some(chunk) = chunk else {
+            return Ok(digest);
+        };
+        digest.add(&chunk);
         // The parser may have stopped early (a file error); nothing more to send then.
         let sender = bytes.clone();
         if tokio::task::spawn_blocking(move || sender.send(chunk))
@@ -121,7 +153,7 @@ async fn feed_chunks(
             .and_then(|r| r.ok())
             .is_none()
         {
-            return Ok(());
+            return Ok(digest);
         }
         seq += 1;
     }

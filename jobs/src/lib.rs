@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod lists;
 pub mod noop;
 pub mod permission;
+pub mod privacy;
 pub mod queue;
 pub mod simulate;
 pub mod tenancy;

@@ -1,0 +1,6 @@
+//! What the engine stores about people, declared: the registry of every tenant-table column
+//! that can hold personal data and how GDPR erasure and IP anonymization treat it.
+
+pub mod personal_data;
+
+pub use personal_data::{Anonymization, Erasure, PERSONAL_DATA, PersonalColumn};

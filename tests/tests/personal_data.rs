@@ -1,0 +1,57 @@
+//! The registry of personal-data columns (`reachly_jobs::privacy::PERSONAL_DATA`) matches the
+//! schema the migrations build: a migration that adds a column able to hold personal data to
+//! a tenant table without declaring how erasure and anonymization treat it fails here.
+
+use std::collections::BTreeSet;
+
+use reachly_jobs::kinds::ip_anonymization::TARGETS;
+use reachly_jobs::privacy::{Anonymization, PERSONAL_DATA};
+use reachly_tests::db::TestDb;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_column_that_can_hold_personal_data_is_declared() {
+    let db = TestDb::fresh().await;
+    let maint = db.maint().await;
+    let schema: Vec<(String, String)> = sqlx::query_as(
+        "select c.table_name::text, c.column_name::text
+           from information_schema.columns c
+           join pg_class k on k.relname = c.table_name
+           join pg_namespace n on n.oid = k.relnamespace and n.nspname = c.table_schema
+          where c.table_schema = 'public' and k.relkind in ('r', 'p') and not k.relispartition
+            and c.data_type in ('text', 'character varying', 'character', 'citext', 'json',
+                                'jsonb', 'inet', 'cidr', 'bytea', 'ARRAY', 'USER-DEFINED')
+            and exists (select 1 from information_schema.columns o
+                         where o.table_schema = 'public' and o.table_name = c.table_name
+                           and o.column_name = 'organization_id')
+          order by 1, 2",
+    )
+    .fetch_all(&maint)
+    .await
+    .unwrap();
+    let schema: BTreeSet<(String, String)> = schema.into_iter().collect();
+    let declared: BTreeSet<(String, String)> = PERSONAL_DATA
+        .iter()
+        .map(|c| (c.table.to_owned(), c.column.to_owned()))
+        .collect();
+    let undeclared: Vec<_> = schema.difference(&declared).collect();
+    assert!(
+        undeclared.is_empty(),
+        "columns that can hold personal data with no line in jobs/src/privacy/personal_data.rs: {undeclared:?}"
+    );
+    let stale: Vec<_> = declared.difference(&schema).collect();
+    assert!(
+        stale.is_empty(),
+        "declared columns the schema does not have: {stale:?}"
+    );
+}
+
+#[test]
+fn every_ip_column_is_masked_by_the_anonymization_job() {
+    let masked: BTreeSet<String> = PERSONAL_DATA
+        .iter()
+        .filter(|c| c.anonymization == Anonymization::MaskIp)
+        .map(|c| format!("{}.{}", c.table, c.column))
+        .collect();
+    let targets: BTreeSet<String> = TARGETS.iter().map(|t| t.column.to_owned()).collect();
+    assert_eq!(masked, targets);
+}

@@ -81,6 +81,14 @@ async fn rows_with_addresses(
     .await;
 }
 
+/// A form and a draft campaign with it, of the organization of `token`; their ids.
+async fn form_and_campaign(world: &CampaignWorld, token: &str) -> (Uuid, Uuid) {
+    let plan = json!([{"key": "plan", "label": "Plan", "field_type": "text"}]);
+    let form = world.form(token, "quote", plan).await;
+    let campaign = world.draft(token, Some(&form)).await;
+    (form.parse().unwrap(), campaign.parse().unwrap())
+}
+
 /// Every stored address of `org`, as text, in a fixed order.
 async fn addresses(world: &CampaignWorld, org: Uuid) -> Vec<String> {
     scalars(
@@ -102,27 +110,8 @@ async fn addresses(world: &CampaignWorld, org: Uuid) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
     let world = CampaignWorld::start().await;
-    let plan = json!([{"key": "plan", "label": "Plan", "field_type": "text"}]);
-    let form: Uuid = world
-        .form(&world.token, "quote", plan.clone())
-        .await
-        .parse()
-        .unwrap();
-    let campaign: Uuid = world
-        .draft(&world.token, Some(&form.to_string()))
-        .await
-        .parse()
-        .unwrap();
-    let rival_form: Uuid = world
-        .form(&world.rival, "quote", plan)
-        .await
-        .parse()
-        .unwrap();
-    let rival_campaign: Uuid = world
-        .draft(&world.rival, Some(&rival_form.to_string()))
-        .await
-        .parse()
-        .unwrap();
+    let (form, campaign) = form_and_campaign(&world, &world.token).await;
+    let (rival_form, rival_campaign) = form_and_campaign(&world, &world.rival).await;
     let (org, rival) = (world.org("acme").await, world.org("globex").await);
     // Months back, as a launch with a past `start_at` creates them.
     execute(
@@ -258,7 +247,7 @@ async fn a_batch_reads_only_addresses_still_to_mask() {
     let plans = reachly_tests::plans::plan_both(
         conn,
         "mask_events",
-        events.mask_batch,
+        &events.statement(),
         "now() - interval '90 days', 5000",
     )
     .await;

@@ -1,11 +1,12 @@
-//! The registry of personal-data columns (`reachly_jobs::privacy::PERSONAL_DATA`) matches the
-//! schema the migrations build: a migration that adds a column able to hold personal data to
-//! a tenant table (one with `organization_id`, and `organizations` itself) without declaring how erasure and anonymization treat it fails here.
+//! The registry of personal-data columns (`jobs/data/personal_data.tsv`) matches the schema
+//! the migrations build: a migration that adds a column able to hold personal data to a
+//! tenant table (one with `organization_id`, and `organizations` itself) without declaring
+//! how erasure and anonymization treat it fails here.
 
 use std::collections::BTreeSet;
 
 use reachly_jobs::kinds::ip_anonymization::TARGETS;
-use reachly_jobs::privacy::{Anonymization, PERSONAL_DATA};
+use reachly_jobs::privacy::{Anonymization, personal_data};
 use reachly_tests::db::TestDb;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -30,14 +31,14 @@ async fn every_column_that_can_hold_personal_data_is_declared() {
     .await
     .unwrap();
     let schema: BTreeSet<(String, String)> = schema.into_iter().collect();
-    let declared: BTreeSet<(String, String)> = PERSONAL_DATA
+    let declared: BTreeSet<(String, String)> = personal_data()
         .iter()
         .map(|c| (c.table.to_owned(), c.column.to_owned()))
         .collect();
     let undeclared: Vec<_> = schema.difference(&declared).collect();
     assert!(
         undeclared.is_empty(),
-        "columns that can hold personal data with no line in jobs/src/privacy/personal_data.rs: {undeclared:?}"
+        "columns that can hold personal data with no line in jobs/data/personal_data.tsv: {undeclared:?}"
     );
     let stale: Vec<_> = declared.difference(&schema).collect();
     assert!(
@@ -48,7 +49,7 @@ async fn every_column_that_can_hold_personal_data_is_declared() {
 
 #[test]
 fn every_ip_column_is_masked_by_the_anonymization_job() {
-    let masked: BTreeSet<String> = PERSONAL_DATA
+    let masked: BTreeSet<String> = personal_data()
         .iter()
         .filter(|c| c.anonymization == Anonymization::MaskIp)
         .map(|c| format!("{}.{}", c.table, c.column))

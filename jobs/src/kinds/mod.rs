@@ -51,6 +51,7 @@ mod tests {
             [
                 "event_aggregation",
                 "import",
+                "ip_anonymization",
                 "launch",
                 "noop",
                 "send",

@@ -3,4 +3,4 @@
 
 pub mod personal_data;
 
-pub use personal_data::{Anonymization, Erasure, PERSONAL_DATA, PersonalColumn};
+pub use personal_data::{Anonymization, Erasure, PersonalColumn, personal_data};

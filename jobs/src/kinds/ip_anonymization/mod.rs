@@ -16,7 +16,7 @@ use crate::permission::Permission;
 use crate::queue::{Job, JobContext, JobError};
 
 pub use retention::IpRetention;
-pub use targets::{MaskTarget, TARGETS};
+pub use targets::{MaskTarget, Masking, TARGETS};
 
 /// An `ip_anonymization` job's payload.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]

@@ -34,10 +34,11 @@ async fn mask_all(
     target: &MaskTarget,
     cutoff: chrono::DateTime<Utc>,
 ) -> Result<i64, JobError> {
+    let statement = target.statement();
     let mut total = 0;
     loop {
         let mut tx = ctx.begin().await?;
-        let masked: i64 = sqlx::query_scalar(target.mask_batch)
+        let masked: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(statement.clone()))
             .bind(cutoff)
             .bind(BATCH)
             .fetch_one(&mut **tx)

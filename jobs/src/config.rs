@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::import::CsvLimits;
 use crate::kinds::ip_anonymization::IpRetention;
+use crate::privacy::SuppressionKey;
 
 /// Everything the binaries read from the environment, parsed once at start-up.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Config {
     pub allow_test_domains: bool,
     /// How long IP addresses are kept whole (`REACHLY_IP_RETENTION_DAYS`, default 90).
     pub ip_retention: IpRetention,
+    /// The secret keying the suppression list (`REACHLY_SUPPRESSION_KEY`, at least 32 bytes).
+    pub suppression_key: SuppressionKey,
     pub queue: QueueSettings,
 }
 
@@ -123,6 +126,13 @@ impl Config {
             })?,
             None => IpRetention::default(),
         };
+        let suppression_key = match lookup("REACHLY_SUPPRESSION_KEY") {
+            Some(secret) => SuppressionKey::new(&secret).map_err(|reason| ConfigError {
+                name: "REACHLY_SUPPRESSION_KEY",
+                reason,
+            })?,
+            None => SuppressionKey::default(),
+        };
         Ok(Self {
             database_url: get(
                 "DATABASE_URL",
@@ -148,6 +158,7 @@ impl Config {
             csv,
             allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS").is_some_and(|v| flag(&v)),
             ip_retention,
+            suppression_key,
             queue,
         })
     }

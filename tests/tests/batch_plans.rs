@@ -24,6 +24,9 @@ use reachly_tests::db::{Column, TestDb, scalar};
 use reachly_tests::plans::{assert_reads, plan_both, rows_read};
 use uuid::Uuid;
 
+/// The suppression key the plans run with, as an SQL literal.
+const KEY: &str = "convert_to('a-test-suppression-key-of-32-bytes-or-more', 'UTF8')";
+
 /// Send batch size the seeded campaigns use.
 const SEND_BATCH: i64 = 500;
 /// A page as the API reads it (`limit` + 1).
@@ -85,9 +88,8 @@ async fn seed(db: &TestDb, contacts: i64) -> Seeded {
               select organization_id, case organization_id when '{org}' then '{all}'::uuid
                                                            else '{other_list}'::uuid end, id
                 from numbered;
-         insert into suppressions (organization_id, email_hash, reason)
-              select organization_id, encode(sha256(convert_to(lower(email), 'UTF8')), 'hex'),
-                     'manual'
+         insert into suppressions (organization_id, email_hash, keyed, reason)
+              select organization_id, suppression_hash(email, {KEY}), true, 'manual'
                 from (select organization_id, email, row_number() over (order by id) as n
                         from contacts where organization_id = '{org}') c
                where n % 40 = 3;
@@ -185,9 +187,14 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
             name,
             &assign_chunk(check_suppressions),
             &format!(
-                "'{org}', '{}', '{list}', {SEND_BATCH}, false, '{}', 0, {CHUNK_MEMBERS}",
+                "'{org}', '{}', '{list}', {SEND_BATCH}, false, '{}', 0, {CHUNK_MEMBERS}{}",
                 s.scheduled,
-                Uuid::nil()
+                Uuid::nil(),
+                if check_suppressions {
+                    format!(", {KEY}")
+                } else {
+                    String::new()
+                }
             ),
         )
         .await;
@@ -306,7 +313,7 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
         conn,
         "drop_suppressed",
         DROP_SUPPRESSED,
-        &format!("'{org}'"),
+        &format!("'{org}', {KEY}"),
     )
     .await;
     assert_reads(

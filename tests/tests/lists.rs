@@ -45,6 +45,19 @@ async fn an_uploaded_list_is_imported_validated_and_counted_exactly() {
     assert_eq!(list["unparseable_count"], 1);
     assert_eq!(list["duplicate_count"], 1);
     assert_eq!(list["suppressed_count"], 1);
+    // The entry written bare (a plain sha256) was keyed by the import that read it.
+    let (keyed, bare): (bool, bool) = sqlx::query_as(
+        "select keyed, email_hash = encode(sha256(convert_to('gone@mail-ok.test', 'UTF8')), 'hex')
+           from suppressions",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (keyed, bare),
+        (true, false),
+        "a keyed entry cannot be matched by a bare hash"
+    );
     // valid: ann, bob, grace, erin (implicit MX); risky: info (role account);
     // invalid: carol (null MX), not-an-address, frank (no mail host); nonexistent: dave.
     assert_eq!(list["valid_count"], 4, "{list}");

@@ -18,6 +18,7 @@
 use uuid::Uuid;
 
 use crate::ids::{CampaignId, ListId};
+use crate::privacy::{SuppressionKey, key_bare_entries};
 use crate::tenancy::TenantTx;
 
 /// Members read per statement: large enough that round trips do not matter, small enough
@@ -29,7 +30,8 @@ pub const CHUNK_MEMBERS: i64 = 5_000;
 /// Binds: `$1` organization, `$2` campaign, `$3` list, `$4` batch size, `$5` include risky,
 /// `$6` the chunk's exclusive lower bound (the previous chunk's last member, or the nil
 /// UUID), `$7` recipients assigned by earlier chunks (so batch numbers run on across chunks),
-/// `$8` the chunk's size. Returns the chunk's last member (`None` past the end), the number of
+/// `$8` the chunk's size, and with `check_suppressions` `$9` the suppression key. Returns the
+/// chunk's last member (`None` past the end), the number of
 /// recipients it assigned, and the contacts that begin and end a batch among them.
 ///
 /// With `check_suppressions` false the suppression lookup is left out: it hashes every
@@ -42,7 +44,7 @@ pub fn assign_chunk(check_suppressions: bool) -> String {
     // organization alone and hashed the address again for every suppression it filtered.
     let (email, suppression_join, not_suppressed) = if check_suppressions {
         (
-            "encode(sha256(convert_to(lower(c.email), 'UTF8')), 'hex') as email_hash, ",
+            "suppression_hash(c.email, $9) as email_hash, ",
             "left join lateral (
                 select true as hit from suppressions s
                  where s.organization_id = $1 and s.email_hash = c.email_hash
@@ -149,10 +151,12 @@ pub async fn assign(
     list: ListId,
     batch_size: u32,
     include_risky: bool,
+    key: &SuppressionKey,
 ) -> Result<Assigned, sqlx::Error> {
     // Checked once: a suppression committed later in the launch is not seen by it (as one
     // committed after a chunk's statement began was never seen by that chunk), and a send
     // batch skips a contact erased meanwhile.
+    key_bare_entries(tx, key).await?;
     let suppressions: bool =
         sqlx::query_scalar("select exists(select 1 from suppressions where organization_id = $1)")
             .bind(tx.org())
@@ -163,18 +167,23 @@ pub async fn assign(
     let mut recipients = 0_i64;
     let mut bounds = BatchBounds::default();
     loop {
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+            .bind(tx.org())
+            .bind(campaign)
+            .bind(list)
+            .bind(i64::from(batch_size.max(1)))
+            .bind(include_risky)
+            .bind(after)
+            .bind(recipients)
+            .bind(CHUNK_MEMBERS);
+        // The key is a parameter only of the statement that looks suppressions up.
+        let query = if suppressions {
+            query.bind(key.bytes())
+        } else {
+            query
+        };
         let (last_member, added, firsts, lasts, last_recipient): ChunkRow =
-            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
-                .bind(tx.org())
-                .bind(campaign)
-                .bind(list)
-                .bind(i64::from(batch_size.max(1)))
-                .bind(include_risky)
-                .bind(after)
-                .bind(recipients)
-                .bind(CHUNK_MEMBERS)
-                .fetch_one(&mut ***tx)
-                .await?;
+            query.fetch_one(&mut ***tx).await?;
         recipients += added;
         bounds.add_chunk(firsts, lasts, last_recipient);
         match last_member {

@@ -6,6 +6,7 @@
 
 use uuid::Uuid;
 
+use crate::privacy::{SuppressionKey, key_bare_entries};
 use crate::tenancy::TenantTx;
 
 /// The staging tables of one import, dropped at its commit.
@@ -27,11 +28,12 @@ pub const DEDUPE: &str = r#"create temp table import_unique on commit drop as
          select distinct on (lower(email) collate "C") * from import_rows
           order by lower(email) collate "C", line"#;
 
-/// Drops the addresses on the organization's suppression list: `$1` organization.
+/// Drops the addresses on the organization's suppression list: `$1` organization, `$2` the
+/// suppression key.
 pub const DROP_SUPPRESSED: &str = "with gone as (
          delete from import_unique u using suppressions s
           where s.organization_id = $1
-            and s.email_hash = encode(sha256(convert_to(lower(u.email), 'UTF8')), 'hex')
+            and s.email_hash = suppression_hash(u.email, $2)
          returning 1)
      select count(*) from gone";
 
@@ -64,8 +66,13 @@ pub struct Counts {
 }
 
 /// Dedupes, drops suppressed addresses, upserts contacts and links them to the list.
-pub async fn merge(tx: &mut TenantTx, list: Uuid) -> Result<Counts, sqlx::Error> {
+pub async fn merge(
+    tx: &mut TenantTx,
+    list: Uuid,
+    key: &SuppressionKey,
+) -> Result<Counts, sqlx::Error> {
     let org = tx.org();
+    key_bare_entries(tx, key).await?;
     let unparseable: i64 = sqlx::query_scalar(MOVE_ERRORS)
         .bind(org)
         .bind(list)
@@ -79,6 +86,7 @@ pub async fn merge(tx: &mut TenantTx, list: Uuid) -> Result<Counts, sqlx::Error>
     .await?;
     let suppressed: i64 = sqlx::query_scalar(DROP_SUPPRESSED)
         .bind(org)
+        .bind(key.bytes())
         .fetch_one(&mut ***tx)
         .await?;
     let imported: i64 = sqlx::query_scalar(UPSERT_AND_LINK)

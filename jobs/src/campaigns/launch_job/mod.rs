@@ -20,6 +20,7 @@ use super::payloads::LaunchPayload;
 use super::recipients::{self, Assigned};
 use super::record::SimulationRecord;
 use crate::ids::CampaignId;
+use crate::privacy::SuppressionKey;
 use crate::queue::{Job, JobContext, JobError};
 
 impl Job for LaunchPayload {
@@ -50,6 +51,7 @@ impl Job for LaunchPayload {
             list,
             record.batch_size,
             record.include_risky,
+            &ctx.service::<SuppressionKey>().cloned().unwrap_or_default(),
         )
         .await?;
         let assigned_in = assigning.elapsed();

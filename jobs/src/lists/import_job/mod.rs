@@ -20,6 +20,7 @@ use super::import_merge::{STAGING_TABLES, merge};
 use super::payloads::ImportPayload;
 use super::status::ListStatus;
 use crate::permission::Permission;
+use crate::privacy::SuppressionKey;
 use crate::queue::error_text::stored_error;
 use crate::queue::{Job, JobContext, JobError};
 use crate::tenancy::TenantTx;
@@ -66,7 +67,8 @@ impl Job for ImportPayload {
             }
             Err(ImportFailure::Job(e)) => return Err(e),
         };
-        let counts = merge(&mut tx, list).await?;
+        let key = ctx.service::<SuppressionKey>().cloned().unwrap_or_default();
+        let counts = merge(&mut tx, list, &key).await?;
         let batches = fan_out(&mut tx, ctx, list, counts.imported).await?;
         sqlx::query(
             "update contact_lists

@@ -30,6 +30,10 @@ pub struct Config {
     /// Whether addresses at `.test` domains are valid (`REACHLY_ALLOW_TEST_DOMAINS=1`): only
     /// for tests and the demo, whose DNS fixtures live there. Off by default.
     pub allow_test_domains: bool,
+    /// Whether the API believes `X-Forwarded-For` (`REACHLY_TRUST_FORWARDED_FOR=1`): only
+    /// behind a proxy that appends the client's address to it. Off by default, so a client
+    /// cannot choose the address its audit rows record.
+    pub trust_forwarded_for: bool,
     pub queue: QueueSettings,
 }
 
@@ -137,6 +141,7 @@ impl Config {
                 .unwrap_or(100 * 1024 * 1024),
             csv,
             allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS").is_some_and(|v| flag(&v)),
+            trust_forwarded_for: lookup("REACHLY_TRUST_FORWARDED_FOR").is_some_and(|v| flag(&v)),
             queue,
         })
     }

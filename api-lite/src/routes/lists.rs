@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::lists::reads::member_contacts_page;
 use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
 use reachly_jobs::lists::{ImportPayload, ListStatus};
@@ -129,6 +130,9 @@ async fn upload(
         .await?
         .remove(0)
         .job;
+    let entry = AuditEntry::new("list.uploaded", SubjectType::ContactList, list.0)
+        .details(json!({ "bytes": size, "job_id": job.id }));
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     let body = json!({
         "list": { "id": list, "name": name, "status": ListStatus::Pending, "bytes": size,

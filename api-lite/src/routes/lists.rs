@@ -1,5 +1,5 @@
 //! `/v1/contact-lists`: upload a list (streamed into Postgres, imported by a job), read it,
-//! its contacts and its unparseable rows.
+//! its contacts and its unparseable rows, delete it (`super::list_delete`).
 
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -35,7 +35,10 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(upload_limit as usize + 64 * 1024))
                 .merge(LISTS.index()),
         )
-        .route("/v1/contact-lists/{id}", LISTS.show::<ListId>())
+        .route(
+            "/v1/contact-lists/{id}",
+            LISTS.show::<ListId>().delete(super::list_delete::delete),
+        )
         .route("/v1/contact-lists/{id}/contacts", get(contacts))
         .route("/v1/contact-lists/{id}/errors", get(errors))
 }

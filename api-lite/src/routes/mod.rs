@@ -18,6 +18,7 @@ pub mod input;
 pub mod jobs;
 pub mod lead_export;
 pub mod leads;
+pub mod list_delete;
 pub mod lists;
 pub mod paging;
 pub mod path_id;

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod analytics_range;
+pub mod audit_logs;
 pub mod campaign_events;
 pub mod campaign_launch;
 pub mod campaign_leads;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaign_metrics::routes())
         .merge(analytics::routes())
         .merge(leads::routes())
+        .merge(audit_logs::routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

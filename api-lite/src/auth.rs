@@ -7,11 +7,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use reachly_jobs::audit::{AuditEntry, Requester};
 use reachly_jobs::{OrgId, Permission};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::requester::requester;
 use crate::state::AppState;
 use reachly_jobs::TenantTx;
 
@@ -64,12 +66,14 @@ fn verify(secret: &str, token: &str, max_lifetime: chrono::Duration) -> Result<C
     Ok(claims)
 }
 
-/// An authenticated, active member of an organization, with the permissions of their role.
+/// An authenticated, active member of an organization, with the permissions of their role
+/// and where the request came from (what the audit trail records of its actor).
 #[derive(Debug, Clone)]
 pub struct Member {
     pub user: Uuid,
     pub org: OrgId,
     pub permissions: Vec<Permission>,
+    pub requester: Requester,
 }
 
 impl Member {
@@ -91,6 +95,12 @@ impl Member {
     ) -> Result<TenantTx, ApiError> {
         self.require(permission)?;
         Ok(state.db.tenant(self.org).await?)
+    }
+
+    /// Writes `entry` as this member's action, in `tx`: the transaction of the change it
+    /// records, so the row commits (or rolls back) with it.
+    pub async fn audit(&self, tx: &mut TenantTx, entry: AuditEntry) -> Result<(), ApiError> {
+        Ok(entry.write(tx, &self.requester).await?)
     }
 }
 
@@ -131,6 +141,7 @@ impl FromRequestParts<AppState> for Member {
             Some((status, permissions)) if status == "active" => Ok(Member {
                 user: claims.sub,
                 org,
+                requester: requester(parts, claims.sub, state.trust_forwarded_for),
                 // A key this build does not know grants nothing it could check.
                 permissions: permissions
                     .iter()

@@ -4,10 +4,12 @@ mod auth;
 mod error;
 mod error_shape;
 mod json;
+mod requester;
 mod routes;
 mod state;
 mod token;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -65,12 +67,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         jwt_secret: Arc::from(config.jwt_secret.as_str()),
         token_max_lifetime: chrono::Duration::from_std(config.token_max_lifetime)?,
         upload_limit: config.upload_limit,
+        trust_forwarded_for: config.trust_forwarded_for,
     };
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await
         .with_context(|| format!("binding {}", config.api_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, routes::router(state))
+    // The peer's address is the requester's IP in the audit trail.
+    let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let mut term =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -18,4 +18,6 @@ pub struct AppState {
     pub token_max_lifetime: chrono::Duration,
     /// Largest contact-list upload accepted, in bytes.
     pub upload_limit: u64,
+    /// Whether a request's `X-Forwarded-For` names its requester (see [`crate::requester`]).
+    pub trust_forwarded_for: bool,
 }

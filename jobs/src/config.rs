@@ -36,6 +36,10 @@ pub struct Config {
     pub ip_retention: IpRetention,
     /// The secret keying the suppression list (`REACHLY_SUPPRESSION_KEY`, at least 32 bytes).
     pub suppression_key: SuppressionKey,
+    /// Whether the API believes `X-Forwarded-For` (`REACHLY_TRUST_FORWARDED_FOR=1`): only
+    /// behind a proxy that appends the client's address to it. Off by default, so a client
+    /// cannot choose the address its audit rows record.
+    pub trust_forwarded_for: bool,
     pub queue: QueueSettings,
 }
 
@@ -159,6 +163,7 @@ impl Config {
             allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS").is_some_and(|v| flag(&v)),
             ip_retention,
             suppression_key,
+            trust_forwarded_for: lookup("REACHLY_TRUST_FORWARDED_FOR").is_some_and(|v| flag(&v)),
             queue,
         })
     }

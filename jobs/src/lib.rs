@@ -3,6 +3,7 @@
 //! The binaries (`reachly-worker`, `reachly-api`) only wire these pieces together.
 
 pub mod analytics;
+pub mod audit;
 pub mod campaigns;
 pub mod config;
 pub mod cron;

@@ -56,11 +56,17 @@ pub fn assert_error_body(body: &Value, code: &str) {
     );
 }
 
+/// The `User-Agent` of every request the tests make (the audit trail records it).
+pub const USER_AGENT: &str = "reachly-tests/1";
+
 impl Api {
     pub fn new(base: String) -> Api {
         Api {
             base,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .build()
+                .expect("an HTTP client"),
         }
     }
 
@@ -119,6 +125,16 @@ impl Api {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
         self.send(self.request(reqwest::Method::POST, path).json(body), token)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(self.request(reqwest::Method::PATCH, path).json(body), token)
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(self.request(reqwest::Method::DELETE, path), token)
             .await
     }
 

@@ -2,6 +2,7 @@
 //! Redis server per test, and the real `reachly-api` / `reachly-worker` binaries as child
 //! processes. Nothing is mocked.
 
+pub mod audit;
 pub mod campaigns;
 pub mod db;
 pub mod dns_server;

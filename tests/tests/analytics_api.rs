@@ -17,11 +17,8 @@ fn lead(status: &'static str, n: u32) -> NewLead {
 
 /// `PATCH /v1/leads/{id}` with `body` as `token`.
 async fn patch(world: &CampaignWorld, id: Uuid, token: &str, body: serde_json::Value) -> Reply {
-    let request = world
-        .api
-        .request(reqwest::Method::PATCH, &format!("/v1/leads/{id}"))
-        .json(&body);
-    world.api.send(request, Some(token)).await
+    let path = format!("/v1/leads/{id}");
+    world.api.patch(&path, Some(token), &body).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,11 +1,12 @@
 //! `POST /v1/campaigns/{id}/launch` and `/cancel`: the thin HTTP side of
 //! [`reachly_jobs::campaigns::launch`] (which checks and records everything in the tenant
-//! transaction) and [`reachly_jobs::campaigns::cancel`].
+//! transaction) and [`reachly_jobs::campaigns::cancel`], each audited in its transaction.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::campaigns::{CampaignStatus, LaunchError, LaunchRequest, cancel, launch};
 use reachly_jobs::{CampaignId, Permission};
 use serde_json::{Value, json};
@@ -47,8 +48,13 @@ async fn launch_campaign(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut tx = member.begin(&state, Permission::CampaignSend).await?;
     let launched = launch(&mut tx, campaign, &request, Some(member.user)).await?;
-    tx.commit().await?;
     let job = launched.job.job;
+    let entry = AuditEntry::new("campaign.launched", SubjectType::Campaign, campaign)
+        .details(json!({ "job_id": job.id, "seed": launched.record.seed,
+                         "scheduled_at": request.scheduled_at }))
+        .changed("status", CampaignStatus::Draft, launched.status);
+    member.audit(&mut tx, entry).await?;
+    tx.commit().await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({
@@ -69,7 +75,13 @@ async fn cancel_campaign(
     PathId(campaign): PathId<CampaignId>,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = member.begin(&state, Permission::CampaignSend).await?;
-    cancel(&mut tx, campaign).await?;
+    let was = cancel(&mut tx, campaign).await?;
+    let entry = AuditEntry::new("campaign.cancelled", SubjectType::Campaign, campaign).changed(
+        "status",
+        was,
+        CampaignStatus::Cancelled,
+    );
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(Json(
         json!({ "campaign": { "id": campaign, "status": CampaignStatus::Cancelled } }),

@@ -2,10 +2,11 @@
 //! Launching and cancelling live with the send job; events and leads have their own files.
 
 use axum::Router;
+use reachly_jobs::audit::SubjectType;
 use reachly_jobs::campaigns::CampaignStatus;
 use reachly_jobs::{CampaignId, ListId, Permission, TenantTx};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -88,6 +89,17 @@ impl Filter for StatusFilter {
 impl NewResource for NewCampaign {
     const WRITE: Permission = Permission::CampaignSend;
     const PATH: &'static str = "/v1/campaigns";
+    const SUBJECT: SubjectType = SubjectType::Campaign;
+    const CREATED: &'static str = "campaign.created";
+
+    /// The list, template and form the campaign was made of.
+    fn audit_details(campaign: &Value) -> Value {
+        json!({
+            "list_id": campaign["list_id"],
+            "template_id": campaign["template_id"],
+            "form_id": campaign["form_id"],
+        })
+    }
 
     async fn insert(self, tx: &mut TenantTx, member: &Member) -> Result<(Uuid, Value), ApiError> {
         let name = required("name", &self.name, limits::NAME)?;

@@ -1,5 +1,6 @@
 //! `POST /v1/<resources>`: one handler for every resource clients create (templates, forms,
-//! campaigns), each described by its [`NewResource`] body.
+//! campaigns), each described by its [`NewResource`] body, audited in the creating
+//! transaction.
 
 use std::future::Future;
 
@@ -7,9 +8,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::{Permission, TenantTx};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Member;
@@ -25,6 +27,10 @@ pub trait NewResource: DeserializeOwned + Send + 'static {
     const WRITE: Permission;
     /// Where the created resources live: the new one is at `{PATH}/{id}`.
     const PATH: &'static str;
+    /// The audit trail's `subject_type` of the resource (`campaign`), and the action its
+    /// creation is recorded as (`campaign.created`).
+    const SUBJECT: SubjectType;
+    const CREATED: &'static str;
 
     /// Checks the body (a 422 naming the field) and inserts the resource in `tx`; returns
     /// its id and its JSON as the single read shows it.
@@ -33,6 +39,12 @@ pub trait NewResource: DeserializeOwned + Send + 'static {
         tx: &mut TenantTx,
         member: &Member,
     ) -> impl Future<Output = Result<(Uuid, Value), ApiError>> + Send;
+
+    /// What the creation's audit row says beside its subject (ids it refers to; never
+    /// personal data), read from the created resource's JSON.
+    fn audit_details(_resource: &Value) -> Value {
+        json!({})
+    }
 }
 
 /// The `POST` handler of a resource whose body is `N`.
@@ -43,6 +55,8 @@ pub async fn create<N: NewResource>(
 ) -> Result<Response, ApiError> {
     let mut tx = member.begin(&state, N::WRITE).await?;
     let (id, resource) = body.insert(&mut tx, &member).await?;
+    let entry = AuditEntry::new(N::CREATED, N::SUBJECT, id).details(N::audit_details(&resource));
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     let location = HeaderValue::from_str(&format!("{}/{id}", N::PATH)).expect("paths are ascii");
     Ok((

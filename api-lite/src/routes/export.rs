@@ -2,15 +2,17 @@
 //!
 //! Streamed page by page like every export ([`super::csv::download`]); every cell is quoted
 //! as CSV requires and defused against spreadsheet formula injection ([`super::csv::cell`]).
+//! The download is audited (`list.exported`) before streaming starts.
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::lists::reads::{MemberContact, member_contacts_page};
 use reachly_jobs::validate::ValidationStatus;
 use reachly_jobs::{ContactId, ListId, Permission, TenantTx};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::csv::{ExportRows, download, file_name, record};
@@ -46,6 +48,10 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let mut tx = member.begin(&state, Permission::ListRead).await?;
     let name = require_list(&mut tx, list).await?;
+    // Who downloaded which personal data, committed before the first byte is streamed.
+    let entry = AuditEntry::new("list.exported", SubjectType::ContactList, list)
+        .details(json!({ "validation_status": filter.validation_status }));
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     let rows = ListContacts {
         list,

@@ -1,6 +1,7 @@
 //! `/v1/forms`: create, list and read landing-page forms with their fields.
 
 use axum::Router;
+use reachly_jobs::audit::SubjectType;
 use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
@@ -114,6 +115,10 @@ impl NewResource for NewForm {
         .await?;
         Ok((id, form))
     }
+
+    // What the audit trail calls the form and its creation.
+    const SUBJECT: SubjectType = SubjectType::Form;
+    const CREATED: &'static str = "form.created";
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `/v1/jobs`: submit (one or a batch), read, list, cancel, retry.
+//! `/v1/jobs`: submit (one or a batch), read, list, cancel, retry; every change audited
+//! (a batch as one row).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -7,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use reachly_jobs::Permission;
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::queue::control::{self, CancelScope, Transition};
 use reachly_jobs::queue::record::JOB_RUN_COLUMNS;
 use reachly_jobs::queue::submit::{Submitted, submit};
@@ -125,8 +127,11 @@ async fn create(
     let job = request.into_new_job(&state.registry, &member)?;
     let mut tx = state.db.tenant(member.org).await?;
     let mut submitted = submit(&mut tx, Some(member.user), std::slice::from_ref(&job)).await?;
-    tx.commit().await?;
     let Submitted { job, created } = submitted.remove(0);
+    let entry = AuditEntry::new("job.submitted", SubjectType::JobRun, job.id)
+        .details(json!({ "kind": job.kind, "duplicate": !created }));
+    member.audit(&mut tx, entry).await?;
+    tx.commit().await?;
     let status = if created {
         StatusCode::ACCEPTED
     } else {
@@ -156,6 +161,11 @@ async fn create_batch(
         .collect::<Result<Vec<_>, _>>()?;
     let mut tx = state.db.tenant(member.org).await?;
     let submitted = submit(&mut tx, Some(member.user), &jobs).await?;
+    let ids: Vec<Uuid> = submitted.iter().map(|s| s.job.id).collect();
+    let created = submitted.iter().filter(|s| s.created).count();
+    let entry = AuditEntry::about_many("jobs.submitted", SubjectType::JobRun)
+        .details(json!({ "count": ids.len(), "created": created, "job_ids": ids }));
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     let data: Vec<Value> = submitted
         .iter()
@@ -253,6 +263,14 @@ impl Operation {
         }
     }
 
+    /// The audit trail's action of a done operation.
+    fn action(self) -> &'static str {
+        match self {
+            Operation::Cancel => "job.cancelled",
+            Operation::Retry => "job.retried",
+        }
+    }
+
     fn refusal(self) -> &'static str {
         match self {
             Operation::Cancel => "only a queued, retryable or running job can be cancelled",
@@ -270,10 +288,14 @@ async fn operate(
     operation: Operation,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = member.begin(&state, Permission::OpsManage).await?;
-    let moved = operation.apply(&mut tx, id).await?;
-    tx.commit().await?;
-    match moved {
-        Transition::Moved(job) => Ok(Json(view(&job))),
+    match operation.apply(&mut tx, id).await? {
+        Transition::Moved(job) => {
+            let entry = AuditEntry::new(operation.action(), SubjectType::JobRun, job.id)
+                .details(json!({ "kind": job.kind }));
+            member.audit(&mut tx, entry).await?;
+            tx.commit().await?;
+            Ok(Json(view(&job)))
+        }
         Transition::Refused(status) => Err(ApiError::Conflict(format!(
             "{}: the job is {status}",
             operation.refusal()

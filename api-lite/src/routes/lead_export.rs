@@ -1,11 +1,13 @@
 //! `GET /v1/campaigns/{id}/leads/export.csv`: a campaign's leads (same filters as the
 //! listing) as a streamed CSV file, one column per form field after the lead's own columns,
-//! every cell defused against formula injection like the list export.
+//! every cell defused against formula injection like the list export, and audited
+//! (`leads.exported`) before streaming starts.
 
 use axum::extract::State;
 use axum::response::Response;
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::{CampaignId, Permission, TenantTx};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::campaign_leads::{CampaignForm, fetch_leads};
@@ -52,8 +54,14 @@ pub async fn export(
     let mut tx = member.begin(&state, Permission::LeadExport).await?;
     let query = LeadQuery::parse(pairs)?;
     let form = CampaignForm::load(&mut tx, campaign).await?;
-    tx.commit().await?;
     let filter = query.filter(&form.fields)?;
+    // The form fields filtered on, not their values: those may be personal data.
+    let fields: Vec<&str> = query.fields.iter().map(|(key, _)| key.as_str()).collect();
+    // Who downloaded which personal data, committed before the first byte is streamed.
+    let entry = AuditEntry::new("leads.exported", SubjectType::Campaign, campaign)
+        .details(json!({ "status": query.status, "fields": fields }));
+    member.audit(&mut tx, entry).await?;
+    tx.commit().await?;
     let keys: Vec<String> = form.fields.into_iter().map(|(key, _)| key).collect();
     let field_columns = field_columns(&keys);
     let header: Vec<&str> = LEAD_COLUMNS

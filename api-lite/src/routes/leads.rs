@@ -1,9 +1,10 @@
 //! `PATCH /v1/leads/{id}`: moves a lead along its status pipeline (`lead.manage`); a move the
-//! pipeline does not allow is `409`.
+//! pipeline does not allow is `409`. A move is audited with the status it left and took.
 
 use axum::extract::State;
 use axum::routing::patch;
 use axum::{Json, Router};
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::campaigns::LeadStatus;
 use reachly_jobs::{LeadId, Permission};
 use serde::Deserialize;
@@ -58,6 +59,9 @@ async fn update(
     .bind(change.status)
     .fetch_one(&mut **tx)
     .await?;
+    let entry = AuditEntry::new("lead.status_changed", SubjectType::Lead, lead)
+        .changed("status", current, status);
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "id": lead,

@@ -1,11 +1,12 @@
 //! `/v1/contact-lists`: upload a list (streamed into Postgres, imported by a job), read it,
-//! its contacts and its unparseable rows.
+//! its contacts and its unparseable rows, delete it (`super::list_delete`).
 
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::lists::reads::member_contacts_page;
 use reachly_jobs::lists::upload::{ChunkWriter, UploadError, create_list};
 use reachly_jobs::lists::{ImportPayload, ListStatus};
@@ -34,7 +35,10 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(upload_limit as usize + 64 * 1024))
                 .merge(LISTS.index()),
         )
-        .route("/v1/contact-lists/{id}", LISTS.show::<ListId>())
+        .route(
+            "/v1/contact-lists/{id}",
+            LISTS.show::<ListId>().delete(super::list_delete::delete),
+        )
         .route("/v1/contact-lists/{id}/contacts", get(contacts))
         .route("/v1/contact-lists/{id}/errors", get(errors))
 }
@@ -129,6 +133,9 @@ async fn upload(
         .await?
         .remove(0)
         .job;
+    let entry = AuditEntry::new("list.uploaded", SubjectType::ContactList, list.0)
+        .details(json!({ "bytes": size, "job_id": job.id }));
+    member.audit(&mut tx, entry).await?;
     tx.commit().await?;
     let body = json!({
         "list": { "id": list, "name": name, "status": ListStatus::Pending, "bytes": size,

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod analytics_range;
+pub mod audit_logs;
 pub mod campaign_events;
 pub mod campaign_launch;
 pub mod campaign_leads;
@@ -18,6 +19,7 @@ pub mod input;
 pub mod jobs;
 pub mod lead_export;
 pub mod leads;
+pub mod list_delete;
 pub mod lists;
 pub mod paging;
 pub mod path_id;
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaign_metrics::routes())
         .merge(analytics::routes())
         .merge(leads::routes())
+        .merge(audit_logs::routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

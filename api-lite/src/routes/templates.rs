@@ -1,6 +1,7 @@
 //! `/v1/email-templates`: create, list and read the email templates campaigns send.
 
 use axum::Router;
+use reachly_jobs::audit::SubjectType;
 use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
@@ -74,4 +75,8 @@ impl NewResource for NewTemplate {
         .await?;
         Ok(row)
     }
+
+    // What the audit trail calls the template and its creation.
+    const SUBJECT: SubjectType = SubjectType::EmailTemplate;
+    const CREATED: &'static str = "email_template.created";
 }

@@ -145,8 +145,11 @@ pub async fn launch(
 
 /// Cancels a scheduled or sending campaign: a launch job that has not run is cancelled, and
 /// send batches that start after this commit skip their recipients (a batch already running
-/// finishes: the campaign stops between batches).
-pub async fn cancel(tx: &mut TenantTx, campaign: CampaignId) -> Result<(), LaunchError> {
+/// finishes: the campaign stops between batches). Returns the status it was cancelled from.
+pub async fn cancel(
+    tx: &mut TenantTx,
+    campaign: CampaignId,
+) -> Result<CampaignStatus, LaunchError> {
     let row: Option<(CampaignStatus, Option<Uuid>)> = sqlx::query_as(
         "select status, launch_job_id from campaigns
           where organization_id = $1 and id = $2 and deleted_at is null for update",
@@ -170,5 +173,5 @@ pub async fn cancel(tx: &mut TenantTx, campaign: CampaignId) -> Result<(), Launc
     if let Some(job) = launch_job {
         control::cancel(tx, job, CancelScope::Waiting).await?;
     }
-    Ok(())
+    Ok(status)
 }

@@ -2,6 +2,7 @@
 //! contacts, and the `validate` batch jobs that classify them.
 
 pub mod copy_text;
+pub mod delete;
 pub mod import_job;
 pub mod import_merge;
 pub mod payloads;

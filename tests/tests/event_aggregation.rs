@@ -84,22 +84,10 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
     assert!(finals.iter().any(|(_, f)| *f) && finals.iter().any(|(_, f)| !*f));
 
     // A re-run recomputes nothing final and ends with the same rollup.
-    let final_at: Vec<chrono::DateTime<Utc>> = sqlx::query_scalar(
-        "select computed_at from event_aggregations where campaign_id = $1 and is_final order by 1",
-    )
-    .bind(CAMPAIGN)
-    .fetch_all(&world.maint)
-    .await
-    .unwrap();
+    let final_at = final_computed_at(&world.maint).await;
     world.aggregate(json!({})).await;
     assert_eq!(rollup_days(&world.maint, CAMPAIGN).await, raw);
-    let final_again: Vec<chrono::DateTime<Utc>> = sqlx::query_scalar(
-        "select computed_at from event_aggregations where campaign_id = $1 and is_final order by 1",
-    )
-    .bind(CAMPAIGN)
-    .fetch_all(&world.maint)
-    .await
-    .unwrap();
+    let final_again = final_computed_at(&world.maint).await;
     assert_eq!(final_again, final_at, "final rows are never recomputed");
 
     // The metrics API shows, day by day and in total, exactly the raw counts.
@@ -185,6 +173,17 @@ async fn a_campaign_sent_days_ago_rolls_up_to_exactly_its_raw_counts() {
     let row: &Value = &reply.body["campaigns"][0];
     assert_eq!(row["id"], json!(CAMPAIGN));
     assert_eq!(row["totals"]["clicks_unique"], api_totals["clicks_unique"]);
+}
+
+/// When each final row of the send's campaign was computed, in order.
+async fn final_computed_at(maint: &sqlx::PgPool) -> Vec<chrono::DateTime<Utc>> {
+    sqlx::query_scalar(
+        "select computed_at from event_aggregations where campaign_id = $1 and is_final order by 1",
+    )
+    .bind(CAMPAIGN)
+    .fetch_all(maint)
+    .await
+    .unwrap()
 }
 
 /// Contacts `n` of organization `org`, written directly; their ids.

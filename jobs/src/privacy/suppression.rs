@@ -42,28 +42,24 @@ impl std::fmt::Debug for SuppressionKey {
 /// older engine): a bare entry whose keyed twin exists is dropped, the others are keyed in
 /// place. Run by every job that reads suppressions, before it reads them. `$1` organization,
 /// `$2` key.
-const KEY_BARE_ENTRIES: [&str; 2] = [
-    "delete from suppressions b
-      where b.organization_id = $1 and not b.keyed
-        and exists (select 1 from suppressions k
-                     where k.organization_id = $1 and k.keyed
-                       and k.email_hash = encode(public.hmac(decode(b.email_hash, 'hex'), $2, 'sha256'), 'hex'))",
-    "update suppressions
-        set email_hash = encode(public.hmac(decode(email_hash, 'hex'), $2, 'sha256'), 'hex'),
-            keyed = true
-      where organization_id = $1 and not keyed",
-];
+const KEY_BARE_ENTRIES: &str = "
+with twins as (
+    delete from suppressions b
+     where b.organization_id = $1 and not b.keyed
+       and exists (select 1 from suppressions k
+                    where k.organization_id = $1 and k.keyed
+                      and k.email_hash = encode(public.hmac(decode(b.email_hash, 'hex'), $2, 'sha256'), 'hex'))
+    returning b.id)
+update suppressions
+   set email_hash = encode(public.hmac(decode(email_hash, 'hex'), $2, 'sha256'), 'hex'),
+       keyed = true
+ where organization_id = $1 and not keyed and id not in (select id from twins)";
 
 /// Keys the organization's bare suppression entries (see [`KEY_BARE_ENTRIES`]).
 pub async fn key_bare_entries(tx: &mut TenantTx, key: &SuppressionKey) -> Result<(), sqlx::Error> {
-    for statement in KEY_BARE_ENTRIES {
-        sqlx::query(statement)
-            .bind(tx.org())
-            .bind(key.bytes())
-            .execute(&mut ***tx)
-            .await?;
-    }
-    Ok(())
+    let org = tx.org();
+    let keyed = sqlx::query(KEY_BARE_ENTRIES).bind(org).bind(key.bytes());
+    keyed.execute(&mut ***tx).await.map(drop)
 }
 
 #[cfg(test)]

@@ -148,6 +148,22 @@ for name, r in t["rates"].items():
     v = "n/a" if r["value"] is None else "{:.1%}".format(r["value"])
     print("    {:<22} {:>7} = {} {} / {} {}".format(name, v, r["numerator"]["name"], r["numerator"]["value"], r["denominator"]["name"], r["denominator"]["value"]))'
 
+echo
+echo "Masking IP addresses past the ${REACHLY_IP_RETENTION_DAYS:-90}-day retention window (ip_anonymization, as the nightly cron would)..."
+IPJOB=$(post /v1/jobs '{"kind": "ip_anonymization"}' | field '["id"]')
+for _ in $(seq 1 150); do
+    show "$IPJOB" >/dev/null && final && break
+    sleep 0.2
+done
+show "$IPJOB"
+
+echo
+echo "The audit trail of this session (GET /v1/audit-logs, newest first):"
+curl -fsS "$BASE/v1/audit-logs?limit=8" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+for a in json.load(sys.stdin)["data"]:
+    print("    {created_at}  {action:<22} {subject_type:<15} {ip_address}".format(**{k: (v if v is not None else "-") for k, v in a.items()}))'
+
 cat <<TXT
 
 API (pid $(cat "$RUN/api.pid")) and worker (pid $(cat "$RUN/worker.pid")) keep running; logs in $RUN/.
@@ -164,6 +180,7 @@ Try it:
   curl -s $BASE/v1/campaigns/$CAMPAIGN/metrics/segments -H 'authorization: Bearer $TOKEN'
   curl -s '$BASE/v1/analytics/campaigns?from=$FROM' -H 'authorization: Bearer $TOKEN'
   curl -s $BASE/v1/analytics/leads -H 'authorization: Bearer $TOKEN'
+  curl -s '$BASE/v1/audit-logs?subject_type=campaign&subject_id=$CAMPAIGN' -H 'authorization: Bearer $TOKEN'
 
 Stop them with: kill \$(cat $RUN/api.pid) \$(cat $RUN/worker.pid)
 TXT

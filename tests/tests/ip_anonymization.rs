@@ -206,10 +206,24 @@ async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
     );
     let after: String = scalar(&world.maint, versions).await;
     assert_eq!(after, before);
+
+    // A launch whose timeline starts in the past writes old events after the watermark
+    // passed them; its batches touch the campaign, so the next run walks it from the start.
+    rows_with_addresses(&world, org, campaign, form, 150).await;
+    execute(
+        &world.maint,
+        &format!("update campaigns set status = 'sending' where id = '{campaign}'"),
+    )
+    .await;
+    let job = world.run_job("ip_anonymization", json!({})).await;
+    assert_eq!(
+        job["result"]["masked"],
+        json!({"events.ip_address": 3, "form_responses.ip_address": 1, "audit_logs.ip_address": 1})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_batch_reads_only_addresses_still_to_mask() {
+async fn a_batch_reads_only_its_campaigns_events_past_the_watermark() {
     let db = reachly_tests::db::TestDb::fresh().await;
     let maint = db.maint().await;
     execute(
@@ -217,41 +231,48 @@ async fn a_batch_reads_only_addresses_still_to_mask() {
         "select ensure_event_partitions((now() - interval '5 months')::date, 6)",
     )
     .await;
-    let world_org: Uuid = scalar(
+    let org: Uuid = scalar(
         &maint,
         "insert into organizations (slug, name) values ('acme', 'Acme') returning id",
     )
     .await;
-    let campaign = campaign_of(&maint, world_org).await;
-    // 20,000 masked already, 20,000 recent, 500 still to mask.
-    for (count, age, ip) in [
-        (20_000, "130 days", "203.0.113.0"),
-        (20_000, "1 day", "203.0.113.9"),
-        (500, "120 days", "203.0.113.9"),
+    let (campaign, other) = (
+        campaign_of(&maint, org).await,
+        campaign_of(&maint, org).await,
+    );
+    // In the campaign: 20,000 masked by an earlier run (before its watermark), 500 to mask,
+    // 20,000 recent; in another campaign, 20,000 to mask that this walk must not read.
+    for (of, count, age, ip) in [
+        (campaign, 20_000, "130 days", "203.0.113.0"),
+        (campaign, 500, "120 days", "203.0.113.9"),
+        (campaign, 20_000, "1 day", "203.0.113.9"),
+        (other, 20_000, "120 days", "203.0.113.9"),
     ] {
         execute(
             &maint,
             &format!(
                 "insert into events (organization_id, campaign_id, event_type, ip_address, occurred_at)
-                 select '{world_org}', '{campaign}', 'open', '{ip}', now() - interval '{age}' - n * interval '1 ms'
+                 select '{org}', '{of}', 'open', '{ip}', now() - interval '{age}' - n * interval '1 ms'
                    from generate_series(1, {count}) n"
             ),
         )
         .await;
     }
     let app = db.app().await;
-    let mut tx = app.tenant(reachly_jobs::OrgId(world_org)).await.unwrap();
+    let mut tx = app.tenant(reachly_jobs::OrgId(org)).await.unwrap();
     let conn: &mut sqlx::PgConnection = &mut tx;
-    let events = reachly_jobs::kinds::ip_anonymization::TARGETS[0];
-    assert_eq!(events.column, "events.ip_address");
+    let from = "now() - interval '125 days'";
     let plans = reachly_tests::plans::plan_both(
         conn,
         "mask_events",
-        &events.statement(),
-        "now() - interval '90 days', 5000",
+        reachly_jobs::kinds::ip_anonymization::MASK_EVENTS_BATCH,
+        &format!(
+            "'{org}', '{campaign}', 'open', {from}, now() - interval '90 days', {from}, '{}', 5000",
+            Uuid::nil()
+        ),
     )
     .await;
-    reachly_tests::plans::assert_reads(&plans, &["events"], 1000.0, "500 to mask among 40,500");
+    reachly_tests::plans::assert_reads(&plans, &["events"], 1000.0, "500 to mask among 60,500");
 }
 
 /// A draft campaign of `org` (with its list and template), written directly; its id.

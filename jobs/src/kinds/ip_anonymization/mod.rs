@@ -4,6 +4,7 @@
 //! rewrites a partition at once. Idempotent (a masked address is never rewritten) and
 //! resumable: what a crashed run left is still in the unmasked-address indexes.
 
+mod events;
 mod retention;
 mod run;
 mod targets;
@@ -15,6 +16,7 @@ use crate::cron::ScheduledJob;
 use crate::permission::Permission;
 use crate::queue::{Job, JobContext, JobError};
 
+pub use events::MASK_EVENTS_BATCH;
 pub use retention::IpRetention;
 pub use targets::{MaskTarget, Masking, TARGETS};
 

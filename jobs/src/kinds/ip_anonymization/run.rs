@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use serde_json::json;
 
+use super::events;
 use super::retention::IpRetention;
-use super::targets::{MaskTarget, TARGETS};
+use super::targets::{MaskTarget, Masking, TARGETS};
 use crate::queue::{JobContext, JobError};
 
 /// Rows masked per transaction: short transactions, few round trips.
@@ -15,11 +16,31 @@ const BATCH: i64 = 5_000;
 pub(super) async fn run(ctx: &JobContext) -> Result<(), JobError> {
     let retention = ctx.service::<IpRetention>().copied().unwrap_or_default();
     let cutoff = Utc::now() - retention.window();
+    let (mark, started) = events::watermark(ctx).await?;
     let mut masked = BTreeMap::new();
     for target in TARGETS {
-        masked.insert(target.column, mask_all(ctx, &target, cutoff).await?);
+        let count = match target.how {
+            Masking::ByCampaign => events::mask(ctx, cutoff, mark).await?,
+            _ => mask_all(ctx, &target, cutoff).await?,
+        };
+        masked.insert(target.column, count);
     }
-    let tx = ctx.begin().await?;
+    // Everything before the cutoff is masked now, for campaigns as they were when this run
+    // began; the watermark moves in the transaction that records the success.
+    let mut tx = ctx.begin().await?;
+    sqlx::query(
+        "insert into ip_anonymization_watermarks as w
+                (organization_id, events_masked_until, campaigns_seen_until)
+         values ($1, $2, $3)
+         on conflict (organization_id) do update
+            set events_masked_until = greatest(w.events_masked_until, excluded.events_masked_until),
+                campaigns_seen_until = greatest(w.campaigns_seen_until, excluded.campaigns_seen_until)",
+    )
+    .bind(ctx.org())
+    .bind(cutoff)
+    .bind(started)
+    .execute(&mut **tx)
+    .await?;
     let result = json!({
         "retention_days": retention.days,
         "cutoff": cutoff,

@@ -1,5 +1,6 @@
 //! Every stored copy of an IP address, and the batch statement that masks it. Adding a
-//! table that stores an address means adding it here (and its unmasked-address index, and
+//! table that stores an address means adding it here (and, for a small table, its
+//! unmasked-address index; and
 //! `mask_ip` in `jobs/data/personal_data.tsv`).
 
 /// One column holding IP addresses, and how a batch of it is masked.
@@ -23,6 +24,9 @@ pub enum Masking {
     },
     /// Through a function (a table the application role may not update).
     Function(&'static str),
+    /// `events`: walked per campaign and event type from the organization's watermark,
+    /// with no index on the insert path (see `events.rs`).
+    ByCampaign,
 }
 
 impl MaskTarget {
@@ -30,6 +34,7 @@ impl MaskTarget {
     pub fn statement(&self) -> String {
         match self.how {
             Masking::Function(sql) => sql.to_owned(),
+            Masking::ByCampaign => super::events::MASK_EVENTS_BATCH.to_owned(),
             Masking::Update { table, time, key } => {
                 let key_list = key.join(", ");
                 let key_match: String = key.iter().map(|k| format!(" and t.{k} = b.{k}")).collect();
@@ -55,11 +60,7 @@ impl MaskTarget {
 pub const TARGETS: [MaskTarget; 3] = [
     MaskTarget {
         column: "events.ip_address",
-        how: Masking::Update {
-            table: "events",
-            time: "occurred_at",
-            key: &["id", "occurred_at"],
-        },
+        how: Masking::ByCampaign,
     },
     MaskTarget {
         column: "form_responses.ip_address",

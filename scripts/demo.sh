@@ -54,14 +54,16 @@ print(line.format(**dict(j, result=json.dumps(j["result"]))))
 print(j["status"], file=sys.stderr)' 2>"$RUN/last-status"
 }
 final() { case "$(cat "$RUN/last-status")" in succeeded | dead | cancelled) return 0 ;; *) return 1 ;; esac }
-
-echo "Waiting for them to finish (retries back off exponentially)..."
-for id in "$OK" "$FLAKY" "$DOOMED"; do
+# Waits (30 s at most) until job $1 is succeeded, dead or cancelled.
+wait_final() {
     for _ in $(seq 1 150); do
-        show "$id" >/dev/null && final && break
+        show "$1" >/dev/null && final && return 0
         sleep 0.2
     done
-done
+}
+
+echo "Waiting for them to finish (retries back off exponentially)..."
+for id in "$OK" "$FLAKY" "$DOOMED"; do wait_final "$id"; done
 echo "Results:"
 for id in "$OK" "$FLAKY" "$DOOMED"; do show "$id"; done
 
@@ -128,10 +130,7 @@ for l in json.load(sys.stdin)["data"]:
 echo
 echo "Rolling up the campaign's events (event_aggregation, as the nightly cron would; days that ended over 24 h ago become final)..."
 AGG=$(post /v1/jobs '{"kind": "event_aggregation"}' | field '["id"]')
-for _ in $(seq 1 150); do
-    show "$AGG" >/dev/null && final && break
-    sleep 0.2
-done
+wait_final "$AGG"
 show "$AGG"
 FROM=$(date -u -d '5 days ago' +%F)
 TO=$(date -u -d '30 days' +%F)
@@ -151,10 +150,7 @@ for name, r in t["rates"].items():
 echo
 echo "Masking IP addresses past the ${REACHLY_IP_RETENTION_DAYS:-90}-day retention window (ip_anonymization, as the nightly cron would)..."
 IPJOB=$(post /v1/jobs '{"kind": "ip_anonymization"}' | field '["id"]')
-for _ in $(seq 1 150); do
-    show "$IPJOB" >/dev/null && final && break
-    sleep 0.2
-done
+wait_final "$IPJOB"
 show "$IPJOB"
 
 echo

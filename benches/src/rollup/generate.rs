@@ -33,7 +33,7 @@ pub async fn write(
     day: NaiveDate,
     args: &super::args::RollupArgs,
 ) -> anyhow::Result<Generated> {
-    autovacuum_off(db).await?;
+    let partitions = autovacuum_off(db).await?;
     let mut conn = PgConnection::connect(&db.maint_url).await?;
     setup(&mut conn, org, args).await?;
     let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
@@ -44,13 +44,6 @@ pub async fn write(
         log(format!("{to} of {} events written", args.events));
         from = to;
     }
-    // Partitions were created by the migration; keep autovacuum from analyzing them.
-    let parts: Vec<String> = sqlx::query_scalar(
-        "select c.relname::text from pg_inherits i join pg_class c on c.oid = i.inhrelid
-          where i.inhparent = 'events'::regclass",
-    )
-    .fetch_all(&mut conn)
-    .await?;
     let analyzed: i64 = sqlx::query_scalar(
         "select count(*) from pg_stat_user_tables
           where relname like 'events%' and (last_analyze is not null or last_autoanalyze is not null)",
@@ -61,7 +54,7 @@ pub async fn write(
         analyzed == 0,
         "an events partition was analyzed during set-up"
     );
-    log(format!("{} event partitions, none analyzed", parts.len()));
+    log(format!("{partitions} event partitions, none analyzed"));
     let campaigns = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select {CAMPAIGN_ID} from generate_series(0, $1::int4 - 1) as i"
     )))
@@ -166,7 +159,8 @@ async fn events(
 
 /// Turns autovacuum (and so auto-analyze) off on every events partition, as the owner: on a
 /// machine where it runs, it would otherwise analyze the freshly written day mid-run.
-async fn autovacuum_off(db: &BenchDb) -> anyhow::Result<()> {
+/// Returns how many partitions there are.
+async fn autovacuum_off(db: &BenchDb) -> anyhow::Result<usize> {
     let mut owner = PgConnection::connect(&db.owner_url).await?;
     let parts: Vec<String> = sqlx::query_scalar(
         "select c.relname::text from pg_inherits i join pg_class c on c.oid = i.inhrelid
@@ -174,6 +168,7 @@ async fn autovacuum_off(db: &BenchDb) -> anyhow::Result<()> {
     )
     .fetch_all(&mut owner)
     .await?;
+    let count = parts.len();
     for part in parts {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "alter table {part} set (autovacuum_enabled = false)"
@@ -182,5 +177,5 @@ async fn autovacuum_off(db: &BenchDb) -> anyhow::Result<()> {
         .await?;
     }
     owner.close().await?;
-    Ok(())
+    Ok(count)
 }

@@ -191,28 +191,14 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Bootstrap: roles and database, as a superuser.
 
-is_superuser() {
-    [ "$("$@" -d postgres -Atqc 'select rolsuper from pg_roles where rolname = current_user' 2>/dev/null)" = t ]
-}
-
-# Peer authentication over the local socket, as the postgres OS user (fresh Debian install).
-psql_as_postgres() { (cd / && as_root runuser -u postgres -- psql -X -w -p "$PG_PORT" "$@"); }
-
-PSQL_SU=()
-if is_superuser psql -X -w -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER"; then
-    PSQL_SU=(psql -X -w -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER")
-    log "bootstrapping as $PG_SUPERUSER over TCP"
-elif id postgres >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1 && is_superuser psql_as_postgres; then
-    PSQL_SU=(psql_as_postgres)
-    log "bootstrapping as the postgres OS user over the local socket (peer auth)"
-else
+SU_VIA="$(pg_superuser_via)" ||
     die "cannot connect to PostgreSQL on port $PG_PORT as a superuser: tried
     psql -h 127.0.0.1 -U $PG_SUPERUSER   (set PGPASSWORD / REACHLY_PG_SUPERUSER if it needs them)
     runuser -u postgres -- psql          (peer auth on the local socket)"
-fi
+log "bootstrapping as a superuser ($SU_VIA)"
 
 # stdin, not -f <path>: the postgres OS user may not be able to read the checkout.
-"${PSQL_SU[@]}" -d postgres -q -v ON_ERROR_STOP=1 -f - <"$BOOTSTRAP_SQL" >&2 ||
+as_pg_superuser "$SU_VIA" psql -X -d postgres -q -v ON_ERROR_STOP=1 -f - <"$BOOTSTRAP_SQL" >&2 ||
     die "scripts/sql/bootstrap.sql failed"
 
 # Prove that each role can log in with its password over TCP (a fresh Debian cluster uses

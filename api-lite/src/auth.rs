@@ -97,6 +97,19 @@ impl Member {
         Ok(state.db.tenant(self.org).await?)
     }
 
+    /// The member's tenant transaction when their role grants any of `permissions` (a 403
+    /// naming the first otherwise).
+    pub async fn begin_any(
+        &self,
+        state: &AppState,
+        permissions: &[Permission],
+    ) -> Result<TenantTx, ApiError> {
+        match permissions.iter().find(|p| self.permissions.contains(p)) {
+            Some(&granted) => self.begin(state, granted).await,
+            None => Err(ApiError::Forbidden(permissions[0])),
+        }
+    }
+
     /// Writes `entry` as this member's action, in `tx`: the transaction of the change it
     /// records, so the row commits (or rolls back) with it.
     pub async fn audit(&self, tx: &mut TenantTx, entry: AuditEntry) -> Result<(), ApiError> {

@@ -68,6 +68,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         token_max_lifetime: chrono::Duration::from_std(config.token_max_lifetime)?,
         upload_limit: config.upload_limit,
         trust_forwarded_for: config.trust_forwarded_for,
+        suppression_key: config.suppression_key.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use reachly_jobs::AppDb;
+use reachly_jobs::privacy::SuppressionKey;
 use reachly_jobs::queue::Registry;
 
 /// What every handler may use: the application-role pool (tenant transactions only), a
@@ -20,4 +21,6 @@ pub struct AppState {
     pub upload_limit: u64,
     /// Whether a request's `X-Forwarded-For` names its requester (see [`crate::requester`]).
     pub trust_forwarded_for: bool,
+    /// Keys a GDPR request's subject as suppressions are keyed.
+    pub suppression_key: SuppressionKey,
 }

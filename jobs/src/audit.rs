@@ -26,6 +26,8 @@ crate::text_enum! {
         EmailTemplate = "email_template",
         /// Created.
         Form = "form",
+        /// Opened; its export downloaded.
+        GdprRequest = "gdpr_request",
         /// Submitted, cancelled, retried (and, written with a job's success, what it did).
         JobRun = "job_run",
         /// Moved along its status pipeline.

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::import::CsvLimits;
+use crate::kinds::gdpr_export::ExportTtl;
 use crate::kinds::ip_anonymization::IpRetention;
 use crate::privacy::SuppressionKey;
 
@@ -34,6 +35,9 @@ pub struct Config {
     pub allow_test_domains: bool,
     /// How long IP addresses are kept whole (`REACHLY_IP_RETENTION_DAYS`, default 90).
     pub ip_retention: IpRetention,
+    /// How long a GDPR export stays downloadable (`REACHLY_GDPR_EXPORT_TTL_HOURS`, default
+    /// 168).
+    pub gdpr_export_ttl: ExportTtl,
     /// The secret keying the suppression list (`REACHLY_SUPPRESSION_KEY`, at least 32 bytes).
     pub suppression_key: SuppressionKey,
     /// Whether the API believes `X-Forwarded-For` (`REACHLY_TRUST_FORWARDED_FOR=1`): only
@@ -130,6 +134,13 @@ impl Config {
             })?,
             None => IpRetention::default(),
         };
+        let gdpr_export_ttl = match parse_var::<u32>(&lookup, "REACHLY_GDPR_EXPORT_TTL_HOURS")? {
+            Some(hours) => ExportTtl::hours(hours).map_err(|reason| ConfigError {
+                name: "REACHLY_GDPR_EXPORT_TTL_HOURS",
+                reason,
+            })?,
+            None => ExportTtl::default(),
+        };
         let suppression_key = match lookup("REACHLY_SUPPRESSION_KEY") {
             Some(secret) => SuppressionKey::new(&secret).map_err(|reason| ConfigError {
                 name: "REACHLY_SUPPRESSION_KEY",
@@ -162,6 +173,7 @@ impl Config {
             csv,
             allow_test_domains: lookup("REACHLY_ALLOW_TEST_DOMAINS").is_some_and(|v| flag(&v)),
             ip_retention,
+            gdpr_export_ttl,
             suppression_key,
             trust_forwarded_for: lookup("REACHLY_TRUST_FORWARDED_FOR").is_some_and(|v| flag(&v)),
             queue,

@@ -61,3 +61,7 @@ uuid_id!(
     /// A lead (`leads.id`), moved along its status pipeline by id.
     LeadId
 );
+uuid_id!(
+    /// A GDPR request (`gdpr_requests.id`): one export or erasure of one person.
+    GdprRequestId
+);

@@ -24,6 +24,6 @@ pub mod validate;
 
 pub use config::Config;
 pub use db::{AppDb, MaintDb};
-pub use ids::{CampaignId, ContactId, LeadId, ListId};
+pub use ids::{CampaignId, ContactId, GdprRequestId, LeadId, ListId};
 pub use permission::Permission;
 pub use tenancy::{Durability, OrgId, TenantTx};

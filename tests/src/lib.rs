@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod db;
 pub mod dns_server;
+pub mod gdpr;
 pub mod http;
 pub mod jobs;
 pub mod lists;

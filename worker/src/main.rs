@@ -62,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         .with(dns_checker(&config)?)
         .with(config.csv)
         .with(config.ip_retention)
+        .with(config.gdpr_export_ttl)
         .with(config.suppression_key.clone())
         .with(VerdictWriter(maint.clone()));
     let cron_runner = CronRunner::new(app.clone(), maint.clone(), name.clone());

@@ -25,7 +25,7 @@ const AUDIT_JSON: &str = "jsonb_build_object('id', a.id, 'action', a.action,
 /// The audit trail as the listing reads it.
 static AUDIT_LOGS: Resource = Resource {
     what: "audit log",
-    read: Permission::AuditRead,
+    read: &[Permission::AuditRead],
     table: "audit_logs a",
     alias: "a",
     visible: "",

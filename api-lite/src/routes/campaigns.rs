@@ -50,7 +50,7 @@ const CAMPAIGN_JSON: &str = "jsonb_build_object('id', c.id, 'name', c.name, 'sub
 /// Campaigns as the reads show them (deleted ones are gone).
 static CAMPAIGNS: Resource = Resource {
     what: "campaign",
-    read: Permission::CampaignRead,
+    read: &[Permission::CampaignRead],
     table: "campaigns c",
     alias: "c",
     visible: "and c.deleted_at is null",

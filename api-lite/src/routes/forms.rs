@@ -35,7 +35,7 @@ const FORM_JSON: &str = "jsonb_build_object('id', f.id, 'name', f.name, 'slug', 
 /// Forms as the reads show them.
 static FORMS: Resource = Resource {
     what: "form",
-    read: Permission::CampaignRead,
+    read: &[Permission::CampaignRead],
     table: "forms f",
     alias: "f",
     visible: "",

@@ -61,7 +61,7 @@ macro_rules! list_json {
 /// Contact lists as the reads show them: one list with its latest import job.
 static LISTS: Resource = Resource {
     what: "contact list",
-    read: Permission::ListRead,
+    read: &[Permission::ListRead],
     table: "contact_lists l",
     alias: "l",
     visible: "and l.deleted_at is null",

@@ -14,6 +14,8 @@ pub mod event_cursor;
 pub mod export;
 pub mod form_fields;
 pub mod forms;
+pub mod gdpr;
+pub mod gdpr_download;
 pub mod health;
 pub mod input;
 pub mod jobs;
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(analytics::routes())
         .merge(leads::routes())
         .merge(audit_logs::routes())
+        .merge(gdpr::routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

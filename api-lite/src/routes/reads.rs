@@ -43,8 +43,8 @@ impl Filter for NoFilter {
 pub struct Resource {
     /// What the resource is called in a 404.
     pub what: &'static str,
-    /// The permission a member needs to read it.
-    pub read: Permission,
+    /// The permissions that let a member read it (any one of them).
+    pub read: &'static [Permission],
     /// The table and its alias (`"campaigns c"`); the alias qualifies every column.
     pub table: &'static str,
     pub alias: &'static str,
@@ -97,7 +97,7 @@ impl Resource {
         self.scoped(&mut sql, member)
             .push(format!(" and {}.id = ", self.alias))
             .push_bind(id);
-        let mut tx = member.begin(state, self.read).await?;
+        let mut tx = member.begin_any(state, self.read).await?;
         let row: Option<Value> = sql.build_query_scalar().fetch_optional(&mut **tx).await?;
         tx.commit().await?;
         row.map(Json).ok_or(ApiError::NotFound(self.what))
@@ -122,7 +122,7 @@ impl Resource {
             .push_bind(page.before())
             .push(format!(" order by {alias}.id desc limit "))
             .push_bind(page.fetch());
-        let mut tx = member.begin(state, self.read).await?;
+        let mut tx = member.begin_any(state, self.read).await?;
         let rows: Vec<(Uuid, Value)> = sql.build_query_as().fetch_all(&mut **tx).await?;
         tx.commit().await?;
         Ok(page.page(rows))

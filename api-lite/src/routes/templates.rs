@@ -29,7 +29,7 @@ const TEMPLATE_COLUMNS: &str = "id, name, subject, html_body, text_body, created
 /// Email templates as the reads show them.
 static TEMPLATES: Resource = Resource {
     what: "email template",
-    read: Permission::CampaignRead,
+    read: &[Permission::CampaignRead],
     table: "email_templates t",
     alias: "t",
     visible: "",

@@ -5,6 +5,8 @@
 //! with their domain (`noop/`, `lists/`, `campaigns/`).
 
 pub mod event_aggregation;
+pub mod gdpr_erasure;
+pub mod gdpr_export;
 pub mod ip_anonymization;
 
 use crate::campaigns::{LaunchPayload, SendPayload};
@@ -13,6 +15,8 @@ use crate::lists::{ImportPayload, ValidatePayload};
 use crate::noop::NoopPayload;
 use crate::queue::Registry;
 use event_aggregation::EventAggregation;
+use gdpr_erasure::GdprErasure;
+use gdpr_export::GdprExport;
 use ip_anonymization::IpAnonymization;
 
 /// The registry the worker and the API build once at start.
@@ -25,6 +29,8 @@ pub fn registry() -> Registry {
         .register::<SendPayload>()
         .register::<EventAggregation>()
         .register::<IpAnonymization>()
+        .register::<GdprExport>()
+        .register::<GdprErasure>()
 }
 
 /// The kinds cron submits, each with its schedule's variable (read by the worker at start).
@@ -50,6 +56,8 @@ mod tests {
             registry.queues(),
             [
                 "event_aggregation",
+                "gdpr_erasure",
+                "gdpr_export",
                 "import",
                 "ip_anonymization",
                 "launch",

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::events;
 use super::retention::IpRetention;
 use super::targets::{MaskTarget, Masking, TARGETS};
+use crate::kinds::gdpr_export::delete_expired_exports;
 use crate::queue::{JobContext, JobError};
 
 /// Rows masked per transaction: short transactions, few round trips.
@@ -41,10 +42,13 @@ pub(super) async fn run(ctx: &JobContext) -> Result<(), JobError> {
     .bind(started)
     .execute(&mut **tx)
     .await?;
+    // The nightly privacy run also deletes GDPR exports past their download window.
+    let expired_exports = delete_expired_exports(&mut tx).await?;
     let result = json!({
         "retention_days": retention.days,
         "cutoff": cutoff,
         "masked": masked,
+        "expired_gdpr_exports_deleted": expired_exports,
     });
     ctx.succeed(tx, result).await
 }

@@ -24,6 +24,8 @@ pub enum Masking {
     },
     /// Through a function (a table the application role may not update).
     Function(&'static str),
+    /// IP fields inside JSON documents, rewritten by this statement.
+    Json(&'static str),
     /// `events`: walked per campaign and event type from the organization's watermark,
     /// with no index on the insert path (see `events.rs`).
     ByCampaign,
@@ -33,7 +35,7 @@ impl MaskTarget {
     /// The batch statement.
     pub fn statement(&self) -> String {
         match self.how {
-            Masking::Function(sql) => sql.to_owned(),
+            Masking::Function(sql) | Masking::Json(sql) => sql.to_owned(),
             Masking::ByCampaign => super::events::MASK_EVENTS_BATCH.to_owned(),
             Masking::Update { table, time, key } => {
                 let key_list = key.join(", ");
@@ -57,7 +59,7 @@ impl MaskTarget {
     }
 }
 
-pub const TARGETS: [MaskTarget; 3] = [
+pub const TARGETS: [MaskTarget; 4] = [
     MaskTarget {
         column: "events.ip_address",
         how: Masking::ByCampaign,
@@ -75,4 +77,28 @@ pub const TARGETS: [MaskTarget; 3] = [
         column: "audit_logs.ip_address",
         how: Masking::Function("select mask_audit_ips($1, $2::int4)::int8"),
     },
+    MaskTarget {
+        // Exports waiting for their download hold events' and form responses' addresses.
+        column: "gdpr_exports.document",
+        how: Masking::Json(MASK_EXPORTS_BATCH),
+    },
 ];
+
+/// One batch of exports whose document holds an address older than the cutoff, masked
+/// (`mask_export_ips`, migration 0030).
+const MASK_EXPORTS_BATCH: &str = "
+with masked_documents as (
+    select organization_id, gdpr_request_id, document,
+           jsonb_set(jsonb_set(document, '{events}',
+                               mask_export_ips(document -> 'events', 'occurred_at', $1)),
+                     '{form_responses}',
+                     mask_export_ips(document -> 'form_responses', 'submitted_at', $1)) as masked
+      from gdpr_exports
+     where organization_id = current_setting('app.organization_id')::uuid),
+batch as (select * from masked_documents where masked <> document limit $2),
+rewritten as (
+    update gdpr_exports x set document = b.masked
+      from batch b
+     where x.organization_id = b.organization_id and x.gdpr_request_id = b.gdpr_request_id
+    returning 1)
+select count(*) from rewritten";

@@ -24,8 +24,20 @@ pub async fn plan_both(
     sql: &str,
     args: &str,
 ) -> Vec<Plan> {
+    plan_both_typed(conn, name, "", sql, args).await
+}
+
+/// [`plan_both`] for a statement whose parameters are declared (`types`, e.g. `(uuid, text)`),
+/// as the engine sends them: it may leave some of them unused.
+pub async fn plan_both_typed(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+    types: &str,
+    sql: &str,
+    args: &str,
+) -> Vec<Plan> {
     let run = |sql: String| sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
-    run(format!("prepare {name} as {sql}"))
+    run(format!("prepare {name} {types} as {sql}"))
         .execute(&mut *conn)
         .await
         .unwrap_or_else(|e| panic!("preparing {name}: {e}"));

@@ -15,13 +15,14 @@ use reachly_jobs::OrgId;
 use reachly_jobs::campaigns::reads::{EventPosition, LeadFilter, events_page, leads_page};
 use reachly_jobs::campaigns::recipients::{CHUNK_MEMBERS, assign_chunk};
 use reachly_jobs::campaigns::send_job::{LOAD_RECIPIENTS, MARK_ASSIGNMENTS, STORE_SUBSCRIPTIONS};
+use reachly_jobs::kinds::gdpr_erasure::{STEPS, address_pattern};
 use reachly_jobs::lists::import_job::BATCH_STARTS;
 use reachly_jobs::lists::import_merge::{DEDUPE, DROP_SUPPRESSED, STAGING_TABLES, UPSERT_AND_LINK};
 use reachly_jobs::lists::reads::MEMBER_CONTACTS_PAGE;
 use reachly_jobs::lists::validate_job::{LOAD_BATCH, STORE_CONTACTS};
 use reachly_jobs::simulate::EventType;
 use reachly_tests::db::{Column, TestDb, scalar};
-use reachly_tests::plans::{assert_reads, plan_both, rows_read};
+use reachly_tests::plans::{assert_reads, plan_both, plan_both_typed, rows_read};
 use uuid::Uuid;
 
 /// The suppression key the plans run with, as an SQL literal.
@@ -450,7 +451,79 @@ async fn every_bulk_statement_reads_only_what_it_needs(contacts: i64) {
     )
     .await;
     assert_reads(&plans, &["leads", "form_responses"], 2.0 * PAGE as f64, &at);
+
+    erasure_reads_only_the_person(conn, org, &at).await;
     drop(tx);
+}
+
+/// Tables an erasure must reach through an index on the person (contact, lead or address):
+/// they grow with the organization's lists and sends.
+const PER_PERSON: [&str; 7] = [
+    "events",
+    "contacts",
+    "leads",
+    "form_responses",
+    "validation_logs",
+    "campaign_contact_assignments",
+    "contact_list_members",
+];
+
+/// Every batch of a GDPR erasure, and its final check, reads a handful of rows of the
+/// per-person tables for a person with a few events, never a scan of them. (`job_runs`,
+/// `contact_lists` and `list_import_errors` are searched for the address in text, a read of
+/// the organization's rows of those small tables.)
+async fn erasure_reads_only_the_person(conn: &mut sqlx::PgConnection, org: Uuid, at: &str) {
+    let (contact, email, leads): (Uuid, String, Vec<Uuid>) = sqlx::query_as(
+        "select c.id, lower(c.email), array(select l.id from leads l where l.contact_id = c.id)
+           from contacts c
+          where c.organization_id = $1
+            and exists (select 1 from leads l where l.contact_id = c.id)
+          order by c.id limit 1",
+    )
+    .bind(org)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let pattern = address_pattern(&email).replace('\'', "''");
+    let types = "(uuid, uuid, text, text, text, int8, uuid)";
+    for (n, step) in STEPS.iter().enumerate() {
+        let leads: Vec<Option<Uuid>> = if step.per_lead() {
+            leads.iter().copied().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for lead in leads {
+            let lead = lead.map_or("null".to_owned(), |id| format!("'{id}'"));
+            let args = format!(
+                "'{org}', '{contact}', '{email}', '{pattern}', \
+                 suppression_hash('{email}', {KEY}), 1000, {lead}"
+            );
+            let name = format!("erase_{}_{n}", step.table);
+            for (name, sql) in [
+                (format!("{name}_remaining"), step.remaining()),
+                (name.clone(), step.batch()),
+            ] {
+                for plan in plan_both_typed(conn, &name, types, &sql, &args).await {
+                    let read = rows_read(&plan.root, &PER_PERSON);
+                    assert!(
+                        read <= 40.0,
+                        "{} read {read} rows of the per-person tables ({at}): {:#}",
+                        plan.name,
+                        plan.root
+                    );
+                }
+            }
+            // Then done for real (the tenant transaction is rolled back at the end), so the
+            // next step finds what the erasure leaves it: a lead goes once its responses have.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "prepare {name} {types} as {}; execute {name}({args}); deallocate {name}",
+                step.batch()
+            )))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("running {name}: {e}"));
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,6 +78,25 @@ async fn rows_with_addresses(
         ),
     )
     .await;
+    // A GDPR export waiting for its download, holding an event's and a response's address.
+    execute(
+        &world.maint,
+        &format!(
+            "with request as (
+                 insert into gdpr_requests (organization_id, kind, subject_email_hash, status)
+                 values ('{org}', 'export', repeat('ab', 32), 'completed') returning id)
+             insert into gdpr_exports (organization_id, gdpr_request_id, document, bytes, expires_at)
+             select '{org}', id,
+                    jsonb_build_object(
+                        'events', jsonb_build_array(jsonb_build_object(
+                            'ip_address', '203.0.113.77', 'occurred_at', {at})),
+                        'form_responses', jsonb_build_array(jsonb_build_object(
+                            'ip_address', '192.0.2.200', 'submitted_at', {at}))),
+                    0, now() + interval '1 day'
+               from request"
+        ),
+    )
+    .await;
 }
 
 /// A form and a draft campaign with it, of the organization of `token`; their ids.
@@ -140,7 +159,23 @@ async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
     assert_eq!(job["result"]["retention_days"], 90);
     assert_eq!(
         job["result"]["masked"],
-        json!({"events.ip_address": 12003, "form_responses.ip_address": 1, "audit_logs.ip_address": 1})
+        json!({"events.ip_address": 12003, "form_responses.ip_address": 1,
+               "audit_logs.ip_address": 1, "gdpr_exports.document": 1})
+    );
+    let exported: Vec<String> = scalars(
+        &world.maint,
+        &format!(
+            "select concat_ws(' ', document #>> '{{events,0,ip_address}}',
+                              document #>> '{{form_responses,0,ip_address}}')
+               from gdpr_exports where organization_id = '{org}'
+              order by document #>> '{{events,0,occurred_at}}'"
+        ),
+    )
+    .await;
+    assert_eq!(
+        exported,
+        ["203.0.113.0 192.0.2.0", "203.0.113.77 192.0.2.200"],
+        "an export's old addresses are masked, its recent ones kept"
     );
     let after = addresses(&world, org).await;
     let mut recent: Vec<&str> = after[after.len() - 5..]
@@ -202,7 +237,8 @@ async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
     let job = world.run_job("ip_anonymization", json!({})).await;
     assert_eq!(
         job["result"]["masked"],
-        json!({"events.ip_address": 0, "form_responses.ip_address": 0, "audit_logs.ip_address": 0})
+        json!({"events.ip_address": 0, "form_responses.ip_address": 0,
+               "audit_logs.ip_address": 0, "gdpr_exports.document": 0})
     );
     let after: String = scalar(&world.maint, versions).await;
     assert_eq!(after, before);
@@ -218,7 +254,8 @@ async fn every_stored_copy_past_the_window_is_masked_once_and_nothing_else() {
     let job = world.run_job("ip_anonymization", json!({})).await;
     assert_eq!(
         job["result"]["masked"],
-        json!({"events.ip_address": 3, "form_responses.ip_address": 1, "audit_logs.ip_address": 1})
+        json!({"events.ip_address": 3, "form_responses.ip_address": 1,
+               "audit_logs.ip_address": 1, "gdpr_exports.document": 1})
     );
 }
 

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use reachly_jobs::cron::CronRunner;
+use reachly_jobs::privacy::person::PersonFinder;
 use reachly_jobs::queue::Services;
 use reachly_jobs::queue::acker::Acker;
 use reachly_jobs::queue::reaper::{self, RunningSet};
@@ -64,7 +65,8 @@ async fn main() -> anyhow::Result<()> {
         .with(config.ip_retention)
         .with(config.gdpr_export_ttl)
         .with(config.suppression_key.clone())
-        .with(VerdictWriter(maint.clone()));
+        .with(VerdictWriter(maint.clone()))
+        .with(PersonFinder(maint.clone()));
     let cron_runner = CronRunner::new(app.clone(), maint.clone(), name.clone());
     let runner = Arc::new(Runner::new(
         app,

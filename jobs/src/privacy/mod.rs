@@ -2,6 +2,7 @@
 //! that can hold personal data and how GDPR erasure and IP anonymization treat it; and the
 //! key of the suppression list; GDPR requests.
 
+pub mod person;
 pub mod personal_data;
 pub mod requests;
 pub mod suppression;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::pattern::address_pattern;
 use super::steps::{Effect, ErasureStep, STEPS};
 use crate::ids::GdprRequestId;
+use crate::privacy::person;
 use crate::privacy::requests::{self, RequestKind, Subject};
 use crate::privacy::{SuppressionKey, key_bare_entries};
 use crate::queue::{JobContext, JobError};
@@ -25,6 +26,7 @@ const KEPT: [&str; 3] = [
 struct Binds {
     org: OrgId,
     contact: Option<Uuid>,
+    leads: Vec<Uuid>,
     email: String,
     pattern: String,
     hash: String,
@@ -44,17 +46,12 @@ pub(super) async fn run(request: GdprRequestId, ctx: &JobContext) -> Result<(), 
     let key = ctx.service::<SuppressionKey>().cloned().unwrap_or_default();
     let newly_suppressed = suppress(ctx, &subject, &key).await?;
     wait_for_imports(ctx).await?;
-    let binds = Binds {
-        org: ctx.org(),
-        contact: contact_of(ctx, &subject).await?,
-        pattern: address_pattern(&subject.email),
-        email: subject.email,
-        hash: subject.hash,
-    };
+    let binds = binds_for(ctx, &subject).await?;
     for step in STEPS {
         clear(ctx, request, step, &binds).await?;
     }
-    verify(ctx, &binds).await?;
+    // Looked up again: a lead written with the address meanwhile must be found too.
+    verify(ctx, &binds_for(ctx, &subject).await?).await?;
     let mut tx = ctx.begin().await?;
     let receipt = receipt(&mut tx, request, &binds.hash, newly_suppressed).await?;
     requests::complete(&mut tx, request, &receipt).await?;
@@ -106,23 +103,23 @@ async fn wait_for_imports(ctx: &JobContext) -> Result<(), JobError> {
     Ok(())
 }
 
-/// The person's contact in the organization (at most one: contacts are unique by
-/// `lower(email)`).
-async fn contact_of(ctx: &JobContext, subject: &Subject) -> Result<Option<Uuid>, JobError> {
+/// The statements' parameters for the person as they are now (see `privacy::person`).
+async fn binds_for(ctx: &JobContext, subject: &Subject) -> Result<Binds, JobError> {
     let mut tx = ctx.begin().await?;
-    let contact = sqlx::query_scalar(
-        "select id from contacts where organization_id = $1 and lower(email) = $2",
-    )
-    .bind(ctx.org())
-    .bind(&subject.email)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let person = person::find(ctx.service(), &mut tx, ctx.org(), &subject.email).await?;
     tx.commit().await?;
-    Ok(contact)
+    Ok(Binds {
+        org: ctx.org(),
+        contact: person.contact,
+        leads: person.leads,
+        pattern: address_pattern(&subject.email),
+        email: subject.email.clone(),
+        hash: subject.hash.clone(),
+    })
 }
 
 /// Runs `step` batch by batch until a batch changes fewer rows than it may, counting each
-/// batch into `data_deletions` in the batch's transaction.
+/// batch into `data_deletions` in the batch's transaction; a per-lead step, for each lead.
 async fn clear(
     ctx: &JobContext,
     request: GdprRequestId,
@@ -130,25 +127,41 @@ async fn clear(
     binds: &Binds,
 ) -> Result<(), JobError> {
     let statement = step.batch();
-    loop {
-        let mut tx = ctx.begin().await?;
-        let changed: i64 = bound(&statement, binds).fetch_one(&mut **tx).await?;
-        let (deleted, scrubbed) = match step.effect {
-            Effect::Delete => (changed, 0),
-            Effect::Scrub(_) | Effect::Function { .. } => (0, changed),
-        };
-        record(&mut tx, request, step.table, deleted, scrubbed).await?;
-        tx.commit().await?;
-        if changed < BATCH {
-            return Ok(());
+    for lead in binds.leads_of(step) {
+        loop {
+            let mut tx = ctx.begin().await?;
+            let changed: i64 = bound(&statement, binds, lead).fetch_one(&mut **tx).await?;
+            let (deleted, scrubbed) = match step.effect {
+                Effect::Delete => (changed, 0),
+                Effect::Scrub(_) | Effect::Function { .. } => (0, changed),
+            };
+            record(&mut tx, request, step.table, deleted, scrubbed).await?;
+            tx.commit().await?;
+            if changed < BATCH {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Binds {
+    /// What `$7` takes for `step`: each lead for a per-lead step (null once when there are
+    /// none, so the step still covers the contact), null once otherwise.
+    fn leads_of(&self, step: &ErasureStep) -> Vec<Option<Uuid>> {
+        if step.per_lead() && !self.leads.is_empty() {
+            self.leads.iter().copied().map(Some).collect()
+        } else {
+            vec![None]
         }
     }
 }
 
-/// `statement` with the parameters every step statement takes.
+/// `statement` with the parameters every step statement takes (`$7`: `lead`).
 fn bound<'q, O>(
     statement: &'q str,
     binds: &'q Binds,
+    lead: Option<Uuid>,
 ) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
 where
     (O,): for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
@@ -160,6 +173,7 @@ where
         .bind(&binds.pattern)
         .bind(&binds.hash)
         .bind(BATCH)
+        .bind(lead)
 }
 
 /// Adds a batch's counts to the request's row for `table`.
@@ -187,23 +201,22 @@ async fn record(
     recorded.execute(&mut ***tx).await.map(drop)
 }
 
-/// Counts, in one statement (one snapshot), what every step would still find: all zero, or
-/// the attempt fails (a write raced the erasure) and its retry clears what is left.
+/// Counts what every step would still find: all zero, or the attempt fails (a write raced
+/// the erasure) and its retry clears what is left.
 async fn verify(ctx: &JobContext, binds: &Binds) -> Result<(), JobError> {
-    let counts: Vec<String> = STEPS
-        .iter()
-        .map(|s| format!("({})", s.remaining()))
-        .collect();
-    let statement = format!("select array[{}]::int8[]", counts.join(", "));
     let mut tx = ctx.begin().await?;
-    let remaining: Vec<i64> = bound(&statement, binds).fetch_one(&mut **tx).await?;
+    let mut left = Vec::new();
+    for step in STEPS {
+        for lead in binds.leads_of(step) {
+            let remaining: i64 = bound(&step.remaining(), binds, lead)
+                .fetch_one(&mut **tx)
+                .await?;
+            if remaining > 0 {
+                left.push(format!("{remaining} in {}", step.table));
+            }
+        }
+    }
     tx.commit().await?;
-    let left: Vec<String> = STEPS
-        .iter()
-        .zip(remaining)
-        .filter(|(_, n)| *n > 0)
-        .map(|(step, n)| format!("{n} in {}", step.table))
-        .collect();
     if left.is_empty() {
         Ok(())
     } else {

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::document::DOCUMENT;
 use super::ttl::ExportTtl;
 use crate::ids::GdprRequestId;
+use crate::privacy::person;
 use crate::privacy::requests::{self, RequestKind};
 use crate::privacy::{SuppressionKey, key_bare_entries};
 use crate::queue::{JobContext, JobError};
@@ -24,10 +25,13 @@ pub(super) async fn run(request: GdprRequestId, ctx: &JobContext) -> Result<(), 
     };
     // The suppression section looks the address up by its keyed hash.
     key_bare_entries(&mut tx, &key).await?;
+    let person = person::find(ctx.service(), &mut tx, ctx.org(), &subject.email).await?;
     let document: Value = sqlx::query_scalar(DOCUMENT)
         .bind(ctx.org())
         .bind(&subject.email)
         .bind(&subject.hash)
+        .bind(person.contact)
+        .bind(&person.leads)
         .fetch_one(&mut **tx)
         .await?;
     let (bytes, expires_at): (i64, chrono::DateTime<chrono::Utc>) = sqlx::query_as(

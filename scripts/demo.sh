@@ -154,6 +154,40 @@ wait_final "$IPJOB"
 show "$IPJOB"
 
 echo
+SUBJECT=ann.miller@mail-ok.test
+echo "GDPR: an export, then an erasure, of everything the organization holds about $SUBJECT..."
+# Opens a request (`gdpr_request TYPE`), waits until it is completed or failed, prints its id.
+gdpr_request() {
+    local id
+    id=$(post /v1/gdpr/requests '{"type": "'"$1"'", "email": "'"$SUBJECT"'"}' | field '["request"]["id"]')
+    for _ in $(seq 1 150); do
+        case "$(curl -fsS "$BASE/v1/gdpr/requests/$id" -H "authorization: Bearer $TOKEN" | field '["status"]')" in
+        completed | failed) break ;;
+        esac
+        sleep 0.2
+    done
+    echo "$id"
+}
+EXPORT=$(gdpr_request export)
+curl -fsS "$BASE/v1/gdpr/requests/$EXPORT" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("  export {id}: {status}; expires {0}".format(r["export"]["expires_at"] if r["export"] else "-", **r))
+print("    sections: " + ", ".join("{} {}".format(k, v) for k, v in r["receipt"]["sections"].items()))'
+curl -fsS "$BASE/v1/gdpr/requests/$EXPORT/export" -H "authorization: Bearer $TOKEN" -o "$RUN/gdpr-export.json"
+echo "    downloaded to $RUN/gdpr-export.json ($(wc -c <"$RUN/gdpr-export.json") bytes; the download is audited)"
+ERASURE=$(gdpr_request erasure)
+curl -fsS "$BASE/v1/gdpr/requests/$ERASURE" -H "authorization: Bearer $TOKEN" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+c = r["receipt"]
+print("  erasure {id}: {status}; suppressed={0}, rows left after the erasure={1}".format(c["suppressed"], c["verified_remaining"], **r))
+for table, n in c["tables"].items():
+    if n["deleted"] or n["scrubbed"]:
+        print("    {:<30} deleted {:>4}  scrubbed {:>4}".format(table, n["deleted"], n["scrubbed"]))
+print("    kept (anonymous counts): " + ", ".join(c["kept_anonymous_counts"]))'
+
+echo
 echo "The audit trail of this session (GET /v1/audit-logs, newest first):"
 curl -fsS "$BASE/v1/audit-logs?limit=8" -H "authorization: Bearer $TOKEN" | python3 -c '
 import json, sys
@@ -177,6 +211,8 @@ Try it:
   curl -s '$BASE/v1/analytics/campaigns?from=$FROM' -H 'authorization: Bearer $TOKEN'
   curl -s $BASE/v1/analytics/leads -H 'authorization: Bearer $TOKEN'
   curl -s '$BASE/v1/audit-logs?subject_type=campaign&subject_id=$CAMPAIGN' -H 'authorization: Bearer $TOKEN'
+  curl -s -X POST $BASE/v1/gdpr/requests -H 'authorization: Bearer $TOKEN' -H 'content-type: application/json' -d '{"type": "export", "email": "bob.stone@example-broker.test"}'
+  curl -s $BASE/v1/gdpr/requests/$ERASURE -H 'authorization: Bearer $TOKEN'
 
 Stop them with: kill \$(cat $RUN/api.pid) \$(cat $RUN/worker.pid)
 TXT

@@ -291,3 +291,44 @@ async fn an_export_holds_everything_about_the_person_and_each_download_is_audite
     );
     assert!(listed.body["data"][0]["export"].is_null());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_request_fails_with_its_reason_and_gdpr_jobs_are_not_submitted_directly() {
+    let world = reachly_tests::world::ApiWorld::start().await;
+    let (api, token) = (&world.api, world.token.as_str());
+    // No worker runs: the job stays queued until it is cancelled.
+    let opened = request(api, token, "erasure", ADDRESS).await;
+    assert_eq!(opened.status, 202, "{:?}", opened.body);
+    assert_eq!(opened.body["request"]["status"], "pending");
+    let (id, job) = (&opened.body["request"]["id"], &opened.body["job"]["id"]);
+    assert_eq!(opened.body["request"]["job_id"], *job);
+    let job = job.as_str().unwrap();
+    assert_eq!(world.act(job, "cancel").await.status, 200);
+    let shown = api
+        .get(
+            &format!("/v1/gdpr/requests/{}", id.as_str().unwrap()),
+            Some(token),
+        )
+        .await;
+    assert_eq!(shown.body["status"], "failed", "{:?}", shown.body);
+    let error = shown.body["error"].as_str().unwrap();
+    assert!(
+        error.contains("cancelled") && !error.contains(NAME),
+        "{error}"
+    );
+    let audited: i64 = scalar(
+        &world.maint,
+        "select count(*) from audit_logs where action = 'gdpr.requested' and details ->> 'type' = 'erasure'",
+    )
+    .await;
+    assert_eq!(audited, 1);
+    // A GDPR job is only ever the servant of a request.
+    let direct = api
+        .post(
+            "/v1/jobs",
+            Some(token),
+            &json!({ "kind": "gdpr_erasure", "payload": { "request_id": id } }),
+        )
+        .await;
+    direct.assert_error(422, "unprocessable");
+}

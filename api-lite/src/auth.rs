@@ -74,6 +74,9 @@ pub struct Member {
     pub org: OrgId,
     pub permissions: Vec<Permission>,
     pub requester: Requester,
+    /// A platform operator (`users.platform_admin`): sees the shared state (every queue,
+    /// worker and schedule) and alone may pause or resume a queue.
+    pub platform_admin: bool,
 }
 
 impl Member {
@@ -95,6 +98,15 @@ impl Member {
     ) -> Result<TenantTx, ApiError> {
         self.require(permission)?;
         Ok(state.db.tenant(self.org).await?)
+    }
+
+    /// Fails with 403 unless the member is a platform operator.
+    pub fn require_platform_admin(&self) -> Result<(), ApiError> {
+        if self.platform_admin {
+            Ok(())
+        } else {
+            Err(ApiError::NotPlatformAdmin)
+        }
     }
 
     /// The member's tenant transaction when their role grants any of `permissions` (a 403
@@ -135,9 +147,10 @@ impl FromRequestParts<AppState> for Member {
         let claims = verify(&state.jwt_secret, token.trim(), state.token_max_lifetime)?;
         let org = OrgId(claims.org);
         let mut tx = state.db.tenant(org).await?;
-        let row: Option<(String, Vec<String>)> = sqlx::query_as(
+        let row: Option<(String, Vec<String>, bool)> = sqlx::query_as(
             "select m.status,
-                    coalesce(array_agg(p.key) filter (where p.key is not null), '{}')
+                    coalesce(array_agg(p.key) filter (where p.key is not null), '{}'),
+                    bool_or(u.platform_admin)
                from memberships m
                join users u on u.id = m.user_id and u.deleted_at is null
                join organizations o on o.id = m.organization_id and o.deleted_at is null
@@ -151,7 +164,7 @@ impl FromRequestParts<AppState> for Member {
         .await?;
         tx.commit().await?;
         match row {
-            Some((status, permissions)) if status == "active" => Ok(Member {
+            Some((status, permissions, platform_admin)) if status == "active" => Ok(Member {
                 user: claims.sub,
                 org,
                 requester: requester(parts, claims.sub, state.trust_forwarded_for),
@@ -160,6 +173,7 @@ impl FromRequestParts<AppState> for Member {
                     .iter()
                     .filter_map(|key| Permission::parse(key))
                     .collect(),
+                platform_admin,
             }),
             Some(_) => Err(ApiError::Inactive("the membership is not active")),
             None => Err(ApiError::Unauthorized("not a member of this organization")),

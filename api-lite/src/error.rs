@@ -19,6 +19,8 @@ pub enum ApiError {
     Forbidden(Permission),
     #[error("{0}")]
     Inactive(&'static str),
+    #[error("only a platform operator may see or change shared state")]
+    NotPlatformAdmin,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0} not found")]
@@ -42,7 +44,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::Inactive(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::Inactive(_) | ApiError::NotPlatformAdmin => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use reachly_jobs::{AppDb, Config};
+use reachly_jobs::{AppDb, Config, MaintDb};
 
 #[derive(Debug, Parser)]
 #[command(name = "reachly-api", version, about = "The Reachly jobs HTTP API")]
@@ -31,6 +31,9 @@ enum Command {
     Migrate,
     /// Create the organization, user and active membership if missing; print a bearer token.
     Token(token::TokenArgs),
+    /// Make the user with this email a platform operator (sees every queue, worker and
+    /// schedule; pauses and resumes queues).
+    GrantPlatformAdmin { email: String },
 }
 
 #[tokio::main]
@@ -49,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => token::run(&config, args).await,
+        Command::GrantPlatformAdmin { email } => token::grant_platform_admin(&config, &email).await,
     }
 }
 
@@ -69,6 +73,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         upload_limit: config.upload_limit,
         trust_forwarded_for: config.trust_forwarded_for,
         suppression_key: config.suppression_key.clone(),
+        maint: MaintDb::connect(&config.maint_database_url, 2)
+            .await
+            .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?,
+        queue: config.queue.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use reachly_jobs::AppDb;
+use reachly_jobs::config::QueueSettings;
 use reachly_jobs::privacy::SuppressionKey;
 use reachly_jobs::queue::Registry;
+use reachly_jobs::{AppDb, MaintDb};
 
 /// What every handler may use: the application-role pool (tenant transactions only), a
 /// Redis connection for readiness, and the token secret.
@@ -23,4 +24,11 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Keys a GDPR request's subject as suppressions are keyed.
     pub suppression_key: SuppressionKey,
+    /// The maintenance role, for the shared state only platform operators see (every
+    /// queue, worker and schedule) and the facts about a queue a tenant cannot count itself
+    /// (how full its Redis window is, whether a live worker serves it). Never for a tenant's
+    /// own rows.
+    pub maint: MaintDb,
+    /// The queue knobs the workers run with (the backlog window, the stale limit).
+    pub queue: QueueSettings,
 }

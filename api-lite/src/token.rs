@@ -1,5 +1,6 @@
 //! `reachly-api token`: an admin command (maintenance role) that makes sure an organization,
-//! a user and an active membership exist, then prints a bearer token for that user.
+//! a user and an active membership exist, then prints a bearer token for that user; and
+//! `reachly-api grant-platform-admin`, which makes a user a platform operator.
 
 use anyhow::Context;
 use clap::Args;
@@ -71,5 +72,22 @@ pub async fn run(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
     );
     let token = crate::auth::issue(&config.jwt_secret, user, org, ttl);
     println!("{token}");
+    Ok(())
+}
+
+/// `reachly-api grant-platform-admin EMAIL`: makes an existing user a platform operator.
+pub async fn grant_platform_admin(config: &Config, email: &str) -> anyhow::Result<()> {
+    let db = MaintDb::connect(&config.maint_database_url, 1)
+        .await
+        .context("connecting as the maintenance role (MAINT_DATABASE_URL)")?;
+    let granted = sqlx::query(
+        "update users set platform_admin = true
+          where lower(email) = lower($1) and deleted_at is null",
+    )
+    .bind(email)
+    .execute(db.pool())
+    .await?;
+    anyhow::ensure!(granted.rows_affected() == 1, "no user with email {email:?}");
+    println!("{email} is a platform administrator");
     Ok(())
 }

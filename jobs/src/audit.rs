@@ -32,6 +32,8 @@ crate::text_enum! {
         JobRun = "job_run",
         /// Moved along its status pipeline.
         Lead = "lead",
+        /// Paused or resumed (the queue's name is in `details`; it has no id).
+        Queue = "queue",
     }
 }
 

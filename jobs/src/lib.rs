@@ -14,6 +14,7 @@ pub mod import;
 pub mod kinds;
 pub mod lists;
 pub mod noop;
+pub mod ops;
 pub mod permission;
 pub mod privacy;
 pub mod queue;

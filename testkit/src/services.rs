@@ -98,15 +98,22 @@ impl Binaries {
 
     /// Runs `reachly-api token <args>` with `env`; the bearer token it prints.
     pub fn mint_token(&self, args: &[&str], env: &Env) -> anyhow::Result<String> {
+        let mut command = vec!["token"];
+        command.extend_from_slice(args);
+        self.api_command(&command, env)
+    }
+
+    /// Runs `reachly-api <args>` (an admin command) and returns what it printed, trimmed.
+    pub fn api_command(&self, args: &[&str], env: &Env) -> anyhow::Result<String> {
         let out = std::process::Command::new(self.path("reachly-api")?)
-            .arg("token")
             .args(args)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .output()
-            .context("running reachly-api token")?;
+            .with_context(|| format!("running reachly-api {}", args[0]))?;
         anyhow::ensure!(
             out.status.success(),
-            "reachly-api token failed: {}",
+            "reachly-api {} failed: {}",
+            args[0],
             String::from_utf8_lossy(&out.stderr)
         );
         Ok(String::from_utf8(out.stdout)?.trim().to_owned())

@@ -61,6 +61,13 @@ impl Stack {
         self.token_with(&token_args(organization, email, role), &[])
     }
 
+    /// Runs `reachly-api grant-platform-admin EMAIL`.
+    pub fn grant_platform_admin(&self, email: &str) {
+        binaries()
+            .api_command(&["grant-platform-admin", email], &self.env())
+            .expect("running reachly-api grant-platform-admin");
+    }
+
     /// Runs `reachly-api token <args>` with `overrides` of the stack's environment.
     pub fn token_with(&self, args: &[&str], overrides: &[(&str, &str)]) -> String {
         binaries()

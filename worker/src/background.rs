@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reachly_jobs::ops::{Throughput, WorkerProcess};
 use reachly_jobs::queue::feeder::Feeder;
 use reachly_jobs::queue::reaper::{self, RunningSet};
 use reachly_jobs::queue::retention;
@@ -24,6 +25,15 @@ impl Background {
     }
 }
 
+/// This process as its loops see it: its name and running jobs (the heartbeat), and what it
+/// reports for the ops dashboard.
+pub struct Process {
+    pub name: Arc<str>,
+    pub running: RunningSet,
+    pub row: WorkerProcess,
+    pub throughput: Throughput,
+}
+
 /// The maintenance-role pools of the loops: the heartbeat has a connection of its own, so a
 /// busy feeder or reaper can never delay it past the stale limit.
 pub struct LoopDbs {
@@ -36,10 +46,15 @@ pub fn spawn(
     dbs: LoopDbs,
     transport: Transport,
     queues: &[&'static str],
-    worker: Arc<str>,
-    running: RunningSet,
+    process: Process,
     stop: Shutdown,
 ) -> Background {
+    let Process {
+        name: worker,
+        running,
+        row,
+        throughput,
+    } = process;
     let settings = config.queue.clone();
     let mut tasks = JoinSet::new();
     let LoopDbs {
@@ -115,6 +130,36 @@ pub fn spawn(
                 if let Err(e) = retention::vacuum(&conn, queue).await {
                     tracing::warn!(queue, error = %e, "redis retention failed");
                 }
+            }
+        }
+    }));
+
+    // What the ops dashboard reads: this process's row with its heartbeat, and the jobs it
+    // finished per minute (the tally's last seconds are flushed at shutdown, in `main`).
+    let db = maint.clone();
+    tasks.spawn(every(settings.heartbeat_every, stop.clone(), move || {
+        let (db, row) = (db.clone(), row.clone());
+        async move {
+            if let Err(e) = row.stamp(&db).await {
+                tracing::warn!(error = %e, "stamping the worker's row failed");
+            }
+        }
+    }));
+    let db = maint.clone();
+    tasks.spawn(every(Duration::from_secs(2), stop.clone(), move || {
+        let (db, throughput) = (db.clone(), throughput.clone());
+        async move {
+            if let Err(e) = throughput.flush(&db).await {
+                tracing::warn!(error = %e, "flushing the throughput tally failed");
+            }
+        }
+    }));
+    let db = maint.clone();
+    tasks.spawn(every(Duration::from_secs(600), stop.clone(), move || {
+        let db = db.clone();
+        async move {
+            if let Err(e) = reachly_jobs::queue::throughput::purge_old(&db).await {
+                tracing::warn!(error = %e, "purging old throughput minutes failed");
             }
         }
     }));

@@ -5,9 +5,13 @@ use rand::Rng;
 
 /// `<host>-<pid>-<random>`.
 pub fn worker_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "host".into());
     let suffix: u32 = rand::rng().random();
-    format!("{host}-{}-{suffix:08x}", std::process::id())
+    format!("{}-{}-{suffix:08x}", hostname(), std::process::id())
+}
+
+/// The machine's host name (`host` when it cannot be read).
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into())
 }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use reachly_jobs::cron::CronRunner;
+use reachly_jobs::ops::{Throughput, WorkerProcess};
 use reachly_jobs::privacy::person::PersonFinder;
 use reachly_jobs::queue::Services;
 use reachly_jobs::queue::acker::Acker;
@@ -68,14 +69,26 @@ async fn main() -> anyhow::Result<()> {
         .with(VerdictWriter(maint.clone()))
         .with(PersonFinder(maint.clone()));
     let cron_runner = CronRunner::new(app.clone(), maint.clone(), name.clone());
-    let runner = Arc::new(Runner::new(
-        app,
-        name.clone(),
-        registry.clone(),
-        services,
-        running.clone(),
-        acker,
-    ));
+    let throughput = Throughput::default();
+    let runner = Arc::new(
+        Runner::new(
+            app,
+            name.clone(),
+            registry.clone(),
+            services,
+            running.clone(),
+            acker,
+        )
+        .with_throughput(throughput.clone()),
+    );
+    let process = WorkerProcess {
+        name: name.to_string(),
+        hostname: identity::hostname(),
+        pid: std::process::id(),
+        queues: queues.iter().map(|q| q.to_string()).collect(),
+        concurrency: args.concurrency,
+        started_at: chrono::Utc::now(),
+    };
     let stop = shutdown::Shutdown::new();
 
     let background = background::spawn(
@@ -86,8 +99,12 @@ async fn main() -> anyhow::Result<()> {
         },
         transport.clone(),
         &queues,
-        name.clone(),
-        running.clone(),
+        background::Process {
+            name: name.clone(),
+            running: running.clone(),
+            row: process.clone(),
+            throughput: throughput.clone(),
+        },
         stop.clone(),
     );
 
@@ -130,6 +147,12 @@ async fn main() -> anyhow::Result<()> {
     }
     stop.trigger();
     background.join().await;
+    if let Err(e) = throughput.flush(&maint).await {
+        tracing::warn!(error = %e, "flushing the throughput tally at shutdown failed");
+    }
+    if let Err(e) = process.stopped(&maint).await {
+        tracing::warn!(error = %e, "marking the worker stopped failed");
+    }
     while cron_tasks.join_next().await.is_some() {}
     tracing::info!("stopped");
     Ok(())

@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use reachly_jobs::Permission;
 use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::queue::control::{self, CancelScope, Transition};
+use reachly_jobs::queue::filter::JobFilter;
 use reachly_jobs::queue::record::JOB_RUN_COLUMNS;
 use reachly_jobs::queue::submit::{Submitted, submit};
 use reachly_jobs::queue::{JobRun, JobStatus, NewJob, Registry};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::input::{bounded, limits};
@@ -109,7 +110,7 @@ struct BatchRequest {
 }
 
 /// A job as the API shows it: the record plus links.
-fn view(job: &JobRun) -> Value {
+pub(super) fn view(job: &JobRun) -> Value {
     let mut value = serde_json::to_value(job).expect("a job run serializes");
     value["links"] = json!({
         "self": format!("/v1/jobs/{}", job.id),
@@ -178,6 +179,7 @@ async fn create_batch(
     Ok((StatusCode::ACCEPTED, Json(json!({ "data": data }))).into_response())
 }
 
+/// The job with every attempt's error, its fan-out children by status, and what it works on.
 async fn show(
     State(state): State<AppState>,
     member: Member,
@@ -191,15 +193,86 @@ async fn show(
     .bind(member.org)
     .fetch_optional(&mut **tx)
     .await?;
+    let job = job.ok_or(ApiError::NotFound("job"))?;
+    let (attempt_errors, children): (Value, Value) = sqlx::query_as(
+        "select coalesce((select jsonb_agg(jsonb_build_object('attempt', e.attempt,
+                                   'error', e.error, 'failed_at', e.failed_at) order by e.attempt)
+                            from job_attempt_errors e
+                           where e.organization_id = $1 and e.job_id = $2), '[]'),
+                coalesce((select jsonb_object_agg(status, n) from (
+                              select status, count(*) as n from job_runs
+                               where organization_id = $1 and parent_id = $2
+                               group by status) c), '{}')",
+    )
+    .bind(member.org)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
     tx.commit().await?;
-    job.map(|j| Json(view(&j))).ok_or(ApiError::NotFound("job"))
+    let mut body = view(&job);
+    body["attempt_errors"] = attempt_errors;
+    body["children"] = children;
+    body["works_on"] = works_on(&job.payload);
+    Ok(Json(body))
 }
 
-/// `?status=&kind=` of the listing (its `cursor` and `limit` are the [`PageQuery`]).
+/// The list or campaign a job's payload names, with its link.
+fn works_on(payload: &Value) -> Value {
+    for (key, kind, path) in [
+        ("campaign_id", "campaign", "campaigns"),
+        ("list_id", "contact_list", "contact-lists"),
+        ("request_id", "gdpr_request", "gdpr/requests"),
+    ] {
+        if let Some(id) = payload[key].as_str() {
+            return json!({ "type": kind, "id": id, "link": format!("/v1/{path}/{id}") });
+        }
+    }
+    Value::Null
+}
+
+/// `?status=&kind=&from=&to=&id=&dedupe_key=&q=` of the listing (its `cursor` and `limit`
+/// are the [`PageQuery`]).
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    id: Option<Uuid>,
+    dedupe_key: Option<String>,
+    /// Text in the last error: searched only within a window of at most [`SEARCH_WINDOW_DAYS`]
+    /// (the last day unless `from` says otherwise), as no index covers error messages.
+    q: Option<String>,
+}
+
+/// The longest window a free-text search of error messages reads.
+const SEARCH_WINDOW_DAYS: i64 = 7;
+
+impl ListQuery {
+    /// The filter asked for; a malformed status or kind, or a search over too long a window,
+    /// is a 400.
+    fn filter(&self, registry: &Registry) -> Result<JobFilter, ApiError> {
+        let mut filter = JobFilter {
+            status: parse_filter(self.status.as_deref(), "status", JobStatus::parse)?,
+            kind: parse_filter(self.kind.as_deref(), "kind", |k| {
+                registry.get(k).map(|spec| spec.name.to_owned())
+            })?,
+            from: self.from,
+            to: self.to,
+            id: self.id,
+            dedupe_key: self.dedupe_key.clone(),
+        };
+        if self.q.is_some() {
+            let to = filter.to.unwrap_or_else(Utc::now);
+            let from = *filter.from.get_or_insert(to - chrono::Duration::days(1));
+            if to - from > chrono::Duration::days(SEARCH_WINDOW_DAYS) {
+                return Err(ApiError::BadRequest(format!(
+                    "searching error messages (`q`) reads at most {SEARCH_WINDOW_DAYS} days: narrow `from`/`to`"
+                )));
+            }
+        }
+        Ok(filter)
+    }
 }
 
 /// Newest first; `next_cursor` continues after the last item.
@@ -209,23 +282,28 @@ async fn list(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let filter = query.filter(&state.registry)?;
     let mut tx = member.begin(&state, Permission::OpsView).await?;
-    let status = parse_filter(query.status.as_deref(), "status", JobStatus::parse)?;
-    let kind = parse_filter(query.kind.as_deref(), "kind", |k| {
-        state.registry.get(k).map(|spec| spec.name)
-    })?;
-    let jobs: Vec<JobRun> = sqlx::query_as(AssertSqlSafe(format!(
-        "select {JOB_RUN_COLUMNS} from job_runs
-          where ($1::text is null or status = $1) and ($2::text is null or kind = $2)
-            and id < $3
-          order by id desc limit $4"
-    )))
-    .bind(status.map(JobStatus::as_str))
-    .bind(kind)
-    .bind(page.before())
-    .bind(page.fetch())
-    .fetch_all(&mut **tx)
-    .await?;
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "select {JOB_RUN_COLUMNS} from job_runs j where j.organization_id = "
+    ));
+    sql.push_bind(member.org);
+    filter.push(&mut sql);
+    if let Some(text) = &query.q {
+        bounded("q", text, limits::NAME)?;
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push(" and j.last_error ilike ").push_bind(pattern);
+    }
+    sql.push(" and j.id < ")
+        .push_bind(page.before())
+        .push(" order by j.id desc limit ")
+        .push_bind(page.fetch());
+    let jobs: Vec<JobRun> = sql.build_query_as().fetch_all(&mut **tx).await?;
     tx.commit().await?;
     Ok(page.page(jobs.iter().map(|j| (j.id, view(j))).collect()))
 }

@@ -18,11 +18,14 @@ pub mod gdpr;
 pub mod gdpr_download;
 pub mod health;
 pub mod input;
+pub mod job_actions;
 pub mod jobs;
 pub mod lead_export;
 pub mod leads;
 pub mod list_delete;
 pub mod lists;
+pub mod ops;
+pub mod ops_platform;
 pub mod paging;
 pub mod path_id;
 pub mod reads;
@@ -41,6 +44,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(jobs::routes())
+        .merge(job_actions::routes())
+        .merge(ops::routes())
         .merge(lists::routes(state.upload_limit))
         .merge(export::routes())
         .merge(templates::routes())

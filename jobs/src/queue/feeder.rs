@@ -116,13 +116,18 @@ impl Feeder {
         if !locked {
             return Ok(0);
         }
-        let (in_transport,): (i64,) = sqlx::query_as(
-            "select count(*) from job_runs
+        // A paused queue (migration 0031) is handed nothing more; what Redis holds still runs.
+        let (in_transport, paused): (i64, bool) = sqlx::query_as(
+            "select count(*), exists (select 1 from queue_pauses where queue = $1)
+               from job_runs
               where queue = $1 and status in ('queued', 'retryable') and enqueued_at is not null",
         )
         .bind(queue)
         .fetch_one(&mut *tx)
         .await?;
+        if paused {
+            return Ok(0);
+        }
         let room = self.window - in_transport;
         if room <= 0 {
             return Ok(0);

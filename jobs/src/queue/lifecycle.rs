@@ -254,15 +254,22 @@ pub async fn record_failure(
     let permanent = error.is_permanent();
     let delay = retry_delay(ctx.attempt, &mut rand::rng());
     let mut tx = ctx.begin().await?;
+    // The attempt's error is also kept in its history (`job_attempt_errors`, migration 0031).
     let status: Option<(String,)> = sqlx::query_as(
-        "update job_runs
-            set status = case when $5 or attempts >= max_attempts then 'dead' else 'retryable' end,
-                finished_at = case when $5 or attempts >= max_attempts then now() end,
-                run_at = now() + make_interval(secs => $4),
-                last_error = $3, locked_by = null
-          where organization_id = $7 and id = $1 and status = 'running' and attempts = $2
-            and locked_by = $6
-         returning status",
+        "with failed as (
+             update job_runs
+                set status = case when $5 or attempts >= max_attempts then 'dead' else 'retryable' end,
+                    finished_at = case when $5 or attempts >= max_attempts then now() end,
+                    run_at = now() + make_interval(secs => $4),
+                    last_error = $3, locked_by = null
+              where organization_id = $7 and id = $1 and status = 'running' and attempts = $2
+                and locked_by = $6
+             returning status),
+         logged as (
+             insert into job_attempt_errors (organization_id, job_id, attempt, error)
+             select $7, $1, $2, $3 from failed
+             on conflict do nothing)
+         select status from failed",
     )
     .bind(ctx.job_id)
     .bind(ctx.attempt)

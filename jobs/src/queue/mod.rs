@@ -11,6 +11,7 @@ pub mod control;
 pub mod error;
 pub mod error_text;
 pub mod feeder;
+pub mod filter;
 pub mod job;
 pub mod kind;
 pub mod lifecycle;
@@ -21,6 +22,7 @@ pub mod retention;
 pub mod runner;
 pub mod services;
 pub mod submit;
+pub mod throughput;
 pub mod transport;
 
 pub use context::JobContext;

@@ -14,6 +14,7 @@ use super::lifecycle::{self, FailureOutcome, Lifecycle};
 use super::reaper::RunningSet;
 use super::registry::Registry;
 use super::services::Services;
+use super::throughput::{Finished, Throughput};
 use super::transport::Delivery;
 use crate::db::AppDb;
 
@@ -23,6 +24,7 @@ pub struct Runner {
     lifecycle: Lifecycle,
     running: RunningSet,
     acker: Acker,
+    throughput: Throughput,
 }
 
 impl Runner {
@@ -40,7 +42,14 @@ impl Runner {
             lifecycle: Lifecycle::start(db, process, registry, services),
             running,
             acker,
+            throughput: Throughput::default(),
         }
+    }
+
+    /// Counts every attempt's end in `throughput` (the ops dashboard's graph).
+    pub fn with_throughput(mut self, throughput: Throughput) -> Self {
+        self.throughput = throughput;
+        self
     }
 
     /// Handles one delivery taken from `queue` by the apalis worker named `worker` (whose
@@ -75,9 +84,11 @@ impl Runner {
             .catch_unwind()
             .await
             .unwrap_or_else(|panic| Err(JobError::retryable(panic_message(&panic))));
+        let kind = ctx.kind().as_str();
         let recorded = match &result {
             Ok(()) => {
                 span.in_scope(|| tracing::info!("job succeeded"));
+                self.throughput.record(ctx.org(), kind, Finished::Succeeded);
                 Ok(())
             }
             Err(JobError::LostOwnership) => {
@@ -88,6 +99,14 @@ impl Runner {
             }
             Err(error) => match lifecycle::record_failure(&ctx, error).await {
                 Ok(outcome) => {
+                    let finished = match outcome {
+                        FailureOutcome::Dead => Some(Finished::Dead),
+                        FailureOutcome::RetryScheduled => Some(Finished::Failed),
+                        FailureOutcome::NotOwned => None,
+                    };
+                    if let Some(finished) = finished {
+                        self.throughput.record(ctx.org(), kind, finished);
+                    }
                     let error = error.chain();
                     span.in_scope(|| match outcome {
                         FailureOutcome::Dead => tracing::error!(%error, "job dead"),

@@ -64,6 +64,12 @@ pub const STEPS: &[ErasureStep] = &[
         effect: Effect::Scrub(&["dedupe_key", "last_error", "payload", "result"]),
     },
     ErasureStep {
+        table: "job_attempt_errors",
+        key: &["job_id", "attempt"],
+        matches: "t.error ~* $4",
+        effect: Effect::Scrub(&["error"]),
+    },
+    ErasureStep {
         table: "contact_lists",
         key: &["id"],
         matches: "t.failure_reason ~* $4",

@@ -84,14 +84,16 @@ grant select on job_throughput to reachly_app;
 grant select, insert, update, delete on job_throughput to reachly_maint;
 
 -- Every failed attempt's error (job_runs.last_error keeps only the latest), written with the
--- failure it records; deleted with the job.
+-- failure it records; deleted with the job. A retried job counts its attempts from 1 again,
+-- so the key is the row's own id (time-ordered), not the attempt number.
 create table job_attempt_errors (
     organization_id  uuid        not null,
     job_id           uuid        not null,
+    id               uuid        not null default uuid_generate_v7(),
     attempt          integer     not null,
     error            text        not null check (octet_length(error) <= 4096),
     failed_at        timestamptz not null default now(),
-    primary key (organization_id, job_id, attempt),
+    primary key (organization_id, job_id, id),
     foreign key (organization_id, job_id) references job_runs (organization_id, id) on delete cascade
 );
 alter table job_attempt_errors enable row level security;

@@ -194,7 +194,15 @@ import json, sys
 for a in json.load(sys.stdin)["data"]:
     print("    {created_at}  {action:<22} {subject_type:<15} {ip_address}".format(**{k: (v if v is not None else "-") for k, v in a.items()}))'
 
+# The demo's admin is a platform operator too: the dashboard shows every queue, worker and
+# schedule, and lets them pause and resume queues.
+$API grant-platform-admin ops@demo-broker.test >/dev/null
+
 cat <<TXT
+
+Ops dashboard: $BASE/ops
+  sign in by pasting this token (valid 24 h; it becomes an HttpOnly session cookie):
+  $TOKEN
 
 API (pid $(cat "$RUN/api.pid")) and worker (pid $(cat "$RUN/worker.pid")) keep running; logs in $RUN/.
 Try it:

@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh >/dev/null
 # The DNS fixture's server (each test process starts its own instance on a free port).
 scripts/dns-fixture.sh install
+# Headless Chromium and chromedriver for the dashboard's browser test.
+scripts/browser.sh install
 
 drop_test_databases() {
     local admin="${DATABASE_URL%/*}/postgres"

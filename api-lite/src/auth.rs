@@ -1,5 +1,8 @@
 //! Bearer-token authentication and permission checks.
 //!
+//! The token comes in the `Authorization` header, or, for the ops dashboard, in its session
+//! cookie (`crate::session`).
+//!
 //! The token (HS256) names a user and an organization; every request then reads the user's
 //! membership and its role's permissions from the database, so revoking a membership or a
 //! permission takes effect on the next request.
@@ -47,7 +50,11 @@ pub fn issue(secret: &str, user: Uuid, org: Uuid, ttl: chrono::Duration) -> Stri
 /// The token's claims if it is signed with `secret`, not expired, not before its `nbf`, and
 /// its `exp` lies no more than `max_lifetime` ahead (a token minted to live for decades is
 /// refused however it was signed).
-fn verify(secret: &str, token: &str, max_lifetime: chrono::Duration) -> Result<Claims, ApiError> {
+pub fn verify(
+    secret: &str,
+    token: &str,
+    max_lifetime: chrono::Duration,
+) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
     validation.validate_nbf = true;
@@ -133,17 +140,7 @@ impl FromRequestParts<AppState> for Member {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("missing bearer token"))?
-            .to_str()
-            .map_err(|_| ApiError::Unauthorized("malformed authorization header"))?;
-        let token = header
-            .split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token)
-            .ok_or(ApiError::Unauthorized("expected a bearer token"))?;
+        let token = crate::session::credential(parts)?;
         let claims = verify(&state.jwt_secret, token.trim(), state.token_max_lifetime)?;
         let org = OrgId(claims.org);
         let mut tx = state.db.tenant(org).await?;

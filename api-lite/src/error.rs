@@ -21,6 +21,8 @@ pub enum ApiError {
     Inactive(&'static str),
     #[error("only a platform operator may see or change shared state")]
     NotPlatformAdmin,
+    #[error("a change made with the session cookie needs the X-Reachly-Request header")]
+    MissingCsrfHeader,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0} not found")]
@@ -44,9 +46,10 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::Inactive(_) | ApiError::NotPlatformAdmin => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::Forbidden(_)
+            | ApiError::Inactive(_)
+            | ApiError::NotPlatformAdmin
+            | ApiError::MissingCsrfHeader => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

@@ -6,6 +6,7 @@ mod error_shape;
 mod json;
 mod requester;
 mod routes;
+mod session;
 mod state;
 mod token;
 

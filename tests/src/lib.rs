@@ -3,6 +3,7 @@
 //! processes. Nothing is mocked.
 
 pub mod audit;
+pub mod browser;
 pub mod campaigns;
 pub mod db;
 pub mod dns_server;

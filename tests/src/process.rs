@@ -23,3 +23,11 @@ pub fn binaries() -> Binaries {
 pub fn logs() -> PathBuf {
     log_dir("test-logs")
 }
+
+/// `target/test-output/<test>/`, created: where a test keeps what it produces for people to
+/// look at (screenshots), never committed.
+pub fn output_dir(test: &str) -> PathBuf {
+    let dir = log_dir("test-output").join(test);
+    std::fs::create_dir_all(&dir).expect("creating the test's output directory");
+    dir
+}

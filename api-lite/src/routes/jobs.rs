@@ -196,7 +196,7 @@ async fn show(
     let job = job.ok_or(ApiError::NotFound("job"))?;
     let (attempt_errors, children): (Value, Value) = sqlx::query_as(
         "select coalesce((select jsonb_agg(jsonb_build_object('attempt', e.attempt,
-                                   'error', e.error, 'failed_at', e.failed_at) order by e.attempt)
+                                   'error', e.error, 'failed_at', e.failed_at) order by e.id)
                             from job_attempt_errors e
                            where e.organization_id = $1 and e.job_id = $2), '[]'),
                 coalesce((select jsonb_object_agg(status, n) from (

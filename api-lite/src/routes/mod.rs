@@ -25,6 +25,7 @@ pub mod leads;
 pub mod list_delete;
 pub mod lists;
 pub mod ops;
+pub mod ops_page;
 pub mod ops_platform;
 pub mod paging;
 pub mod path_id;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(jobs::routes())
         .merge(job_actions::routes())
         .merge(ops::routes())
+        .merge(ops_page::routes())
         .merge(lists::routes(state.upload_limit))
         .merge(export::routes())
         .merge(templates::routes())

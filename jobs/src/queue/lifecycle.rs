@@ -267,8 +267,7 @@ pub async fn record_failure(
              returning status),
          logged as (
              insert into job_attempt_errors (organization_id, job_id, attempt, error)
-             select $7, $1, $2, $3 from failed
-             on conflict do nothing)
+             select $7, $1, $2, $3 from failed)
          select status from failed",
     )
     .bind(ctx.job_id)

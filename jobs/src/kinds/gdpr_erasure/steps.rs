@@ -65,7 +65,7 @@ pub const STEPS: &[ErasureStep] = &[
     },
     ErasureStep {
         table: "job_attempt_errors",
-        key: &["job_id", "attempt"],
+        key: &["job_id", "id"],
         matches: "t.error ~* $4",
         effect: Effect::Scrub(&["error"]),
     },

@@ -10,6 +10,24 @@ alter table gdpr_requests
     add constraint gdpr_requests_no_address_once_completed
         check (status <> 'completed' or subject_email is null);
 
+-- Row-level security as every tenant table has it (0009): enabled, forced (the owner too), and
+-- one policy keeping each row to the transaction's organization. For the tables created from
+-- here on, so each states it in one line.
+create function enable_tenant_isolation(p_table regclass) returns void
+language plpgsql
+as $$
+declare
+    mine constant text :=
+        'organization_id = nullif(current_setting(''app.organization_id'', true), '''')::uuid';
+begin
+    execute format('alter table %s enable row level security', p_table);
+    execute format('alter table %s force row level security', p_table);
+    execute format('create policy tenant_isolation on %s using (%s) with check (%s)',
+                   p_table, mine, mine);
+end;
+$$;
+revoke all on function enable_tenant_isolation(regclass) from public;
+
 -- A finished export: the document, downloadable until `expires_at` (REACHLY_GDPR_EXPORT_TTL_HOURS);
 -- the nightly ip_anonymization run deletes expired ones, and erasing the person deletes theirs.
 create table gdpr_exports (
@@ -25,11 +43,7 @@ create table gdpr_exports (
 
 create index gdpr_exports_expiry_idx on gdpr_exports (organization_id, expires_at);
 
-alter table gdpr_exports enable row level security;
-alter table gdpr_exports force row level security;
-create policy tenant_isolation on gdpr_exports
-    using (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid)
-    with check (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid);
+select enable_tenant_isolation('gdpr_exports');
 grant select, insert, update, delete on gdpr_exports to reachly_app, reachly_maint;
 
 -- An export shows IP addresses as stored; those that pass the retention window while the

@@ -75,11 +75,7 @@ create table job_throughput (
     primary key (organization_id, kind, minute)
 );
 create index job_throughput_minute_idx on job_throughput (minute);
-alter table job_throughput enable row level security;
-alter table job_throughput force row level security;
-create policy tenant_isolation on job_throughput
-    using (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid)
-    with check (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid);
+select enable_tenant_isolation('job_throughput');
 grant select on job_throughput to reachly_app;
 grant select, insert, update, delete on job_throughput to reachly_maint;
 
@@ -96,9 +92,5 @@ create table job_attempt_errors (
     primary key (organization_id, job_id, id),
     foreign key (organization_id, job_id) references job_runs (organization_id, id) on delete cascade
 );
-alter table job_attempt_errors enable row level security;
-alter table job_attempt_errors force row level security;
-create policy tenant_isolation on job_attempt_errors
-    using (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid)
-    with check (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid);
+select enable_tenant_isolation('job_attempt_errors');
 grant select, insert, update, delete on job_attempt_errors to reachly_app, reachly_maint;

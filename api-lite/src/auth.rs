@@ -125,7 +125,10 @@ impl Member {
     ) -> Result<TenantTx, ApiError> {
         match permissions.iter().find(|p| self.permissions.contains(p)) {
             Some(&granted) => self.begin(state, granted).await,
-            None => Err(ApiError::Forbidden(permissions[0])),
+            None => Err(permissions.first().map_or_else(
+                || ApiError::Internal(anyhow::anyhow!("a read no permission grants")),
+                |&first| ApiError::Forbidden(first),
+            )),
         }
     }
 

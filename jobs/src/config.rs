@@ -127,20 +127,8 @@ impl Config {
         if let Some(bytes) = parse_var(&lookup, "REACHLY_CSV_MAX_FIELD_BYTES")? {
             csv.max_field_bytes = bytes;
         }
-        let ip_retention = match parse_var::<u32>(&lookup, "REACHLY_IP_RETENTION_DAYS")? {
-            Some(days) => IpRetention::days(days).map_err(|reason| ConfigError {
-                name: "REACHLY_IP_RETENTION_DAYS",
-                reason,
-            })?,
-            None => IpRetention::default(),
-        };
-        let gdpr_export_ttl = match parse_var::<u32>(&lookup, "REACHLY_GDPR_EXPORT_TTL_HOURS")? {
-            Some(hours) => ExportTtl::hours(hours).map_err(|reason| ConfigError {
-                name: "REACHLY_GDPR_EXPORT_TTL_HOURS",
-                reason,
-            })?,
-            None => ExportTtl::default(),
-        };
+        let ip_retention = checked(&lookup, "REACHLY_IP_RETENTION_DAYS", IpRetention::days)?;
+        let gdpr_export_ttl = checked(&lookup, "REACHLY_GDPR_EXPORT_TTL_HOURS", ExportTtl::hours)?;
         let suppression_key = match lookup("REACHLY_SUPPRESSION_KEY") {
             Some(secret) => SuppressionKey::new(&secret).map_err(|reason| ConfigError {
                 name: "REACHLY_SUPPRESSION_KEY",
@@ -203,6 +191,31 @@ where
             })
         })
         .transpose()
+}
+
+/// `name` parsed as a number and checked by `make` (its error names the variable); the
+/// type's default when unset.
+fn checked<T: Default>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    make: impl Fn(u32) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    match parse_var::<u32>(lookup, name)? {
+        Some(value) => make(value).map_err(|reason| ConfigError { name, reason }),
+        None => Ok(T::default()),
+    }
+}
+
+/// `value` if it lies in `range`, else why not (in `unit`s).
+pub fn within(value: u32, range: std::ops::RangeInclusive<u32>, unit: &str) -> Result<u32, String> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        let (low, high) = (range.start(), range.end());
+        Err(format!(
+            "must be between {low} and {high} {unit} (got {value})"
+        ))
+    }
 }
 
 fn parse_socket_list(raw: &str) -> Result<Vec<SocketAddr>, String> {

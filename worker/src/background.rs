@@ -136,30 +136,28 @@ pub fn spawn(
 
     // What the ops dashboard reads: this process's row with its heartbeat, and the jobs it
     // finished per minute (the tally's last seconds are flushed at shutdown, in `main`).
-    let db = maint.clone();
+    let (db, passes) = (
+        maint.clone(),
+        Arc::new(std::sync::atomic::AtomicU32::new(0)),
+    );
     tasks.spawn(every(settings.heartbeat_every, stop.clone(), move || {
-        let (db, row) = (db.clone(), row.clone());
+        let (db, row, throughput) = (db.clone(), row.clone(), throughput.clone());
+        let pass = passes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         async move {
-            if let Err(e) = row.stamp(&db).await {
-                tracing::warn!(error = %e, "stamping the worker's row failed");
-            }
-        }
-    }));
-    let db = maint.clone();
-    tasks.spawn(every(Duration::from_secs(2), stop.clone(), move || {
-        let (db, throughput) = (db.clone(), throughput.clone());
-        async move {
-            if let Err(e) = throughput.flush(&db).await {
-                tracing::warn!(error = %e, "flushing the throughput tally failed");
-            }
-        }
-    }));
-    let db = maint.clone();
-    tasks.spawn(every(Duration::from_secs(600), stop.clone(), move || {
-        let db = db.clone();
-        async move {
-            if let Err(e) = reachly_jobs::queue::throughput::purge_old(&db).await {
-                tracing::warn!(error = %e, "purging old throughput minutes failed");
+            let stamped = row.stamp(&db).await;
+            let flushed = throughput.flush(&db).await.map(drop);
+            // About every ten minutes, minutes older than a day go.
+            let purged = match pass % 300 {
+                0 => reachly_jobs::queue::throughput::purge_old(&db)
+                    .await
+                    .map(drop),
+                _ => Ok(()),
+            };
+            for failed in [stamped, flushed, purged]
+                .into_iter()
+                .filter_map(Result::err)
+            {
+                tracing::warn!(error = %failed, "reporting to the ops dashboard failed");
             }
         }
     }));

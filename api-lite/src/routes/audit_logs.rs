@@ -23,15 +23,8 @@ const AUDIT_JSON: &str = "jsonb_build_object('id', a.id, 'action', a.action,
         'created_at', a.created_at)";
 
 /// The audit trail as the listing reads it.
-static AUDIT_LOGS: Resource = Resource {
-    what: "audit log",
-    read: &[Permission::AuditRead],
-    table: "audit_logs a",
-    alias: "a",
-    visible: "",
-    json: AUDIT_JSON,
-    summary: AUDIT_JSON,
-};
+static AUDIT_LOGS: Resource =
+    Resource::new("audit log", "audit_logs a", AUDIT_JSON).read_by(Permission::AuditRead);
 
 /// `?subject_type=&subject_id=&actor=`. A `subject_type` is one the trail writes, and a
 /// `subject_id` needs its `subject_type` (a 400 otherwise), so every filtered page is read

@@ -17,6 +17,7 @@ use crate::auth::Member;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The campaigns' routes, with those of their launch, events, leads and metrics.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -26,6 +27,10 @@ pub fn routes() -> Router<AppState> {
                 .post(create::<NewCampaign>),
         )
         .route("/v1/campaigns/{id}", CAMPAIGNS.show::<CampaignId>())
+        .merge(super::campaign_launch::routes())
+        .merge(super::campaign_events::routes())
+        .merge(super::campaign_leads::routes())
+        .merge(super::campaign_metrics::routes())
 }
 
 /// A campaign as every campaign endpoint returns it (`c` is the `campaigns` row): its
@@ -48,15 +53,9 @@ const CAMPAIGN_JSON: &str = "jsonb_build_object('id', c.id, 'name', c.name, 'sub
              where j.organization_id = c.organization_id and j.id = c.launch_job_id))";
 
 /// Campaigns as the reads show them (deleted ones are gone).
-static CAMPAIGNS: Resource = Resource {
-    what: "campaign",
-    read: &[Permission::CampaignRead],
-    table: "campaigns c",
-    alias: "c",
-    visible: "and c.deleted_at is null",
-    json: CAMPAIGN_JSON,
-    summary: CAMPAIGN_JSON,
-};
+static CAMPAIGNS: Resource = Resource::new("campaign", "campaigns c", CAMPAIGN_JSON)
+    .read_by(Permission::CampaignRead)
+    .visible("and c.deleted_at is null");
 
 /// A new campaign as clients send it; it starts as a `draft`.
 #[derive(Debug, Deserialize)]

@@ -33,15 +33,8 @@ const FORM_JSON: &str = "jsonb_build_object('id', f.id, 'name', f.name, 'slug', 
              where ff.organization_id = f.organization_id and ff.form_id = f.id), '[]'))";
 
 /// Forms as the reads show them.
-static FORMS: Resource = Resource {
-    what: "form",
-    read: &[Permission::CampaignRead],
-    table: "forms f",
-    alias: "f",
-    visible: "",
-    json: FORM_JSON,
-    summary: FORM_JSON,
-};
+static FORMS: Resource =
+    Resource::new("form", "forms f", FORM_JSON).read_by(Permission::CampaignRead);
 
 /// A new form as clients send it.
 #[derive(Debug, Deserialize)]

@@ -36,9 +36,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// Either GDPR permission reads requests.
-pub const GDPR_READ: &[Permission] = &[Permission::GdprExport, Permission::GdprErase];
-
 /// A request as the API shows it (`r` is the `gdpr_requests` row): its receipt once
 /// completed, its error once failed, and its export while it can be downloaded.
 const REQUEST_JSON: &str = "jsonb_build_object('id', r.id, 'type', r.kind, 'status', r.status,
@@ -54,15 +51,9 @@ const REQUEST_JSON: &str = "jsonb_build_object('id', r.id, 'type', r.kind, 'stat
         'links', jsonb_build_object('self', format('/v1/gdpr/requests/%s', r.id)))";
 
 /// GDPR requests as the reads show them.
-static REQUESTS: Resource = Resource {
-    what: "gdpr request",
-    read: GDPR_READ,
-    table: "gdpr_requests r",
-    alias: "r",
-    visible: "",
-    json: REQUEST_JSON,
-    summary: REQUEST_JSON,
-};
+static REQUESTS: Resource = Resource::new("gdpr request", "gdpr_requests r", REQUEST_JSON)
+    .read_by(Permission::GdprExport)
+    .read_by(Permission::GdprErase);
 
 /// `{"type": "export" | "erasure", "email": "..."}`.
 #[derive(Debug, Deserialize)]

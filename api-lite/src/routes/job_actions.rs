@@ -1,7 +1,6 @@
-//! What the ops dashboard does to jobs beyond cancel and retry: explain why a job waits
-//! (`GET /v1/jobs/{id}/why`), make a waiting job runnable now (`POST /v1/jobs/{id}/run-now`),
-//! and retry or cancel every job matching a filter (`POST /v1/jobs/bulk`, with a dry run
-//! first). Every change is audited.
+//! What the ops dashboard does to jobs beyond one job's cancel, retry and run-now
+//! (`super::jobs`): explain why a job waits (`GET /v1/jobs/{id}/why`), and retry or cancel
+//! every job matching a filter (`POST /v1/jobs/bulk`, with a dry run first, audited).
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -9,7 +8,7 @@ use axum::{Json, Router};
 use reachly_jobs::Permission;
 use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::ops::why;
-use reachly_jobs::queue::control::{self, BulkAction, Transition};
+use reachly_jobs::queue::control::{self, BulkAction};
 use reachly_jobs::queue::filter::JobFilter;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,7 +23,6 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/jobs/{id}/why", get(why_waiting))
-        .route("/v1/jobs/{id}/run-now", post(run_now))
         .route("/v1/jobs/bulk", post(bulk))
 }
 
@@ -45,28 +43,6 @@ async fn why_waiting(
     body["message"] = json!(reason.message());
     body["queue"] = json!(facts.queue);
     Ok(Json(body))
-}
-
-/// The job, runnable now; `409` unless it is waiting.
-async fn run_now(
-    State(state): State<AppState>,
-    member: Member,
-    PathId(id): PathId<Uuid>,
-) -> Result<Json<Value>, ApiError> {
-    let mut tx = member.begin(&state, Permission::OpsManage).await?;
-    match control::run_now(&mut tx, id).await? {
-        Transition::Moved(job) => {
-            let entry = AuditEntry::new("job.run_now", SubjectType::JobRun, job.id)
-                .details(json!({ "kind": job.kind }));
-            member.audit(&mut tx, entry).await?;
-            tx.commit().await?;
-            Ok(Json(super::jobs::view(&job)))
-        }
-        Transition::Refused(status) => Err(ApiError::Conflict(format!(
-            "only a queued or retryable job can be run now: the job is {status}"
-        ))),
-        Transition::NotFound => Err(ApiError::NotFound("job")),
-    }
 }
 
 /// `{"action": "retry" | "cancel", "filter": {...}, "dry_run": true}`.

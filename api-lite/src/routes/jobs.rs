@@ -43,6 +43,11 @@ pub fn routes() -> Router<AppState> {
             "/v1/jobs/{id}/retry",
             post(|State(state), member, PathId(id)| operate(state, member, id, Operation::Retry)),
         )
+        .route(
+            "/v1/jobs/{id}/run-now",
+            post(|State(state), member, PathId(id)| operate(state, member, id, Operation::RunNow)),
+        )
+        .merge(super::job_actions::routes())
 }
 
 /// A job submission as clients send it.
@@ -110,7 +115,7 @@ struct BatchRequest {
 }
 
 /// A job as the API shows it: the record plus links.
-pub(super) fn view(job: &JobRun) -> Value {
+fn view(job: &JobRun) -> Value {
     let mut value = serde_json::to_value(job).expect("a job run serializes");
     value["links"] = json!({
         "self": format!("/v1/jobs/{}", job.id),
@@ -318,26 +323,20 @@ fn parse_filter<T>(
         .transpose()
 }
 
-/// What an operator may do to a job from outside its attempt.
+/// An operator's operation on one job, with how the API names it.
 #[derive(Clone, Copy, Debug)]
 enum Operation {
-    /// Cancels a job that has not finished. A running attempt's effects are then discarded:
-    /// its success can no longer commit.
     Cancel,
-    /// Runs a job again, now: a dead or cancelled one with a fresh set of attempts, a
-    /// retryable one without waiting for its backoff.
     Retry,
+    RunNow,
 }
 
 impl Operation {
-    async fn apply(
-        self,
-        tx: &mut reachly_jobs::TenantTx,
-        id: Uuid,
-    ) -> Result<Transition, sqlx::Error> {
+    fn engine(self) -> control::Operation {
         match self {
-            Operation::Cancel => control::cancel(tx, id, CancelScope::Unfinished).await,
-            Operation::Retry => control::retry(tx, id).await,
+            Operation::Cancel => control::Operation::Cancel(CancelScope::Unfinished),
+            Operation::Retry => control::Operation::Retry,
+            Operation::RunNow => control::Operation::RunNow,
         }
     }
 
@@ -346,6 +345,7 @@ impl Operation {
         match self {
             Operation::Cancel => "job.cancelled",
             Operation::Retry => "job.retried",
+            Operation::RunNow => "job.run_now",
         }
     }
 
@@ -353,6 +353,7 @@ impl Operation {
         match self {
             Operation::Cancel => "only a queued, retryable or running job can be cancelled",
             Operation::Retry => "only a dead, cancelled or retryable job can be retried",
+            Operation::RunNow => "only a queued or retryable job can be run now",
         }
     }
 }
@@ -366,7 +367,7 @@ async fn operate(
     operation: Operation,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = member.begin(&state, Permission::OpsManage).await?;
-    match operation.apply(&mut tx, id).await? {
+    match operation.engine().apply(&mut tx, id).await? {
         Transition::Moved(job) => {
             let entry = AuditEntry::new(operation.action(), SubjectType::JobRun, job.id)
                 .details(json!({ "kind": job.kind }));

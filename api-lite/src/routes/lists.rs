@@ -59,13 +59,10 @@ macro_rules! list_json {
 }
 
 /// Contact lists as the reads show them: one list with its latest import job.
-static LISTS: Resource = Resource {
-    what: "contact list",
-    read: &[Permission::ListRead],
-    table: "contact_lists l",
-    alias: "l",
-    visible: "and l.deleted_at is null",
-    json: concat!(
+static LISTS: Resource = Resource::new(
+    "contact list",
+    "contact_lists l",
+    concat!(
         list_json!(),
         " || jsonb_build_object('import_job', (
             select jsonb_build_object('id', j.id, 'status', j.status,
@@ -75,8 +72,10 @@ static LISTS: Resource = Resource {
                and j.payload->>'list_id' = l.id::text
              order by j.id desc limit 1))"
     ),
-    summary: list_json!(),
-};
+)
+.read_by(Permission::ListRead)
+.visible("and l.deleted_at is null")
+.summary(list_json!());
 
 /// Multipart `file` (required), `name` (required), `description`: the file streams into
 /// `list_upload_chunks` as it arrives, and the list, its bytes and its `import` job commit

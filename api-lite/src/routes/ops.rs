@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/ops/queues/{kind}/resume",
             post(|state, member, kind| super::ops_platform::set_paused(state, member, kind, false)),
         )
+        .merge(super::ops_page::routes())
 }
 
 /// Whose jobs a reading covers.

@@ -13,6 +13,12 @@ use crate::auth::Member;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Fails unless the member may view operations and is a platform operator.
+fn platform_view(member: &Member) -> Result<(), ApiError> {
+    member.require(Permission::OpsView)?;
+    member.require_platform_admin()
+}
+
 /// A worker process as the listing reads it.
 #[derive(sqlx::FromRow)]
 struct WorkerRow {
@@ -33,8 +39,7 @@ pub async fn workers(
     State(state): State<AppState>,
     member: Member,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::OpsView)?;
-    member.require_platform_admin()?;
+    platform_view(&member)?;
     let rows: Vec<WorkerRow> = sqlx::query_as(
         "with running as (
              select locked_by, count(*) as jobs from job_runs
@@ -70,8 +75,7 @@ pub async fn schedules(
     State(state): State<AppState>,
     member: Member,
 ) -> Result<Json<Value>, ApiError> {
-    member.require(Permission::OpsView)?;
-    member.require_platform_admin()?;
+    platform_view(&member)?;
     let specs = reachly_jobs::kinds::schedules();
     let enabled = reachly_jobs::cron::schedules_from_env(&specs, |name| std::env::var(name).ok())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;

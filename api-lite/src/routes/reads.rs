@@ -42,18 +42,64 @@ impl Filter for NoFilter {
 /// are the same code, and a resource is a table, its JSON and the permission to read it.
 pub struct Resource {
     /// What the resource is called in a 404.
-    pub what: &'static str,
-    /// The permissions that let a member read it (any one of them).
-    pub read: &'static [Permission],
+    what: &'static str,
+    /// The permission that lets a member read it, and another that does too, if any.
+    read: [Option<Permission>; 2],
     /// The table and its alias (`"campaigns c"`); the alias qualifies every column.
-    pub table: &'static str,
-    pub alias: &'static str,
+    table: &'static str,
     /// Conditions every read adds, each starting with `and` (`"and c.deleted_at is null"`).
-    pub visible: &'static str,
+    visible: &'static str,
     /// One row as JSON, as its single read returns it.
-    pub json: &'static str,
+    json: &'static str,
     /// One row as JSON, as listings return it.
-    pub summary: &'static str,
+    summary: &'static str,
+}
+
+impl Resource {
+    /// `what`, read from `table` (`"<table> <alias>"`), each row as `json` in its single read
+    /// and in listings; every row visible; nobody may read it until [`Self::read_by`].
+    pub const fn new(what: &'static str, table: &'static str, json: &'static str) -> Resource {
+        Resource {
+            what,
+            read: [None, None],
+            table,
+            visible: "",
+            json,
+            summary: json,
+        }
+    }
+
+    /// Members with `permission` may read it (a second call adds another that may too).
+    pub const fn read_by(self, permission: Permission) -> Resource {
+        let read = match self.read {
+            [None, _] => [Some(permission), None],
+            [first, _] => [first, Some(permission)],
+        };
+        Resource { read, ..self }
+    }
+
+    /// Only rows meeting `conditions` (each starting with `and`) are read.
+    pub const fn visible(self, conditions: &'static str) -> Resource {
+        Resource {
+            visible: conditions,
+            ..self
+        }
+    }
+
+    /// Listings show each row as `summary` (shorter than its single read).
+    pub const fn summary(self, summary: &'static str) -> Resource {
+        Resource { summary, ..self }
+    }
+
+    /// The permissions that let a member read it.
+    fn readers(&self) -> Vec<Permission> {
+        self.read.iter().flatten().copied().collect()
+    }
+
+    /// The table's alias: the last word of `table`.
+    fn alias(&self) -> &'static str {
+        self.table.rsplit(' ').next().unwrap_or(self.table)
+    }
 }
 
 impl Resource {
@@ -95,9 +141,9 @@ impl Resource {
     ) -> Result<Json<Value>, ApiError> {
         let mut sql = QueryBuilder::new(format!("select {} from {}", self.json, self.table));
         self.scoped(&mut sql, member)
-            .push(format!(" and {}.id = ", self.alias))
+            .push(format!(" and {}.id = ", self.alias()))
             .push_bind(id);
-        let mut tx = member.begin_any(state, self.read).await?;
+        let mut tx = member.begin_any(state, &self.readers()).await?;
         let row: Option<Value> = sql.build_query_scalar().fetch_optional(&mut **tx).await?;
         tx.commit().await?;
         row.map(Json).ok_or(ApiError::NotFound(self.what))
@@ -111,7 +157,7 @@ impl Resource {
         page: &PageQuery,
         filter: impl Filter,
     ) -> Result<Json<Value>, ApiError> {
-        let alias = self.alias;
+        let alias = self.alias();
         let mut sql = QueryBuilder::new(format!(
             "select {alias}.id, {} from {}",
             self.summary, self.table
@@ -122,7 +168,7 @@ impl Resource {
             .push_bind(page.before())
             .push(format!(" order by {alias}.id desc limit "))
             .push_bind(page.fetch());
-        let mut tx = member.begin_any(state, self.read).await?;
+        let mut tx = member.begin_any(state, &self.readers()).await?;
         let rows: Vec<(Uuid, Value)> = sql.build_query_as().fetch_all(&mut **tx).await?;
         tx.commit().await?;
         Ok(page.page(rows))
@@ -134,7 +180,7 @@ impl Resource {
         sql: &'q mut QueryBuilder<Postgres>,
         member: &Member,
     ) -> &'q mut QueryBuilder<Postgres> {
-        sql.push(format!(" where {}.organization_id = ", self.alias))
+        sql.push(format!(" where {}.organization_id = ", self.alias()))
             .push_bind(member.org)
             .push(format!(" {}", self.visible))
     }

@@ -27,18 +27,18 @@ pub fn routes() -> Router<AppState> {
 const TEMPLATE_COLUMNS: &str = "id, name, subject, html_body, text_body, created_at, updated_at";
 
 /// Email templates as the reads show them.
-static TEMPLATES: Resource = Resource {
-    what: "email template",
-    read: &[Permission::CampaignRead],
-    table: "email_templates t",
-    alias: "t",
-    visible: "",
-    json: "jsonb_build_object('id', t.id, 'name', t.name, 'subject', t.subject,
-                'html_body', t.html_body, 'text_body', t.text_body,
-                'created_at', t.created_at, 'updated_at', t.updated_at)",
-    summary: "jsonb_build_object('id', t.id, 'name', t.name, 'subject', t.subject,
-                'created_at', t.created_at, 'updated_at', t.updated_at)",
-};
+static TEMPLATES: Resource = Resource::new(
+    "email template",
+    "email_templates t",
+    "jsonb_build_object('id', t.id, 'name', t.name, 'subject', t.subject,
+        'html_body', t.html_body, 'text_body', t.text_body,
+        'created_at', t.created_at, 'updated_at', t.updated_at)",
+)
+.read_by(Permission::CampaignRead)
+.summary(
+    "jsonb_build_object('id', t.id, 'name', t.name, 'subject', t.subject,
+        'created_at', t.created_at, 'updated_at', t.updated_at)",
+);
 
 /// A new template as clients send it; bodies are stored exactly as sent.
 #[derive(Debug, Deserialize)]

@@ -12,7 +12,7 @@ use super::status::CampaignStatus;
 use super::timeline;
 use crate::ids::CampaignId;
 use crate::queue::NewJob;
-use crate::queue::control::{self, CancelScope};
+use crate::queue::control::{CancelScope, Operation};
 use crate::queue::submit::{SubmitError, Submitted, submit};
 use crate::simulate::{SimulationConfig, SimulationOverrides};
 use crate::tenancy::TenantTx;
@@ -171,7 +171,9 @@ pub async fn cancel(
     .execute(&mut ***tx)
     .await?;
     if let Some(job) = launch_job {
-        control::cancel(tx, job, CancelScope::Waiting).await?;
+        Operation::Cancel(CancelScope::Waiting)
+            .apply(tx, job)
+            .await?;
     }
     Ok(status)
 }

@@ -2,10 +2,11 @@
 //! `pending → running → completed | failed` by that job, and, once completed, holding no
 //! address: only the keyed hash of it and the receipt.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::suppression::SuppressionKey;
 use crate::ids::GdprRequestId;
+use crate::queue::{JobContext, JobError};
 use crate::tenancy::TenantTx;
 use crate::validate::NormalizedEmail;
 
@@ -112,6 +113,25 @@ pub async fn start(
         email,
         hash,
     }))
+}
+
+/// Starts serving `request` (of `kind`) in a transaction of the job's: that transaction and
+/// the request's subject; or `None` once the job is recorded as succeeded because the request
+/// was already completed (a redelivered job) or names none of the organization's.
+pub async fn serve(
+    ctx: &JobContext,
+    request: GdprRequestId,
+    kind: RequestKind,
+) -> Result<Option<(TenantTx, Subject)>, JobError> {
+    let mut tx = ctx.begin().await?;
+    match start(&mut tx, request, kind).await? {
+        Some(subject) => Ok(Some((tx, subject))),
+        None => {
+            let done = json!({ "request_id": request, "already_completed": true });
+            ctx.succeed(tx, done).await?;
+            Ok(None)
+        }
+    }
 }
 
 /// Completes `request` with `receipt`, in `tx` (the job's success): from here on the row

@@ -49,48 +49,38 @@ impl CancelScope {
     }
 }
 
-/// Cancels job `id` if `scope` allows its state.
-pub async fn cancel(
-    tx: &mut TenantTx,
-    id: Uuid,
-    scope: CancelScope,
-) -> Result<Transition, sqlx::Error> {
-    let states = scope.states();
-    transition(
-        tx,
-        id,
-        &format!(
-            "update job_runs set {CANCEL_SET}
+/// What an operator (or a launch's cancel) does to one job from outside its attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// Stops a job in a state `CancelScope` allows; a running attempt's effects are then
+    /// discarded (its success can no longer commit).
+    Cancel(CancelScope),
+    /// Runs a job again, now: a `dead` or `cancelled` job with a fresh set of attempts, a
+    /// `retryable` one without waiting for its backoff (its attempts so far still count).
+    Retry,
+    /// Makes a waiting job (`queued`, or `retryable` in its backoff) runnable now: a delay or
+    /// a backoff no longer holds it back (its attempts so far still count).
+    RunNow,
+}
+
+impl Operation {
+    /// The fenced update: `$1` the job, `$2` its organization.
+    fn statement(self) -> String {
+        let (set, states) = match self {
+            Operation::Cancel(scope) => (CANCEL_SET, scope.states()),
+            Operation::Retry => (RETRY_SET, RETRYABLE),
+            Operation::RunNow => ("run_at = least(run_at, now())", "('queued', 'retryable')"),
+        };
+        format!(
+            "update job_runs set {set}
               where organization_id = $2 and id = $1 and status in {states}"
-        ),
-    )
-    .await
-}
+        )
+    }
 
-/// Runs job `id` again, now: a `dead` or `cancelled` job with a fresh set of attempts, a
-/// `retryable` one without waiting for its backoff (its attempts so far still count).
-pub async fn retry(tx: &mut TenantTx, id: Uuid) -> Result<Transition, sqlx::Error> {
-    transition(
-        tx,
-        id,
-        &format!(
-            "update job_runs set {RETRY_SET}
-              where organization_id = $2 and id = $1 and status in {RETRYABLE}"
-        ),
-    )
-    .await
-}
-
-/// Makes a waiting job (`queued`, or `retryable` in its backoff) runnable now: a delay or a
-/// backoff no longer holds it back (its attempts so far still count).
-pub async fn run_now(tx: &mut TenantTx, id: Uuid) -> Result<Transition, sqlx::Error> {
-    transition(
-        tx,
-        id,
-        "update job_runs set run_at = least(run_at, now())
-          where organization_id = $2 and id = $1 and status in ('queued', 'retryable')",
-    )
-    .await
+    /// Applies the operation to job `id` of the transaction's organization.
+    pub async fn apply(self, tx: &mut TenantTx, id: Uuid) -> Result<Transition, sqlx::Error> {
+        transition(tx, id, &self.statement()).await
+    }
 }
 
 /// An action on every job matching a filter.

@@ -33,14 +33,8 @@ struct Binds {
 }
 
 pub(super) async fn run(request: GdprRequestId, ctx: &JobContext) -> Result<(), JobError> {
-    let mut tx = ctx.begin().await?;
-    let Some(subject) = requests::start(&mut tx, request, RequestKind::Erasure).await? else {
-        return ctx
-            .succeed(
-                tx,
-                json!({ "request_id": request, "already_completed": true }),
-            )
-            .await;
+    let Some((tx, subject)) = requests::serve(ctx, request, RequestKind::Erasure).await? else {
+        return Ok(());
     };
     tx.commit().await?;
     let key = ctx.service::<SuppressionKey>().cloned().unwrap_or_default();

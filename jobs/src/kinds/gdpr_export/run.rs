@@ -14,14 +14,8 @@ use crate::queue::{JobContext, JobError};
 pub(super) async fn run(request: GdprRequestId, ctx: &JobContext) -> Result<(), JobError> {
     let ttl = ctx.service::<ExportTtl>().copied().unwrap_or_default();
     let key = ctx.service::<SuppressionKey>().cloned().unwrap_or_default();
-    let mut tx = ctx.begin().await?;
-    let Some(subject) = requests::start(&mut tx, request, RequestKind::Export).await? else {
-        return ctx
-            .succeed(
-                tx,
-                json!({ "request_id": request, "already_completed": true }),
-            )
-            .await;
+    let Some((mut tx, subject)) = requests::serve(ctx, request, RequestKind::Export).await? else {
+        return Ok(());
     };
     // The suppression section looks the address up by its keyed hash.
     key_bare_entries(&mut tx, &key).await?;

@@ -2,37 +2,33 @@
 
 use chrono::Duration;
 
+use crate::config::within;
+
 /// The export's lifetime: after it, the download answers `410` and the nightly run deletes
-/// the document. The worker injects it as a service; a job without one uses the default.
+/// the document. The worker injects it as a service; a job without one uses the default (a
+/// week).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ExportTtl {
-    pub hours: u32,
-}
+pub struct ExportTtl(Duration);
+
+/// Longest lifetime accepted: 30 days (an export holds a person's IP addresses as stored, so
+/// it must not outlive them by much).
+pub const MAX_EXPORT_TTL_HOURS: u32 = 720;
 
 impl ExportTtl {
-    /// Longest lifetime accepted: 30 days (an export holds a person's IP addresses as
-    /// stored, so it must not outlive them by much).
-    pub const MAX_HOURS: u32 = 720;
-
-    /// A lifetime of `hours`, checked (1 to [`ExportTtl::MAX_HOURS`]).
+    /// A lifetime of `hours`, checked (1 to [`MAX_EXPORT_TTL_HOURS`]).
     pub fn hours(hours: u32) -> Result<Self, String> {
-        if (1..=Self::MAX_HOURS).contains(&hours) {
-            Ok(Self { hours })
-        } else {
-            let max = Self::MAX_HOURS;
-            Err(format!("must be between 1 and {max} hours (got {hours})"))
-        }
+        let hours = within(hours, 1..=MAX_EXPORT_TTL_HOURS, "hours")?;
+        Ok(Self(Duration::hours(i64::from(hours))))
     }
 
     pub fn lifetime(&self) -> Duration {
-        Duration::hours(i64::from(self.hours))
+        self.0
     }
 }
 
 impl Default for ExportTtl {
-    /// A week.
     fn default() -> Self {
-        Self { hours: 168 }
+        Self(Duration::weeks(1))
     }
 }
 
@@ -43,12 +39,8 @@ mod tests {
     #[test]
     fn lifetimes_are_one_hour_to_thirty_days() {
         assert_eq!(ExportTtl::default().lifetime().num_days(), 7);
-        assert!(ExportTtl::hours(1).is_ok() && ExportTtl::hours(720).is_ok());
-        assert!(
-            ExportTtl::hours(0)
-                .unwrap_err()
-                .contains("between 1 and 720")
-        );
-        assert!(ExportTtl::hours(721).is_err());
+        let refused = [0, 721].map(|h| ExportTtl::hours(h).is_err());
+        assert_eq!(refused, [true, true]);
+        assert_eq!(ExportTtl::hours(720).unwrap().lifetime().num_days(), 30);
     }
 }

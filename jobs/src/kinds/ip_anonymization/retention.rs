@@ -2,6 +2,8 @@
 
 use chrono::Duration;
 
+use crate::config::within;
+
 /// The retention window: addresses of rows older than this are masked. The worker injects it
 /// as a service; a job without one uses the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,14 +17,7 @@ impl IpRetention {
 
     /// The window `days` long, checked (1 to [`IpRetention::MAX_DAYS`]).
     pub fn days(days: u32) -> Result<Self, String> {
-        if (1..=Self::MAX_DAYS).contains(&days) {
-            Ok(Self { days })
-        } else {
-            Err(format!(
-                "must be between 1 and {} days (got {days})",
-                Self::MAX_DAYS
-            ))
-        }
+        within(days, 1..=Self::MAX_DAYS, "days").map(|days| Self { days })
     }
 
     pub fn window(&self) -> Duration {

@@ -4,8 +4,10 @@ mod auth;
 mod error;
 mod error_shape;
 mod json;
+mod openapi;
 mod requester;
 mod routes;
+mod shapes;
 mod state;
 mod token;
 
@@ -31,11 +33,17 @@ enum Command {
     Migrate,
     /// Create the organization, user and active membership if missing; print a bearer token.
     Token(token::TokenArgs),
+    /// Print the OpenAPI document (what `GET /openapi.json` serves).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!("{}", openapi::DOCUMENT.to_pretty_json()?);
+        return Ok(());
+    }
     init_tracing();
     let config = Config::from_env()?;
     reachly_jobs::validate::special_use::allow_test_domains(config.allow_test_domains);
@@ -49,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => token::run(&config, args).await,
+        Command::Openapi => unreachable!("printed above"),
     }
 }
 

@@ -15,6 +15,11 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, MAY_BE_EMPTY};
+use crate::openapi::errors::{
+    Authed, BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable,
+};
+use crate::shapes::campaigns::{Cancelled, Launch, Launched};
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -37,9 +42,17 @@ impl From<LaunchError> for ApiError {
     }
 }
 
-/// Body (may be empty): [`LaunchRequest`] (all optional: `scheduled_at`, `include_risky`, `batch_size`,
-/// `seed`, `start_at`, `simulation` overrides). `202` with the launch job; `409` when the
-/// campaign is not a draft.
+/// Launch a campaign
+///
+/// Body (may be empty): all optional: `scheduled_at`, `include_risky`, `batch_size`, `seed`,
+/// `start_at`, `simulation` overrides. `202` with the launch job; `409` when the campaign is
+/// not a draft (`campaign.send`).
+#[utoipa::path(post, path = "/v1/campaigns/{id}/launch", tag = "campaigns", params(IdPath),
+    request_body(content = Option<Launch>, description = "May be empty"),
+    responses((status = 202, description = "Launched", body = Launched),
+        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
+        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable)))]
 async fn launch_campaign(
     State(state): State<AppState>,
     member: Member,
@@ -68,7 +81,14 @@ async fn launch_campaign(
     ))
 }
 
-/// Stops a scheduled or sending campaign between batches; `409` for any other status.
+/// Cancel a campaign
+///
+/// Stops a scheduled or sending campaign between batches; `409` for any other status
+/// (`campaign.send`).
+#[utoipa::path(post, path = "/v1/campaigns/{id}/cancel", tag = "campaigns", params(IdPath),
+    responses((status = 200, description = "Cancelled", body = Cancelled),
+        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
+        (status = 409, response = Conflict)))]
 async fn cancel_campaign(
     State(state): State<AppState>,
     member: Member,

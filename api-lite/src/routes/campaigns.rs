@@ -8,13 +8,19 @@ use reachly_jobs::{CampaignId, ListId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::{Postgres, QueryBuilder};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::creates::{NewResource, create};
 use super::input::{bounded, limits, optional, required};
+use super::paging::PageParams;
 use super::reads::{Filter, Resource};
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::{Authed, BadRequest, NotFound, PayloadTooLarge, Unprocessable};
+use crate::shapes::campaigns::Campaign;
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -59,23 +65,64 @@ static CAMPAIGNS: Resource = Resource {
 };
 
 /// A new campaign as clients send it; it starts as a `draft`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewCampaign {
+pub struct NewCampaign {
+    /// At most 200 characters.
     name: String,
+    /// At most 998 characters.
     subject: String,
+    /// At most 200 characters.
     from_name: Option<String>,
+    /// An email address.
     from_email: String,
+    /// A contact list of the organization.
+    #[schema(value_type = Uuid)]
     list_id: ListId,
+    /// An email template of the organization.
     template_id: Uuid,
+    /// A form of the organization.
     form_id: Option<Uuid>,
 }
 
 /// `?status=` of the listing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusFilter {
+    #[param(value_type = Option<words::CampaignStatus>)]
     status: Option<CampaignStatus>,
 }
+
+/// The organization's campaigns
+///
+/// Newest first, with their progress (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", params(PageParams, StatusFilter),
+    responses((status = 200, description = "A page of campaigns", body = Page<Campaign>),
+        (status = 400, response = BadRequest), Authed))]
+#[allow(dead_code)]
+fn index_doc() {}
+
+/// A campaign
+///
+/// Status, recipients, batches done and total, counts, the launch job's progress
+/// (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", params(IdPath),
+    responses((status = 200, description = "The campaign", body = Campaign),
+        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+#[allow(dead_code)]
+fn show_doc() {}
+
+/// Create a campaign
+///
+/// A draft on a list, template and form of this organization (`campaign.send`).
+#[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", request_body = NewCampaign,
+    responses(
+        (status = 201, description = "Created", body = Campaign,
+            headers(("Location" = String, description = "Where the campaign is"))),
+        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable)))]
+#[allow(dead_code)]
+fn create_doc() {}
 
 impl Filter for StatusFilter {
     fn push(self, sql: &mut QueryBuilder<Postgres>) {

@@ -16,14 +16,22 @@ use reachly_jobs::queue::{JobRun, JobStatus, NewJob, Registry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::AssertSqlSafe;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::input::{bounded, limits};
+use super::paging::PageParams;
 use super::paging::PageQuery;
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
+use crate::openapi::errors::{
+    Authed, BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable,
+};
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::jobs::{Job, SubmittedBatch, SubmittedJob};
+use crate::shapes::words;
 use crate::state::AppState;
 
 /// Most jobs one batch request may carry.
@@ -34,29 +42,31 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/jobs", post(create).get(list))
         .route("/v1/jobs/batch", post(create_batch))
         .route("/v1/jobs/{id}", get(show))
-        .route(
-            "/v1/jobs/{id}/cancel",
-            post(|State(state), member, PathId(id)| operate(state, member, id, Operation::Cancel)),
-        )
-        .route(
-            "/v1/jobs/{id}/retry",
-            post(|State(state), member, PathId(id)| operate(state, member, id, Operation::Retry)),
-        )
+        .route("/v1/jobs/{id}/cancel", post(cancel))
+        .route("/v1/jobs/{id}/retry", post(retry))
 }
 
 /// A job submission as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct JobRequest {
+pub struct JobRequest {
+    #[schema(value_type = words::SubmittableKind)]
     kind: String,
+    /// The kind's payload (`{}` when absent); `noop` takes `sleep_ms` and `fail_times`.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     payload: Option<Value>,
+    /// Higher runs first (default 0).
     #[serde(default)]
     priority: Option<i16>,
+    /// A second submission with the same key shows the first job (`200`, `duplicate`).
     #[serde(default)]
+    #[schema(max_length = 200)]
     dedupe_key: Option<String>,
+    /// Attempts before the job goes `dead` (default: the kind's).
     #[serde(default)]
     max_attempts: Option<i32>,
+    /// Run no earlier (between 2000-01-01 and a year from now).
     #[serde(default)]
     run_at: Option<DateTime<Utc>>,
 }
@@ -102,9 +112,11 @@ fn check_run_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+/// Jobs submitted together, in one transaction.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest {
+pub struct BatchRequest {
+    #[schema(min_items = 1, max_items = 1000)]
     jobs: Vec<JobRequest>,
 }
 
@@ -119,6 +131,17 @@ fn view(job: &JobRun) -> Value {
     value
 }
 
+/// Submit a job
+///
+/// Needs the kind's permission (`noop`, `event_aggregation`, `ip_anonymization`:
+/// `ops.manage`).
+#[utoipa::path(post, path = "/v1/jobs", tag = "jobs", request_body = JobRequest,
+    responses(
+        (status = 202, description = "Submitted", body = SubmittedJob, headers(("Location" = String, description = "Where the job is"))),
+        (status = 200, description = "A job with this `dedupe_key` exists: that job",
+            body = SubmittedJob, headers(("Location" = String, description = "Where the job is"))),
+        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable)))]
 async fn create(
     State(state): State<AppState>,
     member: Member,
@@ -143,6 +166,14 @@ async fn create(
     Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
 }
 
+/// Submit jobs together
+///
+/// 1 to 1,000 jobs in one transaction: all are submitted or none.
+#[utoipa::path(post, path = "/v1/jobs/batch", tag = "jobs", request_body = BatchRequest,
+    responses(
+        (status = 202, description = "Submitted", body = SubmittedBatch),
+        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable)))]
 async fn create_batch(
     State(state): State<AppState>,
     member: Member,
@@ -178,6 +209,12 @@ async fn create_batch(
     Ok((StatusCode::ACCEPTED, Json(json!({ "data": data }))).into_response())
 }
 
+/// A job
+///
+/// With its progress, result and last error (`ops.view`).
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The job", body = Job),
+        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
 async fn show(
     State(state): State<AppState>,
     member: Member,
@@ -196,13 +233,21 @@ async fn show(
 }
 
 /// `?status=&kind=` of the listing (its `cursor` and `limit` are the [`PageQuery`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(value_type = Option<words::JobStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<words::JobKind>)]
     kind: Option<String>,
 }
 
-/// Newest first; `next_cursor` continues after the last item.
+/// The organization's jobs
+///
+/// Newest first; `next_cursor` continues after the last item (`ops.view`).
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(PageParams, ListQuery),
+    responses((status = 200, description = "A page of jobs", body = Page<Job>),
+        (status = 400, response = BadRequest), Authed))]
 async fn list(
     State(state): State<AppState>,
     member: Member,
@@ -277,6 +322,38 @@ impl Operation {
             Operation::Retry => "only a dead, cancelled or retryable job can be retried",
         }
     }
+}
+
+/// Cancel a job
+///
+/// A queued, retryable or running job (`ops.manage`); a running attempt's effects are then
+/// discarded. `409` once the job finished.
+#[utoipa::path(post, path = "/v1/jobs/{id}/cancel", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The cancelled job", body = Job),
+        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
+        (status = 409, response = Conflict)))]
+async fn cancel(
+    State(state): State<AppState>,
+    member: Member,
+    PathId(id): PathId<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    operate(state, member, id, Operation::Cancel).await
+}
+
+/// Retry a job
+///
+/// A dead or cancelled job with a fresh set of attempts, a retryable one without waiting for
+/// its backoff (`ops.manage`); `409` for any other.
+#[utoipa::path(post, path = "/v1/jobs/{id}/retry", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The queued job", body = Job),
+        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
+        (status = 409, response = Conflict)))]
+async fn retry(
+    State(state): State<AppState>,
+    member: Member,
+    PathId(id): PathId<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    operate(state, member, id, Operation::Retry).await
 }
 
 /// Applies `operation` to the job in the path and shows the job as it now is, or explains

@@ -132,6 +132,13 @@ macro_rules! sim_config {
             $( $(#[$doc])* pub $field: $ty, )*
         }
 
+        impl SimulationConfig {
+            /// Every knob's name and Rust type (`f64`, `u32`), in declaration order: what a
+            /// launch's `simulation` may override (the API documents it from this list).
+            pub const KNOBS: &'static [(&'static str, &'static str)] =
+                &[$( (stringify!($field), stringify!($ty)), )*];
+        }
+
         impl Default for SimulationConfig {
             fn default() -> Self {
                 Self { $( $field: $default, )* }

@@ -69,12 +69,16 @@ static CAMPAIGNS: Resource = Resource {
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// At most 998 characters.
+    #[schema(min_length = 1, max_length = 998)]
     subject: String,
     /// At most 200 characters.
+    #[schema(max_length = 200)]
     from_name: Option<String>,
     /// An email address.
+    #[schema(format = Email, max_length = 254)]
     from_email: String,
     /// A contact list of the organization.
     #[schema(value_type = Uuid)]

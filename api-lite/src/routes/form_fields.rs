@@ -19,6 +19,7 @@ pub struct FieldInput {
     #[schema(pattern = "^[a-z][a-z0-9_]{0,62}$")]
     pub key: String,
     /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
     #[schema(value_type = crate::shapes::words::FieldType)]
     pub field_type: String,

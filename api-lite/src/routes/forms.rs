@@ -55,6 +55,7 @@ static FORMS: Resource = Resource {
 #[serde(deny_unknown_fields)]
 pub struct NewForm {
     /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// Lowercase letters and digits joined by single hyphens, at most 100 characters; unique
     /// in the organization.

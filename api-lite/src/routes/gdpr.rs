@@ -79,6 +79,7 @@ pub struct RequestBody {
     #[schema(value_type = words::GdprRequestType)]
     kind: RequestKind,
     /// The person's address (at most 254 characters).
+    #[schema(format = Email, max_length = 254)]
     email: String,
 }
 

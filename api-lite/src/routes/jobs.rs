@@ -58,6 +58,7 @@ pub struct JobRequest {
     payload: Option<Value>,
     /// Higher runs first (default 0).
     #[serde(default)]
+    #[schema(minimum = -32768, maximum = 32767)]
     priority: Option<i16>,
     /// A second submission with the same key shows the first job (`200`, `duplicate`).
     #[serde(default)]
@@ -65,6 +66,7 @@ pub struct JobRequest {
     dedupe_key: Option<String>,
     /// Attempts before the job goes `dead` (default: the kind's).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     max_attempts: Option<i32>,
     /// Run no earlier (between 2000-01-01 and a year from now).
     #[serde(default)]

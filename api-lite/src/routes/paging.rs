@@ -53,6 +53,7 @@ pub struct PageQuery<C = Uuid> {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// The `next_cursor` of the previous page (anything else is a `400`).
+    #[param(min_length = 1)]
     cursor: Option<String>,
     /// Rows per page: 100 by default; clamped to 1..=1000.
     limit: Option<i64>,

@@ -50,8 +50,10 @@ static TEMPLATES: Resource = Resource {
 #[serde(deny_unknown_fields)]
 pub struct NewTemplate {
     /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// At most 998 characters.
+    #[schema(max_length = 998)]
     subject: Option<String>,
     /// At most 1 MiB.
     html_body: Option<String>,

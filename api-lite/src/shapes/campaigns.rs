@@ -150,14 +150,21 @@ impl utoipa::PartialSchema for SimulationOverrides {
         let knobs = reachly_jobs::simulate::config::SimulationConfig::KNOBS;
         knobs
             .iter()
-            .fold(ObjectBuilder::new(), |object, (name, ty)| {
-                let ty = if *ty == "u32" {
-                    Type::Integer
-                } else {
-                    Type::Number
-                };
-                object.property(*name, ObjectBuilder::new().schema_type(ty).minimum(Some(0)))
-            })
+            .fold(
+                ObjectBuilder::new(),
+                |object, (name, ty, lowest, highest)| {
+                    let ty = if *ty == "u32" {
+                        Type::Integer
+                    } else {
+                        Type::Number
+                    };
+                    let knob = ObjectBuilder::new()
+                        .schema_type(ty)
+                        .minimum(Some(*lowest))
+                        .maximum(Some(*highest));
+                    object.property(*name, knob)
+                },
+            )
             .additional_properties(Some(AdditionalProperties::FreeForm(false)))
             .into()
     }

@@ -19,6 +19,7 @@ pub struct Job {
     /// The payload as submitted (its fields are the kind's).
     #[schema(value_type = Object)]
     pub payload: Value,
+    #[schema(minimum = -32768, maximum = 32767)]
     pub priority: i16,
     #[schema(value_type = words::JobStatus)]
     pub status: String,

@@ -80,8 +80,10 @@ pub struct UploadedList {
 #[derive(ToSchema)]
 pub struct ListUpload {
     /// The list's name (required, at most 200 characters).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// At most 2,000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// The CSV file (at most `REACHLY_UPLOAD_LIMIT_BYTES`, default 100 MB); its file name is
     /// kept as `source_filename`.

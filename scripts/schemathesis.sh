@@ -51,6 +51,8 @@ config="$(mktemp -d)/schemathesis.toml"
 trap 'rm -rf "$(dirname "$config")"' EXIT
 {
     echo 'color = false'
+    # No state kept between runs (each run the same, nothing written beside the caller).
+    printf '[cache]\nenabled = false\n'
     if [ -n "${SCHEMATHESIS_IDS_DIR:-}" ]; then
         for file in "$SCHEMATHESIS_IDS_DIR"/*.txt; do
             [ -s "$file" ] || continue

@@ -17,7 +17,7 @@ use super::analytics_range::{Range, RangeQuery};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, Unprocessable};
+use crate::openapi::errors::{Refused, Unprocessable};
 use crate::shapes::analytics::{CampaignsTable, LeadsBySource};
 use crate::shapes::words;
 use crate::state::AppState;
@@ -42,7 +42,7 @@ struct StatusFilter {
 #[utoipa::path(get, path = "/v1/analytics/campaigns", tag = "analytics",
     params(RangeQuery, StatusFilter),
     responses((status = 200, description = "The campaigns", body = CampaignsTable),
-        (status = 400, response = BadRequest), Authed, (status = 422, response = Unprocessable)))]
+        Refused, Unprocessable))]
 async fn campaigns(
     State(state): State<AppState>,
     member: Member,
@@ -79,7 +79,7 @@ async fn campaigns(
 /// Leads created in the range by source and status, with conversion rates (`lead.read`).
 #[utoipa::path(get, path = "/v1/analytics/leads", tag = "analytics", params(RangeQuery),
     responses((status = 200, description = "The leads", body = LeadsBySource),
-        (status = 400, response = BadRequest), Authed, (status = 422, response = Unprocessable)))]
+        Refused, Unprocessable))]
 async fn leads(
     State(state): State<AppState>,
     member: Member,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::paging::PageParams;
 use super::reads::{Filter, Resource};
-use crate::openapi::errors::{Authed, BadRequest};
+use crate::openapi::errors::Refused;
 use crate::shapes::audit::AuditLog;
 use crate::shapes::common::Page;
 use crate::shapes::words;
@@ -66,7 +66,7 @@ struct RawAuditFilter {
 /// Every change made through the API and every export, newest first (`audit.read`).
 #[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", params(PageParams, RawAuditFilter),
     responses((status = 200, description = "A page of audit rows", body = Page<AuditLog>),
-        (status = 400, response = BadRequest), Authed))]
+        Refused))]
 #[allow(dead_code)]
 fn index_doc() {}
 

@@ -19,7 +19,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, NotFound};
+use crate::openapi::errors::RefusedOrNotFound;
 use crate::shapes::campaigns::Event;
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::words;
@@ -45,7 +45,7 @@ struct TypeFilter {
 #[utoipa::path(get, path = "/v1/campaigns/{id}/events", tag = "campaigns",
     params(IdPath, PageParams, TypeFilter),
     responses((status = 200, description = "A page of events", body = Page<Event>),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+        RefusedOrNotFound))]
 async fn index(
     State(state): State<AppState>,
     member: Member,

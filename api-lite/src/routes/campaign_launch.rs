@@ -15,9 +15,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, MAY_BE_EMPTY};
-use crate::openapi::errors::{
-    Authed, BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable,
-};
+use crate::openapi::errors::{BodyRefused, Conflict, RefusedOrNotFound};
 use crate::shapes::campaigns::{Cancelled, Launch, Launched};
 use crate::shapes::common::IdPath;
 use crate::state::AppState;
@@ -49,10 +47,8 @@ impl From<LaunchError> for ApiError {
 /// not a draft (`campaign.send`).
 #[utoipa::path(post, path = "/v1/campaigns/{id}/launch", tag = "campaigns", params(IdPath),
     request_body(content = Option<Launch>, description = "May be empty"),
-    responses((status = 202, description = "Launched", body = Launched),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable)))]
+    responses((status = 202, description = "Launched", body = Launched), RefusedOrNotFound,
+        Conflict, BodyRefused))]
 async fn launch_campaign(
     State(state): State<AppState>,
     member: Member,
@@ -86,9 +82,8 @@ async fn launch_campaign(
 /// Stops a scheduled or sending campaign between batches; `409` for any other status
 /// (`campaign.send`).
 #[utoipa::path(post, path = "/v1/campaigns/{id}/cancel", tag = "campaigns", params(IdPath),
-    responses((status = 200, description = "Cancelled", body = Cancelled),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 409, response = Conflict)))]
+    responses((status = 200, description = "Cancelled", body = Cancelled), RefusedOrNotFound,
+        Conflict))]
 async fn cancel_campaign(
     State(state): State<AppState>,
     member: Member,

@@ -18,7 +18,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, Unprocessable};
+use crate::openapi::errors::{RefusedOrNotFound, Unprocessable};
 use crate::shapes::campaigns::Lead;
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::words;
@@ -52,9 +52,8 @@ pub struct LeadParams {
 /// a key given twice or a value of the wrong type is a `422`.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/leads", tag = "campaigns",
     params(IdPath, PageParams, LeadParams),
-    responses((status = 200, description = "A page of leads", body = Page<Lead>),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable)))]
+    responses((status = 200, description = "A page of leads", body = Page<Lead>), RefusedOrNotFound,
+        Unprocessable))]
 async fn index(
     State(state): State<AppState>,
     member: Member,

@@ -22,7 +22,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, Unprocessable};
+use crate::openapi::errors::{RefusedOrNotFound, Unprocessable};
 use crate::shapes::analytics::CampaignSegments;
 use crate::shapes::common::IdPath;
 use crate::state::AppState;
@@ -60,8 +60,7 @@ struct FormatQuery {
     responses(
         (status = 200, description = "The metrics", content(
             (crate::shapes::analytics::CampaignMetrics = "application/json"), (String = "text/csv"))),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable)))]
+        RefusedOrNotFound, Unprocessable))]
 async fn metrics(
     State(state): State<AppState>,
     member: Member,
@@ -151,7 +150,7 @@ fn metrics_csv(metrics: &CampaignMetrics) -> String {
 #[utoipa::path(get, path = "/v1/campaigns/{id}/metrics/segments", tag = "analytics",
     params(IdPath),
     responses((status = 200, description = "The segments", body = CampaignSegments),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+        RefusedOrNotFound))]
 async fn segments(
     State(state): State<AppState>,
     member: Member,

@@ -17,7 +17,7 @@ use super::paging::PageParams;
 use super::reads::{Filter, Resource};
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, PayloadTooLarge, Unprocessable};
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
 use crate::shapes::campaigns::Campaign;
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::words;
@@ -101,8 +101,7 @@ struct StatusFilter {
 ///
 /// Newest first, with their progress (`campaign.read`).
 #[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", params(PageParams, StatusFilter),
-    responses((status = 200, description = "A page of campaigns", body = Page<Campaign>),
-        (status = 400, response = BadRequest), Authed))]
+    responses((status = 200, description = "A page of campaigns", body = Page<Campaign>), Refused))]
 #[allow(dead_code)]
 fn index_doc() {}
 
@@ -111,8 +110,7 @@ fn index_doc() {}
 /// Status, recipients, batches done and total, counts, the launch job's progress
 /// (`campaign.read`).
 #[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", params(IdPath),
-    responses((status = 200, description = "The campaign", body = Campaign),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+    responses((status = 200, description = "The campaign", body = Campaign), RefusedOrNotFound))]
 #[allow(dead_code)]
 fn show_doc() {}
 
@@ -123,8 +121,7 @@ fn show_doc() {}
     responses(
         (status = 201, description = "Created", body = Campaign,
             headers(("Location" = String, description = "Where the campaign is"))),
-        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable)))]
+        Refused, BodyRefused))]
 #[allow(dead_code)]
 fn create_doc() {}
 

@@ -21,7 +21,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, NotFound};
+use crate::openapi::errors::RefusedOrNotFound;
 use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
@@ -49,8 +49,7 @@ pub fn routes() -> Router<AppState> {
 #[utoipa::path(get, path = "/v1/contact-lists/{id}/export.csv", tag = "contact lists",
     params(IdPath, ValidationFilter),
     responses((status = 200, description = "The CSV file (an attachment)",
-            content_type = "text/csv", body = String),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+            content_type = "text/csv", body = String), RefusedOrNotFound))]
 async fn export(
     State(state): State<AppState>,
     member: Member,

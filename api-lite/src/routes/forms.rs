@@ -15,9 +15,7 @@ use super::paging::PageParams;
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::openapi::errors::{
-    Authed, BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable,
-};
+use crate::openapi::errors::{BodyRefused, Conflict, Refused, RefusedOrNotFound};
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::content::Form;
 use crate::state::AppState;
@@ -70,8 +68,7 @@ pub struct NewForm {
 ///
 /// Newest first, with their fields (`campaign.read`).
 #[utoipa::path(get, path = "/v1/forms", tag = "forms", params(PageParams),
-    responses((status = 200, description = "A page of forms", body = Page<Form>),
-        (status = 400, response = BadRequest), Authed))]
+    responses((status = 200, description = "A page of forms", body = Page<Form>), Refused))]
 #[allow(dead_code)]
 fn index_doc() {}
 
@@ -79,8 +76,7 @@ fn index_doc() {}
 ///
 /// With its fields in position order (`campaign.read`).
 #[utoipa::path(get, path = "/v1/forms/{id}", tag = "forms", params(IdPath),
-    responses((status = 200, description = "The form", body = Form),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+    responses((status = 200, description = "The form", body = Form), RefusedOrNotFound))]
 #[allow(dead_code)]
 fn show_doc() {}
 
@@ -90,9 +86,8 @@ fn show_doc() {}
 #[utoipa::path(post, path = "/v1/forms", tag = "forms", request_body = NewForm,
     responses(
         (status = 201, description = "Created", body = Form,
-            headers(("Location" = String, description = "Where the form is"))),
-        (status = 400, response = BadRequest), Authed, (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge), (status = 422, response = Unprocessable)))]
+            headers(("Location" = String, description = "Where the form is"))), Refused, Conflict,
+        BodyRefused))]
 #[allow(dead_code)]
 fn create_doc() {}
 

@@ -26,7 +26,7 @@ use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, PayloadTooLarge, Unprocessable};
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::gdpr::{GdprRequest, GdprRequested};
 use crate::shapes::words;
@@ -89,7 +89,7 @@ pub struct RequestBody {
 /// `gdpr.erase`).
 #[utoipa::path(get, path = "/v1/gdpr/requests", tag = "gdpr", params(PageParams),
     responses((status = 200, description = "A page of requests", body = Page<GdprRequest>),
-        (status = 400, response = BadRequest), Authed))]
+        Refused))]
 #[allow(dead_code)]
 fn index_doc() {}
 
@@ -97,8 +97,7 @@ fn index_doc() {}
 ///
 /// Its status, receipt and the export's expiry (`gdpr.export` or `gdpr.erase`).
 #[utoipa::path(get, path = "/v1/gdpr/requests/{id}", tag = "gdpr", params(IdPath),
-    responses((status = 200, description = "The request", body = GdprRequest),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+    responses((status = 200, description = "The request", body = GdprRequest), RefusedOrNotFound))]
 #[allow(dead_code)]
 fn show_doc() {}
 
@@ -126,8 +125,7 @@ impl RequestBody {
     responses(
         (status = 202, description = "Accepted", body = GdprRequested,
             headers(("Location" = String, description = "Where the request is"))),
-        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable)))]
+        Refused, BodyRefused))]
 async fn create(
     State(state): State<AppState>,
     member: Member,

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::openapi::errors::{Authed, BadRequest, Conflict, Gone, NotFound};
+use crate::openapi::errors::{Conflict, Gone, RefusedOrNotFound};
 use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
@@ -34,8 +34,7 @@ struct Stored {
 /// `410` once expired. Audited as `gdpr.export_downloaded` (`gdpr.export`).
 #[utoipa::path(get, path = "/v1/gdpr/requests/{id}/export", tag = "gdpr", params(IdPath),
     responses((status = 200, description = "The export document (an attachment)", body = Object),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 409, response = Conflict), (status = 410, response = Gone)))]
+        RefusedOrNotFound, Conflict, Gone))]
 pub async fn download(
     State(state): State<AppState>,
     member: Member,

@@ -29,8 +29,7 @@ async fn healthz() -> Json<Value> {
 ///
 /// Postgres and Redis both answer.
 #[utoipa::path(get, path = "/readyz", tag = "health", security(()),
-    responses((status = 200, description = "Ready", body = Ready),
-        (status = 503, response = Unavailable)))]
+    responses((status = 200, description = "Ready", body = Ready), Unavailable))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state
         .db

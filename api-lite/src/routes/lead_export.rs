@@ -17,7 +17,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, Unprocessable};
+use crate::openapi::errors::{RefusedOrNotFound, Unprocessable};
 use crate::shapes::common::IdPath;
 use crate::state::AppState;
 use reachly_jobs::campaigns::lead_query::LeadQuery;
@@ -56,9 +56,7 @@ fn field_columns(keys: &[String]) -> Vec<String> {
 #[utoipa::path(get, path = "/v1/campaigns/{id}/leads/export.csv", tag = "campaigns",
     params(IdPath, LeadParams),
     responses((status = 200, description = "The CSV file (an attachment)",
-            content_type = "text/csv", body = String),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable)))]
+            content_type = "text/csv", body = String), RefusedOrNotFound, Unprocessable))]
 pub async fn export(
     State(state): State<AppState>,
     member: Member,

@@ -15,9 +15,7 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::openapi::errors::{
-    Authed, BadRequest, Conflict, NotFound, PayloadTooLarge, Unprocessable,
-};
+use crate::openapi::errors::{BodyRefused, Conflict, RefusedOrNotFound};
 use crate::shapes::campaigns::LeadMoved;
 use crate::shapes::common::IdPath;
 use crate::shapes::words;
@@ -42,10 +40,8 @@ pub struct LeadChange {
 /// A move the pipeline does not allow is `409` (`lead.manage`).
 #[utoipa::path(patch, path = "/v1/leads/{id}", tag = "leads", params(IdPath),
     request_body = LeadChange,
-    responses((status = 200, description = "Moved", body = LeadMoved),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable)))]
+    responses((status = 200, description = "Moved", body = LeadMoved), RefusedOrNotFound,
+        Conflict, BodyRefused))]
 async fn update(
     State(state): State<AppState>,
     member: Member,

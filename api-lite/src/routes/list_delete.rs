@@ -11,7 +11,7 @@ use serde_json::json;
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::openapi::errors::{Authed, BadRequest, Conflict, NotFound};
+use crate::openapi::errors::{Conflict, RefusedOrNotFound};
 use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
@@ -30,9 +30,7 @@ impl From<DeleteListError> for ApiError {
 /// `204` once the list and its memberships are gone (its contacts stay); `409` while it is
 /// imported or validated or while a campaign refers to it (`list.import`).
 #[utoipa::path(delete, path = "/v1/contact-lists/{id}", tag = "contact lists", params(IdPath),
-    responses((status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound),
-        (status = 409, response = Conflict)))]
+    responses((status = 204, description = "Deleted"), RefusedOrNotFound, Conflict))]
 pub async fn delete(
     State(state): State<AppState>,
     member: Member,

@@ -26,7 +26,7 @@ use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, PayloadTooLarge, Unprocessable};
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::lists::{Contact, ImportError, List, ListSummary, ListUpload, ListUploaded};
 use crate::shapes::words;
@@ -87,8 +87,7 @@ static LISTS: Resource = Resource {
 ///
 /// Newest first (`list.read`).
 #[utoipa::path(get, path = "/v1/contact-lists", tag = "contact lists", params(PageParams),
-    responses((status = 200, description = "A page of lists", body = Page<ListSummary>),
-        (status = 400, response = BadRequest), Authed))]
+    responses((status = 200, description = "A page of lists", body = Page<ListSummary>), Refused))]
 #[allow(dead_code)]
 fn index_doc() {}
 
@@ -96,8 +95,7 @@ fn index_doc() {}
 ///
 /// Its status, counts and the import job's progress (`list.read`).
 #[utoipa::path(get, path = "/v1/contact-lists/{id}", tag = "contact lists", params(IdPath),
-    responses((status = 200, description = "The list", body = List),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+    responses((status = 200, description = "The list", body = List), RefusedOrNotFound))]
 #[allow(dead_code)]
 fn show_doc() {}
 
@@ -111,8 +109,7 @@ fn show_doc() {}
     responses(
         (status = 202, description = "Accepted: the list is imported by its job", body = ListUploaded,
             headers(("Location" = String, description = "Where the list is"))),
-        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable)))]
+        Refused, BodyRefused))]
 async fn upload(
     State(state): State<AppState>,
     member: Member,
@@ -226,7 +223,7 @@ pub struct ValidationFilter {
 #[utoipa::path(get, path = "/v1/contact-lists/{id}/contacts", tag = "contact lists",
     params(IdPath, PageParams, ValidationFilter),
     responses((status = 200, description = "A page of contacts", body = Page<Contact>),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+        RefusedOrNotFound))]
 async fn contacts(
     State(state): State<AppState>,
     member: Member,
@@ -258,7 +255,7 @@ async fn contacts(
 #[utoipa::path(get, path = "/v1/contact-lists/{id}/errors", tag = "contact lists",
     params(IdPath, PageParams),
     responses((status = 200, description = "A page of rows", body = Page<ImportError>),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+        RefusedOrNotFound))]
 async fn errors(
     State(state): State<AppState>,
     member: Member,

@@ -14,7 +14,7 @@ use super::paging::PageParams;
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
-use crate::openapi::errors::{Authed, BadRequest, NotFound, PayloadTooLarge, Unprocessable};
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
 use crate::shapes::common::{IdPath, Page};
 use crate::shapes::content::{Template, TemplateSummary};
 use crate::state::AppState;
@@ -66,7 +66,7 @@ pub struct NewTemplate {
 /// Newest first, without their bodies (`campaign.read`).
 #[utoipa::path(get, path = "/v1/email-templates", tag = "email templates", params(PageParams),
     responses((status = 200, description = "A page of templates", body = Page<TemplateSummary>),
-        (status = 400, response = BadRequest), Authed))]
+        Refused))]
 #[allow(dead_code)]
 fn index_doc() {}
 
@@ -74,8 +74,7 @@ fn index_doc() {}
 ///
 /// With its bodies (`campaign.read`).
 #[utoipa::path(get, path = "/v1/email-templates/{id}", tag = "email templates", params(IdPath),
-    responses((status = 200, description = "The template", body = Template),
-        (status = 400, response = BadRequest), Authed, (status = 404, response = NotFound)))]
+    responses((status = 200, description = "The template", body = Template), RefusedOrNotFound))]
 #[allow(dead_code)]
 fn show_doc() {}
 
@@ -87,8 +86,7 @@ fn show_doc() {}
     responses(
         (status = 201, description = "Created", body = Template,
             headers(("Location" = String, description = "Where the template is"))),
-        (status = 400, response = BadRequest), Authed, (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable)))]
+        Refused, BodyRefused))]
 #[allow(dead_code)]
 fn create_doc() {}
 

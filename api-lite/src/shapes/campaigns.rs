@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::common::SelfLink;
+use super::common::{Person, SelfLink};
 use super::words;
 
 /// A campaign with its send progress and its launch job (`null` before launch).
@@ -218,12 +218,8 @@ pub struct Lead {
     pub source: Option<String>,
     #[schema(required = true)]
     pub email: Option<String>,
-    #[schema(required = true)]
-    pub first_name: Option<String>,
-    #[schema(required = true)]
-    pub last_name: Option<String>,
-    #[schema(required = true)]
-    pub phone: Option<String>,
+    #[serde(flatten)]
+    pub person: Person,
     #[schema(required = true)]
     pub contact_id: Option<Uuid>,
     pub form_id: Uuid,

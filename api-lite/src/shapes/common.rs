@@ -62,6 +62,17 @@ pub struct IdPath {
     pub id: Uuid,
 }
 
+/// The name and phone a contact or a lead carries (`null` where unknown or erased).
+#[derive(Serialize, ToSchema)]
+pub struct Person {
+    #[schema(required = true)]
+    pub first_name: Option<String>,
+    #[schema(required = true)]
+    pub last_name: Option<String>,
+    #[schema(required = true)]
+    pub phone: Option<String>,
+}
+
 /// The `links.self` of a resource.
 #[derive(Serialize, ToSchema)]
 pub struct SelfLink {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::common::SelfLink;
+use super::common::{Person, SelfLink};
 use super::jobs::JobRef;
 use super::words;
 
@@ -96,12 +96,8 @@ pub struct ListUpload {
 pub struct Contact {
     pub id: Uuid,
     pub email: String,
-    #[schema(required = true)]
-    pub first_name: Option<String>,
-    #[schema(required = true)]
-    pub last_name: Option<String>,
-    #[schema(required = true)]
-    pub phone: Option<String>,
+    #[serde(flatten)]
+    pub person: Person,
     #[schema(required = true)]
     pub company: Option<String>,
     /// The CSV's other columns, by header.

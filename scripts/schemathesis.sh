@@ -42,7 +42,13 @@ shift
 venv="$ROOT/.venv-schemathesis"
 if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
     log "installing schemathesis into $venv"
-    python3 -m venv "$venv"
+    if ! python3 -m venv "$venv"; then
+        # Debian's python3 lacks venv until python3-venv is installed.
+        log "installing python3-venv"
+        as_root apt-get install -y -qq python3-venv >/dev/null
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+    fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
 

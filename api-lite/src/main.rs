@@ -4,9 +4,11 @@ mod auth;
 mod error;
 mod error_shape;
 mod json;
+mod openapi;
 mod requester;
 mod routes;
 mod session;
+mod shapes;
 mod state;
 mod token;
 
@@ -35,11 +37,17 @@ enum Command {
     /// Make the user with this email a platform operator (sees every queue, worker and
     /// schedule; pauses and resumes queues).
     GrantPlatformAdmin { email: String },
+    /// Print the OpenAPI document (what `GET /openapi.json` serves).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!("{}", openapi::DOCUMENT.to_pretty_json()?);
+        return Ok(());
+    }
     init_tracing();
     let config = Config::from_env()?;
     reachly_jobs::validate::special_use::allow_test_domains(config.allow_test_domains);
@@ -54,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Token(args) => token::run(&config, args).await,
         Command::GrantPlatformAdmin { email } => token::grant_platform_admin(&config, &email).await,
+        Command::Openapi => unreachable!("printed above"),
     }
 }
 

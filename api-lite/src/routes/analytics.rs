@@ -11,11 +11,15 @@ use reachly_jobs::analytics::leads::leads_by_source;
 use reachly_jobs::campaigns::CampaignStatus;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa::IntoParams;
 
-use super::analytics_range::Range;
+use super::analytics_range::{Range, RangeQuery};
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::{Refused, Unprocessable};
+use crate::shapes::analytics::{CampaignsTable, LeadsBySource};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -24,11 +28,21 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/analytics/leads", get(leads))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusFilter {
+    #[param(value_type = Option<words::CampaignStatus>)]
     status: Option<CampaignStatus>,
 }
 
+/// Campaigns with their totals
+///
+/// Every campaign started (or, never launched, created) in the range, newest first, with its
+/// totals and rates (`campaign.read`).
+#[utoipa::path(get, path = "/v1/analytics/campaigns", tag = "analytics",
+    params(RangeQuery, StatusFilter),
+    responses((status = 200, description = "The campaigns", body = CampaignsTable),
+        Refused, Unprocessable))]
 async fn campaigns(
     State(state): State<AppState>,
     member: Member,
@@ -60,6 +74,12 @@ async fn campaigns(
     ))
 }
 
+/// Leads by source
+///
+/// Leads created in the range by source and status, with conversion rates (`lead.read`).
+#[utoipa::path(get, path = "/v1/analytics/leads", tag = "analytics", params(RangeQuery),
+    responses((status = 200, description = "The leads", body = LeadsBySource),
+        Refused, Unprocessable))]
 async fn leads(
     State(state): State<AppState>,
     member: Member,

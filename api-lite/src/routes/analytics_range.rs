@@ -12,9 +12,12 @@ use crate::error::ApiError;
 use crate::json::ApiQuery;
 
 /// The range parameters as the query holds them.
-#[derive(Debug, Deserialize)]
-struct RangeQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// First UTC day (inclusive; default 29 days before `to`).
     from: Option<NaiveDate>,
+    /// Last UTC day (inclusive; default today); at most 366 days after `from`.
     to: Option<NaiveDate>,
 }
 

@@ -6,9 +6,15 @@ use reachly_jobs::Permission;
 use reachly_jobs::audit::SubjectType;
 use serde::Deserialize;
 use sqlx::{Postgres, QueryBuilder};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::paging::PageParams;
 use super::reads::{Filter, Resource};
+use crate::openapi::errors::Refused;
+use crate::shapes::audit::AuditLog;
+use crate::shapes::common::Page;
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -37,12 +43,25 @@ struct AuditFilter {
 }
 
 /// The query as sent; malformed ids are a 400 already here.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RawAuditFilter {
+    #[param(value_type = Option<words::SubjectType>)]
     subject_type: Option<SubjectType>,
+    /// Needs its `subject_type`.
     subject_id: Option<Uuid>,
+    /// A user id.
     actor: Option<Uuid>,
 }
+
+/// The audit trail
+///
+/// Every change made through the API and every export, newest first (`audit.read`).
+#[utoipa::path(get, path = "/v1/audit-logs", tag = "audit", params(PageParams, RawAuditFilter),
+    responses((status = 200, description = "A page of audit rows", body = Page<AuditLog>),
+        Refused))]
+#[allow(dead_code)]
+fn index_doc() {}
 
 impl TryFrom<RawAuditFilter> for AuditFilter {
     type Error = &'static str;

@@ -10,14 +10,19 @@ use reachly_jobs::simulate::EventType;
 use reachly_jobs::{CampaignId, Permission};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::campaigns::require_campaign;
-use super::paging::PageQuery;
+use super::paging::{PageParams, PageQuery};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::RefusedOrNotFound;
+use crate::shapes::campaigns::Event;
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -25,12 +30,22 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `?type=` of the listing (its `cursor` and `limit` are the [`PageQuery`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TypeFilter {
     #[serde(rename = "type")]
+    #[param(value_type = Option<words::EventType>)]
     event_type: Option<EventType>,
 }
 
+/// A campaign's events
+///
+/// In the order they happened (`occurred_at`, then id); the cursor is opaque
+/// (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns/{id}/events", tag = "campaigns",
+    params(IdPath, PageParams, TypeFilter),
+    responses((status = 200, description = "A page of events", body = Page<Event>),
+        RefusedOrNotFound))]
 async fn index(
     State(state): State<AppState>,
     member: Member,

@@ -15,6 +15,9 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, MAY_BE_EMPTY};
+use crate::openapi::errors::{BodyRefused, Conflict, RefusedOrNotFound};
+use crate::shapes::campaigns::{Cancelled, Launch, Launched};
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -37,9 +40,15 @@ impl From<LaunchError> for ApiError {
     }
 }
 
-/// Body (may be empty): [`LaunchRequest`] (all optional: `scheduled_at`, `include_risky`, `batch_size`,
-/// `seed`, `start_at`, `simulation` overrides). `202` with the launch job; `409` when the
-/// campaign is not a draft.
+/// Launch a campaign
+///
+/// Body (may be empty): all optional: `scheduled_at`, `include_risky`, `batch_size`, `seed`,
+/// `start_at`, `simulation` overrides. `202` with the launch job; `409` when the campaign is
+/// not a draft (`campaign.send`).
+#[utoipa::path(post, path = "/v1/campaigns/{id}/launch", tag = "campaigns", params(IdPath),
+    request_body(content = Option<Launch>, description = "May be empty"),
+    responses((status = 202, description = "Launched", body = Launched), RefusedOrNotFound,
+        Conflict, BodyRefused))]
 async fn launch_campaign(
     State(state): State<AppState>,
     member: Member,
@@ -68,7 +77,13 @@ async fn launch_campaign(
     ))
 }
 
-/// Stops a scheduled or sending campaign between batches; `409` for any other status.
+/// Cancel a campaign
+///
+/// Stops a scheduled or sending campaign between batches; `409` for any other status
+/// (`campaign.send`).
+#[utoipa::path(post, path = "/v1/campaigns/{id}/cancel", tag = "campaigns", params(IdPath),
+    responses((status = 200, description = "Cancelled", body = Cancelled), RefusedOrNotFound,
+        Conflict))]
 async fn cancel_campaign(
     State(state): State<AppState>,
     member: Member,

@@ -8,15 +8,20 @@ use axum::{Json, Router};
 pub use reachly_jobs::campaigns::reads::fetch_leads;
 use reachly_jobs::{CampaignId, Permission, TenantTx};
 use serde_json::Value;
+use utoipa::IntoParams;
 
 use super::campaigns::require_campaign;
 use super::form_fields::FieldType;
 use super::lead_export;
-use super::paging::PageQuery;
+use super::paging::{PageParams, PageQuery};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::{RefusedOrNotFound, Unprocessable};
+use crate::shapes::campaigns::Lead;
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::words;
 use crate::state::AppState;
 use reachly_jobs::campaigns::lead_query::LeadQuery;
 
@@ -29,6 +34,26 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// `?status=` of a campaign's leads; the `field.KEY=VALUE` filters are described with the
+/// routes (their names are the form's keys).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct LeadParams {
+    #[param(value_type = Option<words::LeadStatus>)]
+    status: Option<String>,
+}
+
+/// A campaign's leads
+///
+/// Each with its latest form response, in id order (`lead.read`). Besides `status`, any
+/// number of `field.KEY=VALUE` parameters filter on the form's answers (`KEY` a field of the
+/// campaign's form; a checkbox takes `true`/`false`, a number field a number): an unknown key,
+/// a key given twice or a value of the wrong type is a `422`.
+#[utoipa::path(get, path = "/v1/campaigns/{id}/leads", tag = "campaigns",
+    params(IdPath, PageParams, LeadParams),
+    responses((status = 200, description = "A page of leads", body = Page<Lead>), RefusedOrNotFound,
+        Unprocessable))]
 async fn index(
     State(state): State<AppState>,
     member: Member,

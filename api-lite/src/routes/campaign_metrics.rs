@@ -13,14 +13,18 @@ use reachly_jobs::analytics::{DateRange, Figures, rates};
 use reachly_jobs::{CampaignId, Permission};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
-use super::analytics_range::Range;
+use super::analytics_range::{Range, RangeQuery};
 use super::campaigns::require_campaign;
 use super::csv::{file_name, record, small_download};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::{RefusedOrNotFound, Unprocessable};
+use crate::shapes::analytics::CampaignSegments;
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -30,7 +34,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `?format=`: JSON unless `csv`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum Format {
     #[default]
@@ -38,12 +42,25 @@ enum Format {
     Csv,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FormatQuery {
+    /// `json` (default) or `csv`: one record per day, then a `total` record.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 
+/// A campaign's metrics
+///
+/// Per UTC day (days with events or leads) and over the campaign's whole life, with rates;
+/// final days come from the nightly rollups, the rest are counted live (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns/{id}/metrics", tag = "analytics",
+    params(IdPath, RangeQuery, FormatQuery),
+    responses(
+        (status = 200, description = "The metrics", content(
+            (crate::shapes::analytics::CampaignMetrics = "application/json"), (String = "text/csv"))),
+        RefusedOrNotFound, Unprocessable))]
 async fn metrics(
     State(state): State<AppState>,
     member: Member,
@@ -127,6 +144,13 @@ fn metrics_csv(metrics: &CampaignMetrics) -> String {
     out
 }
 
+/// A campaign's metrics by segment
+///
+/// Its figures split by the recipients' validation status at send time (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns/{id}/metrics/segments", tag = "analytics",
+    params(IdPath),
+    responses((status = 200, description = "The segments", body = CampaignSegments),
+        RefusedOrNotFound))]
 async fn segments(
     State(state): State<AppState>,
     member: Member,

@@ -8,13 +8,19 @@ use reachly_jobs::{CampaignId, ListId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::{Postgres, QueryBuilder};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::creates::{NewResource, create};
 use super::input::{bounded, limits, optional, required};
+use super::paging::PageParams;
 use super::reads::{Filter, Resource};
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
+use crate::shapes::campaigns::Campaign;
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::words;
 use crate::state::AppState;
 
 /// The campaigns' routes, with those of their launch, events, leads and metrics.
@@ -58,23 +64,65 @@ static CAMPAIGNS: Resource = Resource::new("campaign", "campaigns c", CAMPAIGN_J
     .visible("and c.deleted_at is null");
 
 /// A new campaign as clients send it; it starts as a `draft`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewCampaign {
+pub struct NewCampaign {
+    /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
+    /// At most 998 characters.
+    #[schema(min_length = 1, max_length = 998)]
     subject: String,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
     from_name: Option<String>,
+    /// An email address.
+    #[schema(format = Email, max_length = 254)]
     from_email: String,
+    /// A contact list of the organization.
+    #[schema(value_type = Uuid)]
     list_id: ListId,
+    /// An email template of the organization.
     template_id: Uuid,
+    /// A form of the organization.
     form_id: Option<Uuid>,
 }
 
 /// `?status=` of the listing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusFilter {
+    #[param(value_type = Option<words::CampaignStatus>)]
     status: Option<CampaignStatus>,
 }
+
+/// The organization's campaigns
+///
+/// Newest first, with their progress (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", params(PageParams, StatusFilter),
+    responses((status = 200, description = "A page of campaigns", body = Page<Campaign>), Refused))]
+#[allow(dead_code)]
+fn index_doc() {}
+
+/// A campaign
+///
+/// Status, recipients, batches done and total, counts, the launch job's progress
+/// (`campaign.read`).
+#[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", params(IdPath),
+    responses((status = 200, description = "The campaign", body = Campaign), RefusedOrNotFound))]
+#[allow(dead_code)]
+fn show_doc() {}
+
+/// Create a campaign
+///
+/// A draft on a list, template and form of this organization (`campaign.send`).
+#[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", request_body = NewCampaign,
+    responses(
+        (status = 201, description = "Created", body = Campaign,
+            headers(("Location" = String, description = "Where the campaign is"))),
+        Refused, BodyRefused))]
+#[allow(dead_code)]
+fn create_doc() {}
 
 impl Filter for StatusFilter {
     fn push(self, sql: &mut QueryBuilder<Postgres>) {

@@ -21,6 +21,8 @@ use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::RefusedOrNotFound;
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
 const HEADER: [&str; 10] = [
@@ -40,6 +42,14 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/contact-lists/{id}/export.csv", get(export))
 }
 
+/// Export a list's contacts as CSV
+///
+/// Streamed, one record per contact with the columns of `HEADER`; every cell that a
+/// spreadsheet would evaluate is prefixed with `'`. Audited as `list.exported` (`list.read`).
+#[utoipa::path(get, path = "/v1/contact-lists/{id}/export.csv", tag = "contact lists",
+    params(IdPath, ValidationFilter),
+    responses((status = 200, description = "The CSV file (an attachment)",
+            content_type = "text/csv", body = String), RefusedOrNotFound))]
 async fn export(
     State(state): State<AppState>,
     member: Member,

@@ -12,15 +12,23 @@ pub const MAX_FIELDS: usize = 100;
 pub use reachly_jobs::simulate::FieldType;
 
 /// A field as clients send it, before any rule is checked.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldInput {
+    /// Usable as a JSON key, a CSV column and a query parameter; unique in the form.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,62}$")]
     pub key: String,
+    /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
+    #[schema(value_type = crate::shapes::words::FieldType)]
     pub field_type: String,
     #[serde(default)]
     pub required: bool,
+    /// The choices of a `select` field (required there, 1 to 200 distinct strings); refused
+    /// for any other type.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     pub options: Option<Value>,
 }
 

@@ -5,14 +5,19 @@ use reachly_jobs::audit::SubjectType;
 use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::creates::{NewResource, create};
 use super::form_fields::{FieldInput, parse_fields};
 use super::input::{bounded, limits, required};
+use super::paging::PageParams;
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::{BodyRefused, Conflict, Refused, RefusedOrNotFound};
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::content::Form;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -37,13 +42,47 @@ static FORMS: Resource =
     Resource::new("form", "forms f", FORM_JSON).read_by(Permission::CampaignRead);
 
 /// A new form as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewForm {
+pub struct NewForm {
+    /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
+    /// Lowercase letters and digits joined by single hyphens, at most 100 characters; unique
+    /// in the organization.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)]
     slug: String,
+    /// 1 to 100 fields, in position order.
+    #[schema(min_items = 1, max_items = 100)]
     fields: Vec<FieldInput>,
 }
+
+/// The organization's forms
+///
+/// Newest first, with their fields (`campaign.read`).
+#[utoipa::path(get, path = "/v1/forms", tag = "forms", params(PageParams),
+    responses((status = 200, description = "A page of forms", body = Page<Form>), Refused))]
+#[allow(dead_code)]
+fn index_doc() {}
+
+/// A form
+///
+/// With its fields in position order (`campaign.read`).
+#[utoipa::path(get, path = "/v1/forms/{id}", tag = "forms", params(IdPath),
+    responses((status = 200, description = "The form", body = Form), RefusedOrNotFound))]
+#[allow(dead_code)]
+fn show_doc() {}
+
+/// Create a form
+///
+/// With its typed fields; a slug the organization already uses is `409` (`campaign.send`).
+#[utoipa::path(post, path = "/v1/forms", tag = "forms", request_body = NewForm,
+    responses(
+        (status = 201, description = "Created", body = Form,
+            headers(("Location" = String, description = "Where the form is"))), Refused, Conflict,
+        BodyRefused))]
+#[allow(dead_code)]
+fn create_doc() {}
 
 /// A slug as it appears in a landing page's address: lowercase letters and digits in
 /// groups joined by single hyphens, at most 100 characters.

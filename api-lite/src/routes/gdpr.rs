@@ -18,12 +18,18 @@ use reachly_jobs::validate::NormalizedEmail;
 use reachly_jobs::{GdprRequestId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::input::{bounded, limits};
+use super::paging::PageParams;
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiJson;
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::gdpr::{GdprRequest, GdprRequested};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -56,13 +62,35 @@ static REQUESTS: Resource = Resource::new("gdpr request", "gdpr_requests r", REQ
     .read_by(Permission::GdprErase);
 
 /// `{"type": "export" | "erasure", "email": "..."}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RequestBody {
+#[schema(as = GdprRequestBody)]
+pub struct RequestBody {
     #[serde(rename = "type")]
+    #[schema(value_type = words::GdprRequestType)]
     kind: RequestKind,
+    /// The person's address (at most 254 characters).
+    #[schema(format = Email, max_length = 254)]
     email: String,
 }
+
+/// The organization's GDPR requests
+///
+/// Newest first: statuses, receipts, exports' expiry; never the address (`gdpr.export` or
+/// `gdpr.erase`).
+#[utoipa::path(get, path = "/v1/gdpr/requests", tag = "gdpr", params(PageParams),
+    responses((status = 200, description = "A page of requests", body = Page<GdprRequest>),
+        Refused))]
+#[allow(dead_code)]
+fn index_doc() {}
+
+/// A GDPR request
+///
+/// Its status, receipt and the export's expiry (`gdpr.export` or `gdpr.erase`).
+#[utoipa::path(get, path = "/v1/gdpr/requests/{id}", tag = "gdpr", params(IdPath),
+    responses((status = 200, description = "The request", body = GdprRequest), RefusedOrNotFound))]
+#[allow(dead_code)]
+fn show_doc() {}
 
 impl RequestBody {
     /// The permission the request needs and its address, parsed (a 422 naming `email`).
@@ -80,7 +108,15 @@ impl RequestBody {
     }
 }
 
-/// `202` with the request and its job; the job serves it.
+/// Open a GDPR export or erasure
+///
+/// Of one person, by address: `202` with the request and the job that serves it
+/// (`gdpr.export` / `gdpr.erase`).
+#[utoipa::path(post, path = "/v1/gdpr/requests", tag = "gdpr", request_body = RequestBody,
+    responses(
+        (status = 202, description = "Accepted", body = GdprRequested,
+            headers(("Location" = String, description = "Where the request is"))),
+        Refused, BodyRefused))]
 async fn create(
     State(state): State<AppState>,
     member: Member,

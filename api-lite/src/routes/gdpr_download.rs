@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::{Conflict, Gone, RefusedOrNotFound};
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
 /// A request and its stored export, as the download reads them.
@@ -26,6 +28,13 @@ struct Stored {
     bytes: Option<i64>,
 }
 
+/// Download a GDPR export
+///
+/// The export document as a JSON attachment; `409` before it is ready or for an erasure,
+/// `410` once expired. Audited as `gdpr.export_downloaded` (`gdpr.export`).
+#[utoipa::path(get, path = "/v1/gdpr/requests/{id}/export", tag = "gdpr", params(IdPath),
+    responses((status = 200, description = "The export document (an attachment)", body = Object),
+        RefusedOrNotFound, Conflict, Gone))]
 pub async fn download(
     State(state): State<AppState>,
     member: Member,

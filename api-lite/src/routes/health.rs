@@ -6,6 +6,8 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::openapi::errors::Unavailable;
+use crate::shapes::health::{Health, Ready};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -14,12 +16,20 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
+/// Liveness
+///
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+    responses((status = 200, description = "Up", body = Health)))]
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Readiness
+///
 /// Postgres and Redis both answer.
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()),
+    responses((status = 200, description = "Ready", body = Ready), Unavailable))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state
         .db

@@ -12,12 +12,17 @@ use reachly_jobs::queue::control::{self, BulkAction};
 use reachly_jobs::queue::filter::JobFilter;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiJson;
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
+use crate::shapes::common::IdPath;
+use crate::shapes::ops::{BulkOutcome, WaitReason};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -26,8 +31,13 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/jobs/bulk", post(bulk))
 }
 
-/// `{"code", "message", ...facts}`: the first thing holding the job back.
-async fn why_waiting(
+/// Why isn't this job running?
+///
+/// The first thing holding the job back, in the order the engine meets them, with the facts
+/// it rests on (`ops.view`).
+#[utoipa::path(get, path = "/v1/jobs/{id}/why", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The reason", body = WaitReason), RefusedOrNotFound))]
+pub async fn why_waiting(
     State(state): State<AppState>,
     member: Member,
     PathId(id): PathId<Uuid>,
@@ -46,19 +56,29 @@ async fn why_waiting(
 }
 
 /// `{"action": "retry" | "cancel", "filter": {...}, "dry_run": true}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BulkRequest {
+pub struct BulkRequest {
+    #[schema(value_type = words::BulkAction)]
     action: BulkAction,
+    /// Which jobs: `kind`, `status`, `from`, `to` (submission time), `id`, `dedupe_key`, as
+    /// the listing's query (none: every job of the organization).
     #[serde(default)]
+    #[schema(value_type = Object)]
     filter: JobFilter,
+    /// Only count what the action would change.
     #[serde(default)]
     dry_run: bool,
 }
 
-/// `{"matched", "changed", "dry_run", "limit"}`: how many jobs match in a state the action
-/// applies to, and how many it changed (at most `limit` per request).
-async fn bulk(
+/// Retry or cancel every job matching a filter
+///
+/// How many jobs match in a state the action applies to, and how many it changed (at most
+/// `limit` per request); a dry run changes nothing (`ops.view`; else `ops.manage`).
+#[utoipa::path(post, path = "/v1/jobs/bulk", tag = "jobs", request_body = BulkRequest,
+    responses((status = 200, description = "What matched and changed", body = BulkOutcome),
+        Refused, BodyRefused))]
+pub async fn bulk(
     State(state): State<AppState>,
     member: Member,
     ApiJson(request): ApiJson<BulkRequest>,

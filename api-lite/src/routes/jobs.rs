@@ -17,14 +17,20 @@ use reachly_jobs::queue::{JobRun, JobStatus, NewJob, Registry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::input::{bounded, limits};
+use super::paging::PageParams;
 use super::paging::PageQuery;
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::{ApiJson, ApiQuery};
+use crate::openapi::errors::{BodyRefused, Conflict, Refused, RefusedOrNotFound};
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::jobs::{Job, SubmittedBatch, SubmittedJob};
+use crate::shapes::words;
 use crate::state::AppState;
 
 /// Most jobs one batch request may carry.
@@ -51,18 +57,28 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A job submission as clients send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct JobRequest {
+pub struct JobRequest {
+    #[schema(value_type = words::SubmittableKind)]
     kind: String,
+    /// The kind's payload (`{}` when absent); `noop` takes `sleep_ms` and `fail_times`.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     payload: Option<Value>,
+    /// Higher runs first (default 0).
     #[serde(default)]
+    #[schema(minimum = -32768, maximum = 32767)]
     priority: Option<i16>,
+    /// A second submission with the same key shows the first job (`200`, `duplicate`).
     #[serde(default)]
+    #[schema(max_length = 200)]
     dedupe_key: Option<String>,
+    /// Attempts before the job goes `dead` (default: the kind's).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     max_attempts: Option<i32>,
+    /// Run no earlier (between 2000-01-01 and a year from now).
     #[serde(default)]
     run_at: Option<DateTime<Utc>>,
 }
@@ -108,9 +124,11 @@ fn check_run_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+/// Jobs submitted together, in one transaction.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest {
+pub struct BatchRequest {
+    #[schema(min_items = 1, max_items = 1000)]
     jobs: Vec<JobRequest>,
 }
 
@@ -125,6 +143,16 @@ fn view(job: &JobRun) -> Value {
     value
 }
 
+/// Submit a job
+///
+/// Needs the kind's permission (`noop`, `event_aggregation`, `ip_anonymization`:
+/// `ops.manage`).
+#[utoipa::path(post, path = "/v1/jobs", tag = "jobs", request_body = JobRequest,
+    responses(
+        (status = 202, description = "Submitted", body = SubmittedJob, headers(("Location" = String, description = "Where the job is"))),
+        (status = 200, description = "A job with this `dedupe_key` exists: that job",
+            body = SubmittedJob, headers(("Location" = String, description = "Where the job is"))),
+        Refused, BodyRefused))]
 async fn create(
     State(state): State<AppState>,
     member: Member,
@@ -149,6 +177,12 @@ async fn create(
     Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
 }
 
+/// Submit jobs together
+///
+/// 1 to 1,000 jobs in one transaction: all are submitted or none.
+#[utoipa::path(post, path = "/v1/jobs/batch", tag = "jobs", request_body = BatchRequest,
+    responses(
+        (status = 202, description = "Submitted", body = SubmittedBatch), Refused, BodyRefused))]
 async fn create_batch(
     State(state): State<AppState>,
     member: Member,
@@ -184,7 +218,12 @@ async fn create_batch(
     Ok((StatusCode::ACCEPTED, Json(json!({ "data": data }))).into_response())
 }
 
-/// The job with every attempt's error, its fan-out children by status, and what it works on.
+/// A job
+///
+/// With its progress, result, every attempt's error, its fan-out children by status, and the
+/// list, campaign or GDPR request it works on (`ops.view`).
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The job", body = crate::shapes::ops::JobDetail), RefusedOrNotFound))]
 async fn show(
     State(state): State<AppState>,
     member: Member,
@@ -237,9 +276,12 @@ fn works_on(payload: &Value) -> Value {
 
 /// `?status=&kind=&from=&to=&id=&dedupe_key=&q=` of the listing (its `cursor` and `limit`
 /// are the [`PageQuery`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(value_type = Option<words::JobStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<words::JobKind>)]
     kind: Option<String>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
@@ -280,7 +322,11 @@ impl ListQuery {
     }
 }
 
-/// Newest first; `next_cursor` continues after the last item.
+/// The organization's jobs
+///
+/// Newest first; `next_cursor` continues after the last item (`ops.view`).
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(PageParams, ListQuery),
+    responses((status = 200, description = "A page of jobs", body = Page<Job>), Refused))]
 async fn list(
     State(state): State<AppState>,
     member: Member,
@@ -358,15 +404,77 @@ impl Operation {
     }
 }
 
+/// Cancel a job
+///
+/// A queued, retryable or running job (`ops.manage`); a running attempt's effects are then
+/// discarded. `409` once the job finished.
+#[utoipa::path(post, path = "/v1/jobs/{id}/cancel", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The cancelled job", body = Job), RefusedOrNotFound,
+        Conflict))]
+#[allow(dead_code)]
+fn cancel_doc() {}
+
+/// Run a job now
+///
+/// A queued or retryable job no longer waits for its `run_at` or backoff (`ops.manage`).
+/// `409` unless it is waiting.
+#[utoipa::path(post, path = "/v1/jobs/{id}/run-now", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The job", body = Job), RefusedOrNotFound,
+        Conflict))]
+#[allow(dead_code)]
+fn run_now_doc() {}
+
+/// Retry a job
+///
+/// A dead or cancelled job with a fresh set of attempts, a retryable one without waiting for
+/// its backoff (`ops.manage`); `409` for any other.
+#[utoipa::path(post, path = "/v1/jobs/{id}/retry", tag = "jobs", params(IdPath),
+    responses((status = 200, description = "The queued job", body = Job), RefusedOrNotFound,
+        Conflict))]
+#[allow(dead_code)]
+fn retry_doc() {}
+
 /// Applies `operation` to the job in the path and shows the job as it now is, or explains
 /// (404/409) why it could not.
+///
+/// A cancel can deadlock with the job's own attempt: the attempt locks its subject (a GDPR
+/// request, a list) and then, succeeding, its `job_runs` row; the cancel locks the row and
+/// then, through the trigger that fails a cancelled job's subject, the subject. Postgres
+/// breaks the cycle by failing one side; when that is the cancel, it is tried again (found by
+/// schemathesis: a `500` for a GDPR export cancelled while it ran).
 async fn operate(
     state: AppState,
     member: Member,
     id: Uuid,
     operation: Operation,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = member.begin(&state, Permission::OpsManage).await?;
+    let mut tries = 1;
+    loop {
+        match operate_once(&state, &member, id, operation).await {
+            Err(ApiError::Internal(e)) if tries < DEADLOCK_TRIES && is_deadlock(&e) => tries += 1,
+            done => return done,
+        }
+    }
+}
+
+/// How many times an operation that lost a deadlock is tried in all.
+const DEADLOCK_TRIES: u32 = 5;
+
+/// Whether `error` is Postgres' `deadlock_detected` (40P01).
+fn is_deadlock(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .is_some_and(|e| e.code().as_deref() == Some("40P01"))
+}
+
+async fn operate_once(
+    state: &AppState,
+    member: &Member,
+    id: Uuid,
+    operation: Operation,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = member.begin(state, Permission::OpsManage).await?;
     match operation.engine().apply(&mut tx, id).await? {
         Transition::Moved(job) => {
             let entry = AuditEntry::new(operation.action(), SubjectType::JobRun, job.id)

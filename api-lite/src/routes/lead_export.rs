@@ -10,12 +10,15 @@ use reachly_jobs::{CampaignId, Permission, TenantTx};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::campaign_leads::LeadParams;
 use super::campaign_leads::{CampaignForm, fetch_leads};
 use super::csv::{ExportRows, download, file_name, record};
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::{RefusedOrNotFound, Unprocessable};
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 use reachly_jobs::campaigns::lead_query::LeadQuery;
 use reachly_jobs::campaigns::reads::LeadFilter;
@@ -45,6 +48,15 @@ fn field_columns(keys: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Export a campaign's leads as CSV
+///
+/// Streamed, the lead's own columns then one per form field (named `field.KEY` when the key
+/// is also a lead column), every cell defused against formula injection; the same filters as
+/// the listing. Audited as `leads.exported` (`lead.export`).
+#[utoipa::path(get, path = "/v1/campaigns/{id}/leads/export.csv", tag = "campaigns",
+    params(IdPath, LeadParams),
+    responses((status = 200, description = "The CSV file (an attachment)",
+            content_type = "text/csv", body = String), RefusedOrNotFound, Unprocessable))]
 pub async fn export(
     State(state): State<AppState>,
     member: Member,

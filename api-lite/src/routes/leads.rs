@@ -9,23 +9,39 @@ use reachly_jobs::campaigns::LeadStatus;
 use reachly_jobs::{LeadId, Permission};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiJson;
+use crate::openapi::errors::{BodyRefused, Conflict, RefusedOrNotFound};
+use crate::shapes::campaigns::LeadMoved;
+use crate::shapes::common::IdPath;
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/leads/{id}", patch(update))
 }
 
-#[derive(Debug, Deserialize)]
+/// A lead's move along its pipeline.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LeadChange {
+pub struct LeadChange {
+    /// `new → contacted | qualified | lost`, `contacted → qualified | lost`,
+    /// `qualified → converted | lost`; `converted` and `lost` are final.
+    #[schema(value_type = words::LeadStatus)]
     status: LeadStatus,
 }
 
+/// Move a lead along its pipeline
+///
+/// A move the pipeline does not allow is `409` (`lead.manage`).
+#[utoipa::path(patch, path = "/v1/leads/{id}", tag = "leads", params(IdPath),
+    request_body = LeadChange,
+    responses((status = 200, description = "Moved", body = LeadMoved), RefusedOrNotFound,
+        Conflict, BodyRefused))]
 async fn update(
     State(state): State<AppState>,
     member: Member,

@@ -11,6 +11,8 @@ use serde_json::json;
 use super::path_id::PathId;
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::{Conflict, RefusedOrNotFound};
+use crate::shapes::common::IdPath;
 use crate::state::AppState;
 
 impl From<DeleteListError> for ApiError {
@@ -23,8 +25,12 @@ impl From<DeleteListError> for ApiError {
     }
 }
 
+/// Delete a contact list
+///
 /// `204` once the list and its memberships are gone (its contacts stay); `409` while it is
-/// imported or validated or while a campaign refers to it.
+/// imported or validated or while a campaign refers to it (`list.import`).
+#[utoipa::path(delete, path = "/v1/contact-lists/{id}", tag = "contact lists", params(IdPath),
+    responses((status = 204, description = "Deleted"), RefusedOrNotFound, Conflict))]
 pub async fn delete(
     State(state): State<AppState>,
     member: Member,

@@ -16,15 +16,20 @@ use reachly_jobs::validate::ValidationStatus;
 use reachly_jobs::{ContactId, ListId, Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::input::{bounded, limits, optional};
-use super::paging::PageQuery;
+use super::paging::{PageParams, PageQuery};
 use super::path_id::PathId;
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::lists::{Contact, ImportError, List, ListSummary, ListUpload, ListUploaded};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes(upload_limit: u64) -> Router<AppState> {
@@ -77,9 +82,33 @@ static LISTS: Resource = Resource::new(
 .visible("and l.deleted_at is null")
 .summary(list_json!());
 
-/// Multipart `file` (required), `name` (required), `description`: the file streams into
-/// `list_upload_chunks` as it arrives, and the list, its bytes and its `import` job commit
-/// together.
+/// The organization's contact lists
+///
+/// Newest first (`list.read`).
+#[utoipa::path(get, path = "/v1/contact-lists", tag = "contact lists", params(PageParams),
+    responses((status = 200, description = "A page of lists", body = Page<ListSummary>), Refused))]
+#[allow(dead_code)]
+fn index_doc() {}
+
+/// A contact list
+///
+/// Its status, counts and the import job's progress (`list.read`).
+#[utoipa::path(get, path = "/v1/contact-lists/{id}", tag = "contact lists", params(IdPath),
+    responses((status = 200, description = "The list", body = List), RefusedOrNotFound))]
+#[allow(dead_code)]
+fn show_doc() {}
+
+/// Upload a contact list
+///
+/// Multipart `file` (required), `name` (required), `description` (`list.import`): the file
+/// streams into `list_upload_chunks` as it arrives, and the list, its bytes and its `import`
+/// job commit together.
+#[utoipa::path(post, path = "/v1/contact-lists", tag = "contact lists",
+    request_body(content = ListUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Accepted: the list is imported by its job", body = ListUploaded,
+            headers(("Location" = String, description = "Where the list is"))),
+        Refused, BodyRefused))]
 async fn upload(
     State(state): State<AppState>,
     member: Member,
@@ -180,11 +209,20 @@ fn upload_error(e: UploadError) -> ApiError {
 }
 
 /// `?validation_status=` of a list's contacts and of their CSV export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ValidationFilter {
+    #[param(value_type = Option<words::ValidationStatus>)]
     pub validation_status: Option<ValidationStatus>,
 }
 
+/// A list's contacts
+///
+/// With their validation details, in contact id order (`list.read`).
+#[utoipa::path(get, path = "/v1/contact-lists/{id}/contacts", tag = "contact lists",
+    params(IdPath, PageParams, ValidationFilter),
+    responses((status = 200, description = "A page of contacts", body = Page<Contact>),
+        RefusedOrNotFound))]
 async fn contacts(
     State(state): State<AppState>,
     member: Member,
@@ -210,6 +248,13 @@ async fn contacts(
     Ok(page.page(rows))
 }
 
+/// A list's unparseable rows
+///
+/// With their line numbers and reasons, in line order (`list.read`).
+#[utoipa::path(get, path = "/v1/contact-lists/{id}/errors", tag = "contact lists",
+    params(IdPath, PageParams),
+    responses((status = 200, description = "A page of rows", body = Page<ImportError>),
+        RefusedOrNotFound))]
 async fn errors(
     State(state): State<AppState>,
     member: Member,

@@ -41,12 +41,25 @@ use crate::state::AppState;
 /// Largest request body accepted by default (a batch of 1,000 jobs fits).
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// The API: [`routes`] with the error fallbacks, the body limit, the JSON error shape and
+/// the state.
 pub fn router(state: AppState) -> Router {
+    routes(state.upload_limit)
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(crate::error_shape::json_errors))
+        .with_state(state)
+}
+
+/// Every route the API serves (each documented in [`crate::openapi::ApiDoc`]).
+pub fn routes(upload_limit: u64) -> Router<AppState> {
     Router::new()
         .merge(health::routes())
+        .merge(crate::openapi::routes())
         .merge(jobs::routes())
         .merge(ops::routes())
-        .merge(lists::routes(state.upload_limit))
+        .merge(lists::routes(upload_limit))
         .merge(export::routes())
         .merge(templates::routes())
         .merge(forms::routes())
@@ -55,9 +68,4 @@ pub fn router(state: AppState) -> Router {
         .merge(leads::routes())
         .merge(audit_logs::routes())
         .merge(gdpr::routes())
-        .fallback(|| async { ApiError::NotFound("route") })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(crate::error_shape::json_errors))
-        .with_state(state)
 }

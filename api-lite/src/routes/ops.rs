@@ -13,10 +13,14 @@ use reachly_jobs::Permission;
 use reachly_jobs::ops::queues::{self, Minute, StatusCount};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 
 use crate::auth::Member;
 use crate::error::ApiError;
 use crate::json::ApiQuery;
+use crate::openapi::errors::{Refused, RefusedOrNotFound};
+use crate::shapes::ops::{QueuePause, Queues, Throughput};
+use crate::shapes::words;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -48,19 +52,27 @@ pub enum Scope {
 }
 
 /// `?scope=`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ScopeQuery {
+pub struct ScopeQuery {
+    /// `platform` (every organization) for platform operators only.
     #[serde(default)]
+    #[param(value_type = Option<words::OpsScope>)]
     scope: Scope,
 }
 
-/// `?scope=&minutes=` (1 to 1,440; 60 by default).
-#[derive(Debug, Deserialize)]
+/// `?scope=&minutes=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ThroughputQuery {
+pub struct ThroughputQuery {
+    /// `platform` (every organization) for platform operators only.
     #[serde(default)]
+    #[param(value_type = Option<words::OpsScope>)]
     scope: Scope,
+    /// The window, 1 to 1,440 minutes (60 by default).
+    #[param(minimum = 1, maximum = 1440)]
     minutes: Option<i32>,
 }
 
@@ -90,9 +102,13 @@ async fn readings(
     Ok((counts, per_minute, paused))
 }
 
-/// `GET /v1/ops/queues`: per kind, jobs queued, retryable, running and dead, the oldest
-/// waiting job's age, jobs completed and failed in the last full minute, and the pause.
-async fn queue_overview(
+/// The queues
+///
+/// Per kind: jobs queued, retryable, running and dead, the oldest waiting job's age, jobs
+/// completed and failed in the last full minute, and the pause (`ops.view`).
+#[utoipa::path(get, path = "/v1/ops/queues", tag = "ops", params(ScopeQuery),
+    responses((status = 200, description = "Every kind's queue", body = Queues), Refused))]
+pub async fn queue_overview(
     State(state): State<AppState>,
     member: Member,
     ApiQuery(query): ApiQuery<ScopeQuery>,
@@ -138,9 +154,13 @@ async fn queue_overview(
     Ok(Json(json!({ "scope": query.scope, "data": data })))
 }
 
-/// `GET /v1/ops/throughput?minutes=`: completed and failed per minute and kind, oldest first,
-/// every minute of the window listed (zeros included) so a chart needs no gap filling.
-async fn throughput(
+/// Throughput
+///
+/// Completed and failed per minute and kind, oldest first, every minute of the window listed
+/// (zeros included) so a chart needs no gap filling (`ops.view`).
+#[utoipa::path(get, path = "/v1/ops/throughput", tag = "ops", params(ThroughputQuery),
+    responses((status = 200, description = "Per minute and kind", body = Throughput), Refused))]
+pub async fn throughput(
     State(state): State<AppState>,
     member: Member,
     ApiQuery(query): ApiQuery<ThroughputQuery>,
@@ -175,3 +195,22 @@ async fn throughput(
     }
     Ok(Json(json!({ "minutes": minutes, "kinds": series })))
 }
+
+/// Pause a queue
+///
+/// The feeder hands the queue nothing more; jobs already in Redis and running ones finish
+/// (platform operators).
+#[utoipa::path(post, path = "/v1/ops/queues/{kind}/pause", tag = "ops",
+    params(("kind" = words::JobKind, Path, description = "The queue")),
+    responses((status = 200, description = "Paused", body = QueuePause), RefusedOrNotFound))]
+#[allow(dead_code)]
+pub fn pause_doc() {}
+
+/// Resume a queue
+///
+/// The feeder hands the queue its waiting jobs again (platform operators).
+#[utoipa::path(post, path = "/v1/ops/queues/{kind}/resume", tag = "ops",
+    params(("kind" = words::JobKind, Path, description = "The queue")),
+    responses((status = 200, description = "Resumed", body = QueuePause), RefusedOrNotFound))]
+#[allow(dead_code)]
+pub fn resume_doc() {}

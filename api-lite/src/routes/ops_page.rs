@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use crate::auth::{Member, verify};
 use crate::error::ApiError;
 use crate::json::ApiJson;
+use crate::openapi::errors::Refused;
 use crate::session::{require_csrf_header, set_cookie};
+use crate::shapes::ops::Me;
 use crate::state::AppState;
 
 const PAGE: &str = include_str!("../../assets/ops.html");
@@ -88,8 +90,12 @@ async fn sign_out(headers: HeaderMap) -> Result<Response, ApiError> {
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
-/// Who is signed in: user, organization, permissions, platform operator or not.
-async fn me(member: Member) -> Json<Value> {
+/// Who is signed in
+///
+/// The user, the organization, the role's permissions, and whether a platform operator.
+#[utoipa::path(get, path = "/v1/ops/me", tag = "ops",
+    responses((status = 200, description = "The member", body = Me), Refused))]
+pub async fn me(member: Member) -> Json<Value> {
     Json(json!({
         "user_id": member.user,
         "organization_id": member.org.0,

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::Refused;
+use crate::shapes::ops::{Schedules, Workers};
 use crate::state::AppState;
 
 /// Fails unless the member may view operations and is a platform operator.
@@ -33,8 +35,12 @@ struct WorkerRow {
     running: i64,
 }
 
-/// `GET /v1/ops/workers`: processes seen in the last hour, live first, with their queues,
-/// concurrency, heartbeat age and running jobs.
+/// Worker processes
+///
+/// Processes seen in the last hour, live first, with their queues, concurrency, heartbeat age
+/// and running jobs (platform operators).
+#[utoipa::path(get, path = "/v1/ops/workers", tag = "ops",
+    responses((status = 200, description = "The processes", body = Workers), Refused))]
 pub async fn workers(
     State(state): State<AppState>,
     member: Member,
@@ -69,8 +75,12 @@ pub async fn workers(
     Ok(Json(json!({ "data": data })))
 }
 
-/// `GET /v1/ops/schedules`: each enabled schedule's expression, next tick, last tick (and
-/// whether it was a coalesced catch-up), and the ticks missed while no worker ran.
+/// Schedules
+///
+/// Each enabled schedule's expression, next tick, last tick (and whether it was a coalesced
+/// catch-up), and the ticks missed while no worker ran (platform operators).
+#[utoipa::path(get, path = "/v1/ops/schedules", tag = "ops",
+    responses((status = 200, description = "The schedules", body = Schedules), Refused))]
 pub async fn schedules(
     State(state): State<AppState>,
     member: Member,

@@ -5,6 +5,7 @@
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -40,23 +41,28 @@ impl Cursor for Uuid {
 /// malformed cursor or limit is a 400; the limit is clamped to `1..=PAGE_MAX`. Other
 /// parameters are the route's own.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(try_from = "RawPage", bound = "C: Cursor")]
+#[serde(try_from = "PageParams", bound = "C: Cursor")]
 pub struct PageQuery<C = Uuid> {
     pub cursor: Option<C>,
     pub limit: i64,
 }
 
-/// The query string as sent, before the cursor is decoded.
-#[derive(Deserialize)]
-struct RawPage {
+/// The query string as sent, before the cursor is decoded; the paging parameters of every
+/// listing in the OpenAPI document.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// The `next_cursor` of the previous page (anything else is a `400`).
+    #[param(min_length = 1)]
     cursor: Option<String>,
+    /// Rows per page: 100 by default; clamped to 1..=1000.
     limit: Option<i64>,
 }
 
-impl<C: Cursor> TryFrom<RawPage> for PageQuery<C> {
+impl<C: Cursor> TryFrom<PageParams> for PageQuery<C> {
     type Error = ApiError;
 
-    fn try_from(raw: RawPage) -> Result<Self, ApiError> {
+    fn try_from(raw: PageParams) -> Result<Self, ApiError> {
         Ok(PageQuery {
             cursor: raw.cursor.as_deref().map(C::decode).transpose()?,
             limit: raw.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX),

@@ -5,13 +5,18 @@ use reachly_jobs::audit::SubjectType;
 use reachly_jobs::{Permission, TenantTx};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::creates::{NewResource, create};
 use super::input::{self, limits, optional, required};
+use super::paging::PageParams;
 use super::reads::Resource;
 use crate::auth::Member;
 use crate::error::ApiError;
+use crate::openapi::errors::{BodyRefused, Refused, RefusedOrNotFound};
+use crate::shapes::common::{IdPath, Page};
+use crate::shapes::content::{Template, TemplateSummary};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -41,14 +46,49 @@ static TEMPLATES: Resource = Resource::new(
 );
 
 /// A new template as clients send it; bodies are stored exactly as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewTemplate {
+pub struct NewTemplate {
+    /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
+    /// At most 998 characters.
+    #[schema(max_length = 998)]
     subject: Option<String>,
+    /// At most 1 MiB.
     html_body: Option<String>,
+    /// At most 1 MiB.
     text_body: Option<String>,
 }
+
+/// The organization's email templates
+///
+/// Newest first, without their bodies (`campaign.read`).
+#[utoipa::path(get, path = "/v1/email-templates", tag = "email templates", params(PageParams),
+    responses((status = 200, description = "A page of templates", body = Page<TemplateSummary>),
+        Refused))]
+#[allow(dead_code)]
+fn index_doc() {}
+
+/// An email template
+///
+/// With its bodies (`campaign.read`).
+#[utoipa::path(get, path = "/v1/email-templates/{id}", tag = "email templates", params(IdPath),
+    responses((status = 200, description = "The template", body = Template), RefusedOrNotFound))]
+#[allow(dead_code)]
+fn show_doc() {}
+
+/// Create an email template
+///
+/// (`campaign.send`)
+#[utoipa::path(post, path = "/v1/email-templates", tag = "email templates",
+    request_body = NewTemplate,
+    responses(
+        (status = 201, description = "Created", body = Template,
+            headers(("Location" = String, description = "Where the template is"))),
+        Refused, BodyRefused))]
+#[allow(dead_code)]
+fn create_doc() {}
 
 impl NewResource for NewTemplate {
     const WRITE: Permission = Permission::CampaignSend;

@@ -34,6 +34,19 @@ pub struct Facts {
     pub now: DateTime<Utc>,
 }
 
+/// Every [`Reason`]'s `code`, in the order [`explain`] tries them.
+pub const REASON_CODES: [&str; 9] = [
+    "not_waiting",
+    "no_worker",
+    "in_redis",
+    "queue_paused",
+    "scheduled",
+    "backing_off",
+    "window_full",
+    "behind_organization",
+    "next",
+];
+
 /// The reason, as the API returns it (`code`, and the facts it rests on).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
@@ -262,6 +275,11 @@ mod tests {
             ),
             ("no worker", Box::new(|f| f.live_workers = 0), "no_worker"),
             (
+                "in redis",
+                Box::new(|f| f.enqueued_at = Some(f.now)),
+                "in_redis",
+            ),
+            (
                 "paused",
                 Box::new(move |f| f.paused_at = Some(f.now)),
                 "queue_paused",
@@ -276,11 +294,6 @@ mod tests {
                 "backing_off",
             ),
             (
-                "in redis",
-                Box::new(|f| f.enqueued_at = Some(f.now)),
-                "in_redis",
-            ),
-            (
                 "window full",
                 Box::new(|f| f.in_transport = 2_000),
                 "window_full",
@@ -292,6 +305,8 @@ mod tests {
             ),
             ("next", Box::new(|_| {}), "next"),
         ];
+        let codes: Vec<&str> = cases.iter().map(|(_, _, code)| *code).collect();
+        assert_eq!(codes, REASON_CODES, "every code, in the order tried");
         for (name, change, code) in cases {
             let mut facts = waiting();
             change(&mut facts);

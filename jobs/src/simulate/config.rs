@@ -54,7 +54,7 @@ enum Range {
 
 impl Range {
     /// (lowest, highest, grid steps per unit) of an `f64` range.
-    fn bounds(self) -> (f64, f64, f64) {
+    const fn bounds(self) -> (f64, f64, f64) {
         match self {
             Range::Rate => (0.0, 1.0, 1e9),
             Range::Seconds => (0.001, 31_536_000.0, 1e3),
@@ -130,6 +130,15 @@ macro_rules! sim_config {
         #[serde(default, deny_unknown_fields)]
         pub struct SimulationConfig {
             $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        impl SimulationConfig {
+            /// Every knob's name, Rust type (`f64`, `u32`) and range (lowest, highest), in
+            /// declaration order: what a launch's `simulation` may override (the API documents
+            /// it from this list).
+            pub const KNOBS: &'static [(&'static str, &'static str, f64, f64)] = &[$(
+                (stringify!($field), stringify!($ty), $range.bounds().0, $range.bounds().1),
+            )*];
         }
 
         impl Default for SimulationConfig {

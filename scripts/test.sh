@@ -16,7 +16,9 @@ drop_test_databases() {
     local admin="${DATABASE_URL%/*}/postgres"
     psql "$admin" -tAc "select datname from pg_database where datname like 'reachly\_t\_%'" |
         while read -r db; do
-            [ -n "$db" ] && psql "$admin" -qc "drop database if exists \"$db\" with (force)"
+            # A database another session's processes still use is left to them.
+            [ -n "$db" ] && { psql "$admin" -qc "drop database if exists \"$db\" with (force)" 2>/dev/null ||
+                echo "[test] could not drop $db (in use by another role's session); left as is" >&2; }
         done
 }
 drop_test_databases

@@ -34,6 +34,30 @@ pub struct Family {
     pub help: &'static str,
 }
 
+const fn counter(name: &'static str, help: &'static str) -> Family {
+    Family {
+        name,
+        kind: MetricType::Counter,
+        help,
+    }
+}
+
+const fn gauge(name: &'static str, help: &'static str) -> Family {
+    Family {
+        name,
+        kind: MetricType::Gauge,
+        help,
+    }
+}
+
+const fn histogram(name: &'static str, buckets: &'static [f64], help: &'static str) -> Family {
+    Family {
+        name,
+        kind: MetricType::Histogram(buckets),
+        help,
+    }
+}
+
 /// Label: the job kind (which is also its queue's name).
 pub const KIND: &str = "kind";
 /// Label: how an attempt ended ([`super::Outcome`]) or what the reaper did.
@@ -58,60 +82,55 @@ pub const WAIT_BUCKETS: &[f64] = &[
 // Recorded by the worker process where things happen.
 
 /// Attempts that ended in this worker process, by `kind` and `outcome`.
-pub const JOBS_FINISHED: Family = Family {
-    name: "reachly_jobs_finished_total",
-    kind: MetricType::Counter,
-    help: "Job attempts that ended in this process, by kind and outcome \
-           (succeeded, retryable, dead, cancelled, lost).",
-};
+pub const JOBS_FINISHED: Family = counter(
+    "reachly_jobs_finished_total",
+    "Job attempts that ended in this process, by kind and outcome \
+     (succeeded, retryable, dead, cancelled, lost).",
+);
 
 /// Seconds from an attempt's claim to its recorded outcome, by `kind` and `outcome`.
-pub const JOB_DURATION: Family = Family {
-    name: "reachly_job_duration_seconds",
-    kind: MetricType::Histogram(DURATION_BUCKETS),
-    help: "Seconds from a job attempt's claim to its recorded outcome, by kind and outcome.",
-};
+pub const JOB_DURATION: Family = histogram(
+    "reachly_job_duration_seconds",
+    DURATION_BUCKETS,
+    "Seconds from a job attempt's claim to its recorded outcome, by kind and outcome.",
+);
 
 /// Seconds from when a job could run (`run_at`: its submission, its delay or its retry's
 /// backoff) to its claim, by `kind`.
-pub const JOB_WAIT: Family = Family {
-    name: "reachly_job_wait_seconds",
-    kind: MetricType::Histogram(WAIT_BUCKETS),
-    help: "Seconds from when a job could run (submission, run_at or retry backoff) to the \
-           start of its attempt, by kind.",
-};
+pub const JOB_WAIT: Family = histogram(
+    "reachly_job_wait_seconds",
+    WAIT_BUCKETS,
+    "Seconds from when a job could run (submission, run_at or retry backoff) to the \
+     start of its attempt, by kind.",
+);
 
 /// Running jobs whose worker stopped stamping their heartbeat, found by this process's
 /// reaper, by `kind` and `outcome` (`requeued`, or `dead` when that attempt was the last).
-pub const JOBS_REAPED: Family = Family {
-    name: "reachly_jobs_reaped_total",
-    kind: MetricType::Counter,
-    help: "Running jobs whose worker was lost (no heartbeat), by kind and what this \
-           process's reaper made of them (requeued, dead).",
-};
+pub const JOBS_REAPED: Family = counter(
+    "reachly_jobs_reaped_total",
+    "Running jobs whose worker was lost (no heartbeat), by kind and what this \
+     process's reaper made of them (requeued, dead).",
+);
 
 /// Jobs the feeder of this process pushed into their Redis queue, by `kind`.
-pub const FEEDER_PUSHED: Family = Family {
-    name: "reachly_feeder_pushed_total",
-    kind: MetricType::Counter,
-    help: "Jobs this process's feeder pushed into their Redis queue, by kind.",
-};
+pub const FEEDER_PUSHED: Family = counter(
+    "reachly_feeder_pushed_total",
+    "Jobs this process's feeder pushed into their Redis queue, by kind.",
+);
 
 /// Distinct domains the validation job's DNS check asked about, by the layer that answered.
-pub const DNS_LOOKUPS: Family = Family {
-    name: "reachly_dns_lookups_total",
-    kind: MetricType::Counter,
-    help: "Domains the DNS check resolved, by what answered: cache_hit (this process's \
-           memory), shared_hit (the domain_checks table), query (a DNS lookup with a \
-           definitive answer), failure (a lookup that got no answer).",
-};
+pub const DNS_LOOKUPS: Family = counter(
+    "reachly_dns_lookups_total",
+    "Domains the DNS check resolved, by what answered: cache_hit (this process's \
+     memory), shared_hit (the domain_checks table), query (a DNS lookup with a \
+     definitive answer), failure (a lookup that got no answer).",
+);
 
 /// Events the simulated sends of this process committed.
-pub const EVENTS_WRITTEN: Family = Family {
-    name: "reachly_events_written_total",
-    kind: MetricType::Counter,
-    help: "Events committed by the simulated sends this process ran.",
-};
+pub const EVENTS_WRITTEN: Family = counter(
+    "reachly_events_written_total",
+    "Events committed by the simulated sends this process ran.",
+);
 
 /// The families recorded through the `metrics` facade (described and bucketed by the
 /// exporter).
@@ -129,68 +148,56 @@ pub const RECORDED: [Family; 7] = [
 
 /// Unfinished jobs by `kind` and `status`: `queued` and `retryable` (waiting in Postgres,
 /// including delayed ones), `in_transport` (handed to Redis, not started), `running`.
-pub const QUEUE_DEPTH: Family = Family {
-    name: "reachly_queue_depth",
-    kind: MetricType::Gauge,
-    help: "Unfinished jobs by kind and status: queued and retryable (in Postgres, delayed \
-           ones included), in_transport (in Redis, not started), running. Counted up to \
-           100000 per kind and group; at the cap the figure is a lower bound.",
-};
+pub const QUEUE_DEPTH: Family = gauge(
+    "reachly_queue_depth",
+    "Unfinished jobs by kind and status: queued and retryable (in Postgres, delayed \
+     ones included), in_transport (in Redis, not started), running. Counted up to \
+     100000 per kind and group; at the cap the figure is a lower bound.",
+);
 
 /// Seconds the longest-waiting runnable job of a `kind` has waited since its `run_at`
 /// (0 when none waits).
-pub const QUEUE_OLDEST_AGE: Family = Family {
-    name: "reachly_queue_oldest_age_seconds",
-    kind: MetricType::Gauge,
-    help: "Seconds since run_at of the longest-waiting runnable job of a kind that has not \
-           started (0 when none waits).",
-};
+pub const QUEUE_OLDEST_AGE: Family = gauge(
+    "reachly_queue_oldest_age_seconds",
+    "Seconds since run_at of the longest-waiting runnable job of a kind that has not \
+     started (0 when none waits).",
+);
 
 /// 1 when the queue gauges of this scrape were read, 0 when reading them failed (they are
 /// then absent).
-pub const QUEUE_STATS_UP: Family = Family {
-    name: "reachly_queue_stats_up",
-    kind: MetricType::Gauge,
-    help: "1 when this scrape read the queue gauges from Postgres, 0 when that failed.",
-};
+pub const QUEUE_STATS_UP: Family = gauge(
+    "reachly_queue_stats_up",
+    "1 when this scrape read the queue gauges from Postgres, 0 when that failed.",
+);
 
 // Process figures, read from /proc per scrape (the standard Prometheus names).
 
-pub const PROCESS_CPU: Family = Family {
-    name: "process_cpu_seconds_total",
-    kind: MetricType::Counter,
-    help: "Total user and system CPU time spent in seconds.",
-};
-pub const PROCESS_RESIDENT_MEMORY: Family = Family {
-    name: "process_resident_memory_bytes",
-    kind: MetricType::Gauge,
-    help: "Resident memory size in bytes.",
-};
-pub const PROCESS_VIRTUAL_MEMORY: Family = Family {
-    name: "process_virtual_memory_bytes",
-    kind: MetricType::Gauge,
-    help: "Virtual memory size in bytes.",
-};
-pub const PROCESS_OPEN_FDS: Family = Family {
-    name: "process_open_fds",
-    kind: MetricType::Gauge,
-    help: "Number of open file descriptors.",
-};
-pub const PROCESS_MAX_FDS: Family = Family {
-    name: "process_max_fds",
-    kind: MetricType::Gauge,
-    help: "Maximum number of open file descriptors (0: unlimited).",
-};
-pub const PROCESS_THREADS: Family = Family {
-    name: "process_threads",
-    kind: MetricType::Gauge,
-    help: "Number of OS threads in the process.",
-};
-pub const PROCESS_START_TIME: Family = Family {
-    name: "process_start_time_seconds",
-    kind: MetricType::Gauge,
-    help: "Start time of the process since the Unix epoch in seconds.",
-};
+/// The process families, in the order [`super::process::write`] gives their values: CPU
+/// seconds, resident and virtual memory, open and most file descriptors, threads, start time.
+pub const PROCESS: [Family; 7] = [
+    counter(
+        "process_cpu_seconds_total",
+        "Total user and system CPU time in seconds.",
+    ),
+    gauge(
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes.",
+    ),
+    gauge(
+        "process_virtual_memory_bytes",
+        "Virtual memory size in bytes.",
+    ),
+    gauge("process_open_fds", "Number of open file descriptors."),
+    gauge(
+        "process_max_fds",
+        "Most open file descriptors allowed (0: unlimited).",
+    ),
+    gauge("process_threads", "Number of OS threads in the process."),
+    gauge(
+        "process_start_time_seconds",
+        "Start time of the process, Unix seconds.",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -4,10 +4,7 @@
 
 use metrics_process::collector::Metrics;
 
-use super::names::{
-    PROCESS_CPU, PROCESS_MAX_FDS, PROCESS_OPEN_FDS, PROCESS_RESIDENT_MEMORY, PROCESS_START_TIME,
-    PROCESS_THREADS, PROCESS_VIRTUAL_MEMORY,
-};
+use super::names::PROCESS;
 use super::text::Text;
 
 /// This process's figures now.
@@ -17,22 +14,16 @@ pub fn write_now(text: &mut Text) {
 
 /// Writes the figures `m` has (a platform may lack some).
 pub fn write(text: &mut Text, m: &Metrics) {
-    let figures = [
-        (PROCESS_CPU, m.cpu_seconds_total),
-        (
-            PROCESS_RESIDENT_MEMORY,
-            m.resident_memory_bytes.map(|v| v as f64),
-        ),
-        (
-            PROCESS_VIRTUAL_MEMORY,
-            m.virtual_memory_bytes.map(|v| v as f64),
-        ),
-        (PROCESS_OPEN_FDS, m.open_fds.map(|v| v as f64)),
-        (PROCESS_MAX_FDS, m.max_fds.map(|v| v as f64)),
-        (PROCESS_THREADS, m.threads.map(|v| v as f64)),
-        (PROCESS_START_TIME, m.start_time_seconds.map(|v| v as f64)),
+    let values = [
+        m.cpu_seconds_total,
+        m.resident_memory_bytes.map(|v| v as f64),
+        m.virtual_memory_bytes.map(|v| v as f64),
+        m.open_fds.map(|v| v as f64),
+        m.max_fds.map(|v| v as f64),
+        m.threads.map(|v| v as f64),
+        m.start_time_seconds.map(|v| v as f64),
     ];
-    for (family, value) in figures {
+    for (family, value) in PROCESS.into_iter().zip(values) {
         if let Some(value) = value {
             text.single(family, value);
         }

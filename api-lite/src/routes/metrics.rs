@@ -16,7 +16,15 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(scrape))
 }
 
-async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics
+///
+/// Prometheus text (format 0.0.4): the queue gauges (`reachly_queue_depth`,
+/// `reachly_queue_oldest_age_seconds`, `reachly_queue_stats_up`) and this process's
+/// figures. Unauthenticated: keep it on the operators' network.
+#[utoipa::path(get, path = "/metrics", tag = "health", security(()),
+    responses((status = 200, description = "Prometheus text",
+        content_type = "text/plain", body = String)))]
+pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let figures = match state.queue_stats.read().await {
         Ok(figures) => Some(figures),
         Err(e) => {

@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use reachly_jobs::metrics::Exporter;
+use reachly_jobs::queue::stats::QueueStats;
 use reachly_jobs::{AppDb, Config, MaintDb};
 
 #[derive(Debug, Parser)]
@@ -74,9 +76,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .get_connection_manager()
         .await
         .context("connecting to Redis (REDIS_URL)")?;
+    // The queue gauges span every organization: a maintenance-role pool of their own, so
+    // the ops routes' load never delays a scrape. One connection: their reads are
+    // single-flight (one at a time, shared by concurrent scrapes).
+    let gauges_db = MaintDb::connect(&config.maint_database_url, 1)
+        .await
+        .context("connecting as the maintenance role for the queue gauges (MAINT_DATABASE_URL)")?;
+    let registry = Arc::new(reachly_jobs::kinds::registry());
+    let queues = registry.queues().into_iter().map(String::from).collect();
     let state = state::AppState {
         db,
-        registry: Arc::new(reachly_jobs::kinds::registry()),
+        queue_stats: QueueStats::new(gauges_db, queues),
+        exporter: Exporter::install()?,
+        registry,
         redis,
         jwt_secret: Arc::from(config.jwt_secret.as_str()),
         token_max_lifetime: chrono::Duration::from_std(config.token_max_lifetime)?,

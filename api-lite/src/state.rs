@@ -3,15 +3,22 @@
 use std::sync::Arc;
 
 use reachly_jobs::config::QueueSettings;
+use reachly_jobs::metrics::Exporter;
 use reachly_jobs::privacy::SuppressionKey;
 use reachly_jobs::queue::Registry;
+use reachly_jobs::queue::stats::QueueStats;
 use reachly_jobs::{AppDb, MaintDb};
 
 /// What every handler may use: the application-role pool (tenant transactions only), a
-/// Redis connection for readiness, and the token secret.
+/// Redis connection for readiness, the token secret, and what `/metrics` renders.
 #[derive(Clone)]
 pub struct AppState {
     pub db: AppDb,
+    /// The queue gauges' reader: it holds a small maintenance-role pool (the gauges span
+    /// every organization) and exposes nothing of it but those figures.
+    pub queue_stats: QueueStats,
+    /// This process's metrics recorder.
+    pub exporter: Exporter,
     /// The job kinds clients may name (built once, as the worker builds it).
     pub registry: Arc<Registry>,
     pub redis: redis::aio::ConnectionManager,

@@ -23,6 +23,9 @@ pub struct Config {
     /// (`REACHLY_TOKEN_MAX_LIFETIME_SECS`, default 30 days).
     pub token_max_lifetime: Duration,
     pub api_addr: SocketAddr,
+    /// Where a worker serves `GET /metrics` (`REACHLY_WORKER_METRICS_ADDR`, ip:port, e.g.
+    /// `0.0.0.0:9100`); no metrics endpoint (and no recording) when unset or empty.
+    pub worker_metrics_addr: Option<SocketAddr>,
     /// Nameservers for the validation job (ip:port).
     pub dns_servers: Vec<SocketAddr>,
     /// Largest contact-list upload accepted, in bytes (`REACHLY_UPLOAD_LIMIT_BYTES`).
@@ -105,6 +108,10 @@ impl Config {
             name: "REACHLY_API_ADDR",
             reason: format!("{api_addr:?}: {e}"),
         })?;
+        let worker_metrics_addr = parse_var(
+            &|name: &str| lookup(name).filter(|v| !v.trim().is_empty()),
+            "REACHLY_WORKER_METRICS_ADDR",
+        )?;
         let dns_servers = parse_socket_list(&get("REACHLY_DNS_SERVERS", "127.0.0.1:5353"))
             .map_err(|reason| ConfigError {
                 name: "REACHLY_DNS_SERVERS",
@@ -155,6 +162,7 @@ impl Config {
                 parse_var(&lookup, "REACHLY_TOKEN_MAX_LIFETIME_SECS")?.unwrap_or(30 * 24 * 3600),
             ),
             api_addr,
+            worker_metrics_addr,
             dns_servers,
             upload_limit: parse_var(&lookup, "REACHLY_UPLOAD_LIMIT_BYTES")?
                 .unwrap_or(100 * 1024 * 1024),
@@ -256,6 +264,22 @@ mod tests {
         let err =
             Config::from_lookup(|k| (k == "REACHLY_API_ADDR").then(|| "nope".into())).unwrap_err();
         assert!(err.to_string().contains("REACHLY_API_ADDR"));
+    }
+
+    #[test]
+    fn the_worker_metrics_address_is_optional_and_a_bad_one_names_the_variable() {
+        let off = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(off.worker_metrics_addr, None);
+        let var = "REACHLY_WORKER_METRICS_ADDR";
+        let empty = Config::from_lookup(|k| (k == var).then(|| "".into())).unwrap();
+        assert_eq!(empty.worker_metrics_addr, None);
+        let on = Config::from_lookup(|k| (k == var).then(|| "0.0.0.0:9100".into())).unwrap();
+        assert_eq!(
+            on.worker_metrics_addr,
+            Some("0.0.0.0:9100".parse().unwrap())
+        );
+        let err = Config::from_lookup(|k| (k == var).then(|| "9100".into())).unwrap_err();
+        assert!(err.to_string().contains(var), "{err}");
     }
 
     #[test]

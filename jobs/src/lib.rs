@@ -13,6 +13,7 @@ pub mod ids;
 pub mod import;
 pub mod kinds;
 pub mod lists;
+pub mod metrics;
 pub mod noop;
 pub mod ops;
 pub mod permission;

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod lists;
 pub mod plans;
 pub mod process;
+pub mod prometheus;
 pub mod redis_server;
 pub mod rollups;
 pub mod sends;

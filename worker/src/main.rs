@@ -1,11 +1,12 @@
 //! `reachly-worker`: one apalis worker per queue, plus the feeder, heartbeat, reaper and
-//! retention loops, with graceful shutdown on SIGTERM/SIGINT. Wiring only; the logic lives
-//! in `reachly-jobs`.
+//! retention loops, and `/metrics` when `REACHLY_WORKER_METRICS_ADDR` is set, with graceful
+//! shutdown on SIGTERM/SIGINT. Wiring only; the logic lives in `reachly-jobs`.
 
 mod args;
 mod background;
 mod cron;
 mod identity;
+mod metrics_server;
 mod poll;
 mod queues;
 mod shutdown;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
+use metrics_server::MetricsServer;
 use reachly_jobs::cron::CronRunner;
 use reachly_jobs::ops::{Throughput, WorkerProcess};
 use reachly_jobs::privacy::person::PersonFinder;
@@ -90,6 +92,10 @@ async fn main() -> anyhow::Result<()> {
         started_at: chrono::Utc::now(),
     };
     let stop = shutdown::Shutdown::new();
+    let metrics = match config.worker_metrics_addr {
+        Some(addr) => Some(MetricsServer::start(addr, &queues, stop.clone()).await?),
+        None => None,
+    };
 
     let background = background::spawn(
         &config,
@@ -152,6 +158,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Err(e) = process.stopped(&maint).await {
         tracing::warn!(error = %e, "marking the worker stopped failed");
+    }
+    if let Some(metrics) = metrics {
+        metrics.join().await;
     }
     while cron_tasks.join_next().await.is_some() {}
     tracing::info!("stopped");

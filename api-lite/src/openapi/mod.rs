@@ -43,6 +43,7 @@ use crate::state::AppState;
     paths(
         routes::health::healthz,
         routes::health::readyz,
+        routes::metrics::scrape,
         openapi_json,
         docs,
         routes::jobs::create,
@@ -106,7 +107,7 @@ use crate::state::AppState;
         (name = "audit", description = "The audit trail"),
         (name = "gdpr", description = "Export and erasure of one person"),
         (name = "ops", description = "What the ops dashboard reads and the queue pauses"),
-        (name = "health", description = "Liveness, readiness and this document"),
+        (name = "health", description = "Liveness, readiness, metrics and this document"),
     )
 )]
 pub struct ApiDoc;

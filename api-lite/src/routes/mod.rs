@@ -24,6 +24,7 @@ pub mod lead_export;
 pub mod leads;
 pub mod list_delete;
 pub mod lists;
+pub mod metrics;
 pub mod ops;
 pub mod ops_page;
 pub mod ops_platform;
@@ -57,6 +58,7 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
     Router::new()
         .merge(health::routes())
         .merge(crate::openapi::routes())
+        .merge(metrics::routes())
         .merge(jobs::routes())
         .merge(ops::routes())
         .merge(lists::routes(upload_limit))

@@ -65,14 +65,17 @@ impl Job for SendPayload {
         write(&mut tx, &payload, form, &rows).await?;
         ctx.add_parent_progress(&mut tx, batch.recipients.len() as i64)
             .await?;
+        let events = rows.events.ids.len();
         let result = json!({
             "batch_no": payload.batch_no,
             "recipients": batch.recipients.len(),
-            "events": rows.events.ids.len(),
+            "events": events,
             "leads": rows.leads.ids.len(),
             "cancelled": batch.cancelled,
         });
-        ctx.succeed(tx, result).await
+        ctx.succeed(tx, result).await?;
+        crate::metrics::events_written(events);
+        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::transport::{Delivery, Push, Transport};
 use crate::db::MaintDb;
+use crate::metrics;
 use crate::tenancy::OrgId;
 
 /// The notification channel the `job_runs` insert trigger signals.
@@ -190,6 +191,7 @@ impl Feeder {
         // If the push then fails, the lost-delivery check re-pushes it.
         tx.commit().await?;
         self.transport.push(queue, &pushes).await?;
+        metrics::feeder_pushed(queue, pushes.len());
         Ok(pushes.len())
     }
 

@@ -6,6 +6,7 @@
 //! so an attempt that lost its job (reaped, cancelled, handed back) can change nothing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -19,6 +20,7 @@ use super::kind::JobKind;
 use super::registry::Registry;
 use super::services::Services;
 use crate::db::AppDb;
+use crate::metrics;
 use crate::tenancy::OrgId;
 
 /// A success whose only effects are its record and, optionally, one audit row: recorded
@@ -38,8 +40,9 @@ pub struct Audit {
     pub details: Value,
 }
 
-/// What a claim returns for one job: its kind, payload and the attempt number now counted.
-type ClaimedRow = Option<(String, Value, i32)>;
+/// What a claim returns for one job: its kind, payload, the attempt number now counted, and
+/// the seconds it waited since its `run_at`.
+type ClaimedRow = Option<(String, Value, i32, f64)>;
 
 /// The attempt lifecycle of one worker process: claims and simple successes go through
 /// batchers (one statement per organization per batch), everything else per job.
@@ -103,7 +106,7 @@ impl Lifecycle {
             .claims
             .submit(org, (job_id, transport_id.to_owned()))
             .await?;
-        let Some((kind, payload, attempt)) = row else {
+        let Some((kind, payload, attempt, waited)) = row else {
             return Ok(None);
         };
         if self.registry.get(&kind).is_none() {
@@ -112,6 +115,10 @@ impl Lifecycle {
                 .map_err(Arc::new)?;
             return Ok(None);
         }
+        metrics::job_started(
+            &kind,
+            Duration::try_from_secs_f64(waited).unwrap_or_default(),
+        );
         let kind = JobKind::named(&kind);
         Ok(Some(JobContext {
             lifecycle: self.clone(),
@@ -158,14 +165,15 @@ async fn claim_group(
 ) -> Result<Vec<ClaimedRow>, sqlx::Error> {
     let (ids, tids): (Vec<Uuid>, Vec<String>) = items.into_iter().unzip();
     let mut tx = db.tenant_deferred(org).await?;
-    let rows: Vec<(Uuid, String, Value, i32)> = sqlx::query_as(
+    let rows: Vec<(Uuid, String, Value, i32, f64)> = sqlx::query_as(
         "update job_runs j
             set status = 'running', attempts = attempts + 1, locked_by = $3,
                 started_at = now(), heartbeat_at = now(), enqueued_at = null, transport_id = null
            from unnest($1::uuid[], $2::text[]) as t(id, tid)
           where j.organization_id = $4 and j.id = any($1) and j.id = t.id
             and j.status in ('queued', 'retryable') and j.transport_id = t.tid
-         returning j.id, j.kind, j.payload, j.attempts",
+         returning j.id, j.kind, j.payload, j.attempts,
+                   extract(epoch from j.started_at - j.run_at)::float8",
     )
     .bind(&ids)
     .bind(&tids)
@@ -174,9 +182,9 @@ async fn claim_group(
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    let mut claimed: std::collections::HashMap<Uuid, (String, Value, i32)> = rows
+    let mut claimed: std::collections::HashMap<Uuid, (String, Value, i32, f64)> = rows
         .into_iter()
-        .map(|(id, kind, payload, attempt)| (id, (kind, payload, attempt)))
+        .map(|(id, kind, payload, attempt, waited)| (id, (kind, payload, attempt, waited)))
         .collect();
     Ok(ids.iter().map(|id| claimed.remove(id)).collect())
 }
@@ -285,4 +293,18 @@ pub async fn record_failure(
         Some(_) => FailureOutcome::RetryScheduled,
         None => FailureOutcome::NotOwned,
     })
+}
+
+/// The job's status as it is now: read after an attempt found it no longer owned the job,
+/// to tell a cancel from a reap or a hand-back.
+pub async fn status_now(ctx: &JobContext) -> Result<Option<String>, sqlx::Error> {
+    let mut tx = ctx.begin().await?;
+    let status =
+        sqlx::query_scalar("select status from job_runs where organization_id = $1 and id = $2")
+            .bind(ctx.org)
+            .bind(ctx.job_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    tx.commit().await?;
+    Ok(status)
 }

@@ -9,6 +9,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use crate::db::MaintDb;
+use crate::metrics::{self, Reaped};
 use crate::tenancy::OrgId;
 
 /// The jobs this process is running now, by (organization, id); its heartbeat stamps
@@ -97,7 +98,7 @@ pub async fn heartbeat(
 /// The attempt they were on stays counted: a job that crashes its worker uses attempts too.
 /// Returns the worker processes they were lost with, one entry per job.
 pub async fn reap_stale(db: &MaintDb, stale: Duration) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    let reaped: Vec<(String, String, String)> = sqlx::query_as(
         "with lost as (
              select organization_id, id, locked_by from job_runs
               where status = 'running' and heartbeat_at < now() - make_interval(secs => $1)
@@ -109,11 +110,18 @@ pub async fn reap_stale(db: &MaintDb, stale: Duration) -> Result<Vec<String>, sq
                 locked_by = null, run_at = now(), enqueued_at = null, transport_id = null
            from lost
           where j.organization_id = lost.organization_id and j.id = lost.id
-         returning coalesce(lost.locked_by, '')",
+         returning coalesce(lost.locked_by, ''), j.kind, j.status",
     )
     .bind(stale.as_secs_f64())
     .fetch_all(db.pool())
-    .await
+    .await?;
+    Ok(reaped
+        .into_iter()
+        .map(|(process, kind, status)| {
+            metrics::job_reaped(&kind, Reaped::of_status(&status));
+            process
+        })
+        .collect())
 }
 
 /// Gives back the jobs this worker still runs at shutdown: queued again, attempt refunded

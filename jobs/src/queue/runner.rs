@@ -3,6 +3,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::FutureExt;
 use tracing::Instrument;
@@ -17,6 +18,7 @@ use super::services::Services;
 use super::throughput::{Finished, Throughput};
 use super::transport::Delivery;
 use crate::db::AppDb;
+use crate::metrics::{self, Outcome};
 
 /// Everything a worker process needs to run deliveries; shared by all its apalis workers.
 #[derive(Clone, Debug)]
@@ -77,6 +79,7 @@ impl Runner {
             tracing::debug!(job = %delivery.job, "stale delivery skipped");
             return Ok(());
         };
+        let started = Instant::now();
         let running = self.running.enter(ctx.org(), ctx.job_id());
         let span = tracing::info_span!("job", id = %ctx.job_id(), org = %ctx.org(),
             kind = ctx.kind().as_str(), attempt = ctx.attempt());
@@ -85,46 +88,64 @@ impl Runner {
             .await
             .unwrap_or_else(|panic| Err(JobError::retryable(panic_message(&panic))));
         let kind = ctx.kind().as_str();
-        let recorded = match &result {
+        let (outcome, recorded) = match &result {
             Ok(()) => {
                 span.in_scope(|| tracing::info!("job succeeded"));
-                self.throughput.record(ctx.org(), kind, Finished::Succeeded);
-                Ok(())
+                (Outcome::Succeeded, Ok(()))
             }
             Err(JobError::LostOwnership) => {
                 span.in_scope(|| {
                     tracing::warn!("job lost ownership; its effects were rolled back")
                 });
-                Ok(())
+                (lost_outcome(&ctx).await, Ok(()))
             }
             Err(error) => match lifecycle::record_failure(&ctx, error).await {
-                Ok(outcome) => {
-                    let finished = match outcome {
-                        FailureOutcome::Dead => Some(Finished::Dead),
-                        FailureOutcome::RetryScheduled => Some(Finished::Failed),
-                        FailureOutcome::NotOwned => None,
-                    };
-                    if let Some(finished) = finished {
-                        self.throughput.record(ctx.org(), kind, finished);
-                    }
+                Ok(failure) => {
                     let error = error.chain();
-                    span.in_scope(|| match outcome {
+                    span.in_scope(|| match failure {
                         FailureOutcome::Dead => tracing::error!(%error, "job dead"),
                         FailureOutcome::RetryScheduled => tracing::warn!(%error, "job will retry"),
                         FailureOutcome::NotOwned => {
                             tracing::warn!(%error, "job failed after losing ownership")
                         }
                     });
-                    Ok(())
+                    let outcome = match failure {
+                        FailureOutcome::Dead => Outcome::Dead,
+                        FailureOutcome::RetryScheduled => Outcome::Retryable,
+                        FailureOutcome::NotOwned => lost_outcome(&ctx).await,
+                    };
+                    (outcome, Ok(()))
                 }
-                Err(e) => Err(Arc::new(e)),
+                Err(e) => (Outcome::Lost, Err(Arc::new(e))),
             },
         };
         // Off the heartbeat: if the outcome could not be recorded the job goes stale and the
         // reaper gives it back.
         drop(running);
+        metrics::job_finished(kind, outcome, started.elapsed());
+        if let Some(finished) = throughput_of(outcome) {
+            self.throughput.record(ctx.org(), kind, finished);
+        }
         recorded
     }
+}
+
+/// How the ops dashboard's throughput counts an outcome (an attempt that lost its job is
+/// not counted there).
+fn throughput_of(outcome: Outcome) -> Option<Finished> {
+    match outcome {
+        Outcome::Succeeded => Some(Finished::Succeeded),
+        Outcome::Retryable => Some(Finished::Failed),
+        Outcome::Dead => Some(Finished::Dead),
+        Outcome::Cancelled | Outcome::Lost => None,
+    }
+}
+
+/// The outcome of an attempt whose job was taken from it: `cancelled` or `lost`, from the
+/// job's status now (`lost` when even that cannot be read).
+async fn lost_outcome(ctx: &JobContext) -> Outcome {
+    let status = lifecycle::status_now(ctx).await.ok().flatten();
+    Outcome::of_lost_job(status.as_deref())
 }
 
 impl Runner {

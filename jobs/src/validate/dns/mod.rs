@@ -37,6 +37,7 @@ pub use cache::{CacheSettings, CacheStats, DomainCache};
 pub use resolver::{MailResolver, ResolverError, ResolverSettings};
 pub use shared::{TxConnection, VerdictWriter};
 
+use crate::metrics::{self, DnsResult};
 use crate::validate::DomainVerdict;
 use resolver::normalize_domain;
 
@@ -251,6 +252,7 @@ impl<L: DomainLookup> DomainChecker<L> {
                 None => query.missing.push(key),
             }
         }
+        metrics::dns_lookups(DnsResult::CacheHit, query.found.len());
         query
     }
 
@@ -267,6 +269,7 @@ impl<L: DomainLookup> DomainChecker<L> {
         let shared = shared::load_many(conn, &query.missing).await?;
         self.shared_hits
             .fetch_add(shared.len() as u64, Ordering::Relaxed);
+        metrics::dns_lookups(DnsResult::SharedHit, shared.len());
         let definitive_ttl = self.cache.settings().definitive_ttl;
         for (key, sv) in shared {
             self.cache
@@ -294,8 +297,10 @@ impl<L: DomainLookup> DomainChecker<L> {
             .collect()
             .await;
         for (key, verdict, ran) in resolved {
+            let result = lookup_result(ran, &verdict);
+            metrics::dns_lookups(result, 1);
             // Answers another batch of this process looked up are written by that batch.
-            if ran && !matches!(verdict, DomainVerdict::Unavailable { .. }) {
+            if result == DnsResult::Query {
                 query.new.push((key.clone(), verdict.clone()));
             }
             query.found.insert(key, verdict);
@@ -314,6 +319,17 @@ impl<L: DomainLookup> DomainChecker<L> {
         }
         let new = std::mem::take(&mut query.new);
         shared::store_many(conn, &new, self.cache.settings().definitive_ttl).await
+    }
+}
+
+/// What answered a domain in [`DomainChecker::resolve`]: the memory when this call did not
+/// run the lookup itself (it joined one in flight), else the lookup, which failed when it got
+/// no definitive verdict.
+fn lookup_result(ran: bool, verdict: &DomainVerdict) -> DnsResult {
+    match (ran, verdict) {
+        (false, _) => DnsResult::CacheHit,
+        (true, DomainVerdict::Unavailable { .. }) => DnsResult::Failure,
+        (true, _) => DnsResult::Query,
     }
 }
 
@@ -352,6 +368,18 @@ impl DomainQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lookup_run_here_is_a_query_or_a_failure_and_one_joined_is_a_hit() {
+        let nx = DomainVerdict::NxDomain;
+        let timeout = DomainVerdict::Unavailable {
+            reason: "timeout".into(),
+        };
+        assert_eq!(lookup_result(true, &nx), DnsResult::Query);
+        assert_eq!(lookup_result(true, &timeout), DnsResult::Failure);
+        assert_eq!(lookup_result(false, &nx), DnsResult::CacheHit);
+        assert_eq!(lookup_result(false, &timeout), DnsResult::CacheHit);
+    }
 
     #[test]
     fn settings_from_the_environment() {

@@ -173,3 +173,29 @@ pub async fn explain_failure<T>(
     }
     measured
 }
+
+/// Waits for job `id` to succeed (polling `job_runs` every 100 ms, for `timeout_s` at most);
+/// its run time (`started_at` to `finished_at`).
+pub async fn wait_succeeded(
+    maint: &mut PgConnection,
+    id: Uuid,
+    timeout_s: u64,
+) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(timeout_s);
+    loop {
+        let (status, seconds): (String, Option<f64>) = sqlx::query_as(
+            "select status, extract(epoch from finished_at - started_at)::float8
+               from job_runs where id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *maint)
+        .await?;
+        match status.as_str() {
+            "succeeded" => return seconds.ok_or_else(|| anyhow::anyhow!("no run time")),
+            "dead" | "cancelled" | "retryable" => anyhow::bail!("job {id} is {status}"),
+            _ => {}
+        }
+        anyhow::ensure!(Instant::now() < deadline, "job {id} still {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod cpu;
 pub mod db;
 pub mod e2e;
+pub mod erasure;
+pub mod events;
 pub mod list;
 pub mod measure;
 pub mod observe;

@@ -23,6 +23,22 @@ pub fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// The load averages over 1, 5 and 15 minutes (`/proc/loadavg`), as `uptime` shows them.
+pub fn load_averages() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The 1-minute load average (the machine's load, reported with the figures).
+pub fn load_average() -> f64 {
+    load_averages()
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
 /// `n` per second over `seconds`, rounded to 1 decimal.
 pub fn rate(n: f64, seconds: f64) -> f64 {
     (n / seconds.max(1e-9) * 10.0).round() / 10.0

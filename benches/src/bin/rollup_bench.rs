@@ -3,9 +3,10 @@
 //! computing the same rows, alternating, in this one run. See `benches/run-rollup-bench.sh`.
 
 use std::path::Path;
-use std::time::Duration;
 
-use reachly_benches::db::BenchDb;
+use reachly_benches::db::{BenchDb, wait_succeeded};
+use reachly_benches::events;
+use reachly_benches::report::load_average;
 use reachly_benches::rollup::args::RollupArgs;
 use reachly_benches::rollup::report::{self, Round};
 use reachly_benches::rollup::{baseline, generate, log};
@@ -75,53 +76,15 @@ async fn run(args: &RollupArgs, db: &BenchDb, redis: &RedisServer, _: &Path) -> 
         ));
         rounds.push(Round { bare, job_s });
     }
-    let analyzed: i64 = sqlx::query_scalar(
-        "select count(*) from pg_stat_user_tables
-          where relname like 'events%' and (last_analyze is not null or last_autoanalyze is not null)",
-    )
-    .fetch_one(&mut maint)
-    .await?;
-    anyhow::ensure!(analyzed == 0, "events were analyzed during the run");
+    let analyzed = events::analyzed(&mut maint, &[]).await?;
+    anyhow::ensure!(
+        analyzed.is_empty(),
+        "events were analyzed during the run: {analyzed:?}"
+    );
     report::print(args, &rounds, (load_before, load_average()));
     maint.close().await?;
     services.workers.iter_mut().for_each(|w| w.kill9());
     Ok(())
-}
-
-/// Waits for job `id` to succeed; its run time (`started_at` to `finished_at`).
-async fn wait_succeeded(
-    maint: &mut PgConnection,
-    id: uuid::Uuid,
-    timeout_s: u64,
-) -> anyhow::Result<f64> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(timeout_s);
-    loop {
-        let (status, seconds): (String, Option<f64>) = sqlx::query_as(
-            "select status, extract(epoch from finished_at - started_at)::float8
-               from job_runs where id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *maint)
-        .await?;
-        match status.as_str() {
-            "succeeded" => return seconds.ok_or_else(|| anyhow::anyhow!("no run time")),
-            "dead" | "cancelled" | "retryable" => anyhow::bail!("job {id} is {status}"),
-            _ => {}
-        }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "job {id} still {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The 1-minute load average (the machine's load, reported with the figures).
-fn load_average() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(f64::NAN)
 }
 
 #[tokio::main]

@@ -58,9 +58,10 @@ async fn rows_with_addresses(
         )
         .await;
     }
-    execute(
-        &world.maint,
-        &format!(
+    // A form response, an audit row, and a GDPR export waiting for its download that holds an
+    // event's and a response's address.
+    let rows = [
+        format!(
             "with lead as (
                  insert into leads (organization_id, campaign_id, form_id, source)
                  values ('{org}', '{campaign}', '{form}', 'landing_page') returning id)
@@ -68,20 +69,11 @@ async fn rows_with_addresses(
                                          ip_address, user_agent, submitted_at)
              select '{org}', '{form}', id, '{{}}', '192.0.2.200', 'Mozilla/5.0', {at} from lead"
         ),
-    )
-    .await;
-    execute(
-        &world.maint,
-        &format!(
+        format!(
             "insert into audit_logs (organization_id, action, ip_address, user_agent, created_at)
              values ('{org}', 'list.exported', '198.51.100.9', 'curl/8', {at})"
         ),
-    )
-    .await;
-    // A GDPR export waiting for its download, holding an event's and a response's address.
-    execute(
-        &world.maint,
-        &format!(
+        format!(
             "with request as (
                  insert into gdpr_requests (organization_id, kind, subject_email_hash, status)
                  values ('{org}', 'export', repeat('ab', 32), 'completed') returning id)
@@ -95,8 +87,10 @@ async fn rows_with_addresses(
                     0, now() + interval '1 day'
                from request"
         ),
-    )
-    .await;
+    ];
+    for row in rows {
+        execute(&world.maint, &row).await;
+    }
 }
 
 /// A form and a draft campaign with it, of the organization of `token`; their ids.

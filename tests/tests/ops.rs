@@ -98,26 +98,14 @@ async fn a_paused_queue_holds_new_jobs_with_the_reason_until_it_is_resumed() {
     assert_eq!(resumed.body["changed"], true, "{:?}", resumed.body);
     world.wait_status(&held, "succeeded").await;
 
-    // Run now: the delayed job need not wait its hour.
-    let ran = world
-        .api
-        .post(
-            &format!("/v1/jobs/{delayed}/run-now"),
-            Some(&world.token),
-            &json!({}),
-        )
-        .await;
+    // Run now: the delayed job need not wait its hour; once it ran, there is nothing to run.
+    let ran = world.act(&delayed, "run-now").await;
     assert_eq!(ran.status, 200, "{:?}", ran.body);
     world.wait_status(&delayed, "succeeded").await;
-    let again = world
-        .api
-        .post(
-            &format!("/v1/jobs/{delayed}/run-now"),
-            Some(&world.token),
-            &json!({}),
-        )
-        .await;
-    again.assert_error(409, "conflict");
+    world
+        .act(&delayed, "run-now")
+        .await
+        .assert_error(409, "conflict");
 
     // The throughput graph counts them (workers flush their tally every two seconds).
     let counted = reachly_tests::wait_until(

@@ -58,11 +58,15 @@ pub async fn create<N: NewResource>(
     let entry = AuditEntry::new(N::CREATED, N::SUBJECT, id).details(N::audit_details(&resource));
     member.audit(&mut tx, entry).await?;
     tx.commit().await?;
-    let location = HeaderValue::from_str(&format!("{}/{id}", N::PATH)).expect("paths are ascii");
-    Ok((
+    Ok(located(
         StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(resource),
-    )
-        .into_response())
+        &format!("{}/{id}", N::PATH),
+        resource,
+    ))
+}
+
+/// `status` with `body` and a `Location` header naming `path` (where the resource is).
+pub fn located(status: StatusCode, path: &str, body: Value) -> Response {
+    let location = HeaderValue::from_str(path).expect("paths are ascii");
+    (status, [(header::LOCATION, location)], Json(body)).into_response()
 }

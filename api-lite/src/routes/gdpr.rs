@@ -3,11 +3,11 @@
 //! (either permission) and download a finished export (`super::gdpr_download`). A request
 //! shows statuses, counts and its receipt, never the address.
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use reachly_jobs::audit::{AuditEntry, SubjectType};
 use reachly_jobs::kinds::gdpr_erasure::GdprErasure;
 use reachly_jobs::kinds::gdpr_export::GdprExport;
@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use super::creates::located;
 use super::input::{bounded, limits};
 use super::paging::PageParams;
 use super::reads::Resource;
@@ -155,13 +156,8 @@ async fn create(
         "job": { "id": job.id, "kind": job.kind, "status": job.status,
                  "links": { "self": format!("/v1/jobs/{}", job.id) } },
     });
-    let location = HeaderValue::from_str(&format!("/v1/gdpr/requests/{request}")).expect("ascii");
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response())
+    let path = format!("/v1/gdpr/requests/{request}");
+    Ok(located(StatusCode::ACCEPTED, &path, body))
 }
 
 /// `request` as the reads show it.

@@ -2,7 +2,7 @@
 //! (a batch as one row).
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,6 +20,7 @@ use sqlx::{AssertSqlSafe, Postgres, QueryBuilder};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::creates::located;
 use super::input::{bounded, limits};
 use super::paging::PageParams;
 use super::paging::PageQuery;
@@ -173,8 +174,7 @@ async fn create(
     };
     let mut body = view(&job);
     body["duplicate"] = json!(!created);
-    let location = HeaderValue::from_str(&format!("/v1/jobs/{}", job.id)).expect("ascii");
-    Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
+    Ok(located(status, &format!("/v1/jobs/{}", job.id), body))
 }
 
 /// Submit jobs together

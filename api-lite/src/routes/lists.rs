@@ -2,8 +2,8 @@
 //! its contacts and its unparseable rows, delete it (`super::list_delete`).
 
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use reachly_jobs::audit::{AuditEntry, SubjectType};
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::creates::located;
 use super::input::{bounded, limits, optional};
 use super::paging::{PageParams, PageQuery};
 use super::path_id::PathId;
@@ -170,13 +171,8 @@ async fn upload(
                   "links": { "self": format!("/v1/contact-lists/{list}") } },
         "job": { "id": job.id, "status": job.status, "links": { "self": format!("/v1/jobs/{}", job.id) } },
     });
-    let location = HeaderValue::from_str(&format!("/v1/contact-lists/{list}")).expect("ascii");
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response())
+    let path = format!("/v1/contact-lists/{list}");
+    Ok(located(StatusCode::ACCEPTED, &path, body))
 }
 
 /// The name of `list`, or a 404 unless it is one of the organization's lists (not deleted):

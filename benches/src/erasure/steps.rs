@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use reachly_jobs::kinds::gdpr_erasure::{ErasureStep, STEPS, address_pattern};
+use reachly_jobs::kinds::gdpr_erasure::{Binds, ErasureStep, STEPS};
 use reachly_jobs::privacy::person::{self, Person as Found, PersonFinder};
 use reachly_jobs::{AppDb, MaintDb, OrgId, TenantTx};
 use uuid::Uuid;
@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::generate::Person;
 use crate::db::BenchDb;
 
-/// The batch size the job binds as `$6`.
-const BATCH: i64 = 1_000;
+/// What `$5` is bound to: no export to find.
+const DUMMY_HASH: &str = "not-a-hash";
 
 /// One statement's time and what it returned (rows changed; for the verification, rows left;
 /// for a lookup, the contact and leads found).
@@ -56,8 +56,9 @@ async fn run_all(
     let mut times = Vec::new();
     let (found, lookup) = find(finder, tx, &person.email, "person lookup").await?;
     times.push(lookup);
-    let pattern = address_pattern(&person.email);
-    let binds = Binds::new(tx.org(), &found, &person.email, &pattern);
+    // The subject's keyed hash (`$5`, read only by the `gdpr_exports` step, which finds
+    // nothing here) is a dummy.
+    let binds = Binds::new(tx.org(), found, &person.email, DUMMY_HASH);
     for step in STEPS {
         let statement = step.batch();
         let leads = binds.leads_of(step);
@@ -79,7 +80,7 @@ async fn run_all(
     times.push(lookup);
     let org = tx.org();
     let after = person::find(None, tx, org, &person.email).await?;
-    let binds = Binds::new(org, &after, &person.email, &pattern);
+    let binds = Binds::new(org, after, &person.email, DUMMY_HASH);
     let (mut seconds, mut left, mut counts) = (0.0, 0, 0);
     for step in STEPS {
         let statement = step.remaining();
@@ -133,55 +134,4 @@ fn label(step: &ErasureStep, lead: usize, leads: usize) -> String {
         what = format!("{what}, lead {}/{leads}", lead + 1);
     }
     what
-}
-
-/// The parameters every step statement takes, bound as the job's `run.rs` binds them (a
-/// minimal copy of its private `Binds`, `leads_of` and `bound`); the subject's keyed hash
-/// (`$5`, read only by the `gdpr_exports` step, which finds nothing here) is a dummy.
-struct Binds<'a> {
-    org: OrgId,
-    contact: Option<Uuid>,
-    leads: Vec<Uuid>,
-    email: &'a str,
-    pattern: &'a str,
-}
-
-impl<'a> Binds<'a> {
-    fn new(org: OrgId, found: &Found, email: &'a str, pattern: &'a str) -> Self {
-        Binds {
-            org,
-            contact: found.contact,
-            leads: found.leads.clone(),
-            email,
-            pattern,
-        }
-    }
-
-    /// What `$7` takes for `step`: each lead for a per-lead step (null once when there are
-    /// none), null once otherwise.
-    fn leads_of(&self, step: &ErasureStep) -> Vec<Option<Uuid>> {
-        if step.per_lead() && !self.leads.is_empty() {
-            self.leads.iter().copied().map(Some).collect()
-        } else {
-            vec![None]
-        }
-    }
-
-    fn bound<'q, O>(
-        &'q self,
-        statement: &'q str,
-        lead: Option<Uuid>,
-    ) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
-    where
-        (O,): for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-    {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
-            .bind(self.org)
-            .bind(self.contact)
-            .bind(self.email)
-            .bind(self.pattern)
-            .bind("not-a-hash")
-            .bind(BATCH)
-            .bind(lead)
-    }
 }

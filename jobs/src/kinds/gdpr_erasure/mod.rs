@@ -8,6 +8,7 @@
 //! what is left) and idempotent, and it ends by counting what every step would still match:
 //! anything left (a write that raced it) fails the attempt, which is retried.
 
+mod binds;
 mod pattern;
 mod run;
 mod steps;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::GdprRequestId;
 use crate::queue::{Job, JobContext, JobError};
 
+pub use binds::{BATCH, Binds};
 pub use pattern::address_pattern;
 pub use steps::{Effect, ErasureStep, STEPS};
 

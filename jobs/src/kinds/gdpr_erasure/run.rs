@@ -1,19 +1,15 @@
 //! One attempt: suppress, wait for running imports, visit every step, verify, complete.
 
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
-use super::pattern::address_pattern;
+use super::binds::{BATCH, Binds};
 use super::steps::{Effect, ErasureStep, STEPS};
 use crate::ids::GdprRequestId;
 use crate::privacy::person;
 use crate::privacy::requests::{self, RequestKind, Subject};
 use crate::privacy::{SuppressionKey, key_bare_entries};
 use crate::queue::{JobContext, JobError};
-use crate::tenancy::{OrgId, TenantTx};
-
-/// Rows changed per transaction.
-const BATCH: i64 = 1_000;
+use crate::tenancy::TenantTx;
 
 /// Anonymous counts erasure leaves as they are (the receipt says so).
 const KEPT: [&str; 3] = [
@@ -21,16 +17,6 @@ const KEPT: [&str; 3] = [
     "campaign_event_totals",
     "campaigns.counts",
 ];
-
-/// What every statement of a step is bound to (see `steps.rs`).
-struct Binds {
-    org: OrgId,
-    contact: Option<Uuid>,
-    leads: Vec<Uuid>,
-    email: String,
-    pattern: String,
-    hash: String,
-}
 
 pub(super) async fn run(request: GdprRequestId, ctx: &JobContext) -> Result<(), JobError> {
     let Some((tx, subject)) = requests::serve(ctx, request, RequestKind::Erasure).await? else {
@@ -102,14 +88,7 @@ async fn binds_for(ctx: &JobContext, subject: &Subject) -> Result<Binds, JobErro
     let mut tx = ctx.begin().await?;
     let person = person::find(ctx.service(), &mut tx, ctx.org(), &subject.email).await?;
     tx.commit().await?;
-    Ok(Binds {
-        org: ctx.org(),
-        contact: person.contact,
-        leads: person.leads,
-        pattern: address_pattern(&subject.email),
-        email: subject.email.clone(),
-        hash: subject.hash.clone(),
-    })
+    Ok(Binds::new(ctx.org(), person, &subject.email, &subject.hash))
 }
 
 /// Runs `step` batch by batch until a batch changes fewer rows than it may, counting each
@@ -124,7 +103,7 @@ async fn clear(
     for lead in binds.leads_of(step) {
         loop {
             let mut tx = ctx.begin().await?;
-            let changed: i64 = bound(&statement, binds, lead).fetch_one(&mut **tx).await?;
+            let changed: i64 = binds.bound(&statement, lead).fetch_one(&mut **tx).await?;
             let (deleted, scrubbed) = match step.effect {
                 Effect::Delete => (changed, 0),
                 Effect::Scrub(_) | Effect::Function { .. } => (0, changed),
@@ -137,37 +116,6 @@ async fn clear(
         }
     }
     Ok(())
-}
-
-impl Binds {
-    /// What `$7` takes for `step`: each lead for a per-lead step (null once when there are
-    /// none, so the step still covers the contact), null once otherwise.
-    fn leads_of(&self, step: &ErasureStep) -> Vec<Option<Uuid>> {
-        if step.per_lead() && !self.leads.is_empty() {
-            self.leads.iter().copied().map(Some).collect()
-        } else {
-            vec![None]
-        }
-    }
-}
-
-/// `statement` with the parameters every step statement takes (`$7`: `lead`).
-fn bound<'q, O>(
-    statement: &'q str,
-    binds: &'q Binds,
-    lead: Option<Uuid>,
-) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
-where
-    (O,): for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-{
-    sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
-        .bind(binds.org)
-        .bind(binds.contact)
-        .bind(&binds.email)
-        .bind(&binds.pattern)
-        .bind(&binds.hash)
-        .bind(BATCH)
-        .bind(lead)
 }
 
 /// Adds a batch's counts to the request's row for `table`.
@@ -202,7 +150,8 @@ async fn verify(ctx: &JobContext, binds: &Binds) -> Result<(), JobError> {
     let mut left = Vec::new();
     for step in STEPS {
         for lead in binds.leads_of(step) {
-            let remaining: i64 = bound(&step.remaining(), binds, lead)
+            let remaining: i64 = binds
+                .bound(&step.remaining(), lead)
                 .fetch_one(&mut **tx)
                 .await?;
             if remaining > 0 {

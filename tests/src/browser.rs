@@ -67,19 +67,19 @@ impl Browser {
         path
     }
 
-    /// Clicks the element `css` matches (waiting until it is there).
+    /// Clicks the element `css` matches, waiting until it is there. The page re-renders its
+    /// tables on every refresh, so an element found may be replaced before the click lands:
+    /// then it is found again.
     pub async fn click(&self, css: &str) {
-        let element = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css} to click: {e}"));
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        crate::wait_until(
+            &format!("{css} to be clicked"),
+            Duration::from_secs(20),
+            || async {
+                let element = self.client.find(Locator::Css(css)).await.ok()?;
+                element.click().await.ok()
+            },
+        )
+        .await
     }
 
     /// Types `text` into the field `css` matches, after clearing it.

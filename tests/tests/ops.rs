@@ -191,6 +191,8 @@ async fn bulk_actions_count_first_and_change_only_what_the_filter_matches() {
     );
     let another = world.submit_failing(5, 1).await;
     world.wait_status(&another, "dead").await;
+    let row = queue_row(&world, &world.token, "", "noop").await;
+    assert_eq!(row["dead"], 2, "{row}");
     let rival_dead = reachly_tests::jobs::submit(
         &world.api,
         &rival,

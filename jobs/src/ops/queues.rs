@@ -2,7 +2,7 @@
 //! oldest waiting job's age, and jobs finished per minute; for one organization (in its
 //! tenant transaction) or, for platform operators, for all (through the maintenance role).
 //! Every statement reads the non-final jobs through `job_runs_listing` (organization, status),
-//! one organization at a time, never the finished history.
+//! one organization at a time, never the finished history (the dead up to a cap).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -28,28 +28,39 @@ pub struct Minute {
     pub failed: i64,
 }
 
-/// The statuses a queue's state is made of (finished ones other than `dead` are history).
-const COUNTED: &str = "('queued', 'retryable', 'running', 'dead')";
+/// Most dead jobs counted per organization: `dead` is final, so the dead grow until someone
+/// retries or cancels them, and a refresh reads at most this many of them.
+pub const DEAD_CAP: i64 = 10_000;
+
+/// One organization's (`<org>`) jobs by kind and status: every waiting and running one (work
+/// in flight), and its dead ones up to [`DEAD_CAP`].
+fn counts_of(org: &str) -> String {
+    format!(
+        "select kind, status, count(*) as jobs, min(created_at) as oldest
+           from job_runs where organization_id = {org}
+            and status in ('queued', 'retryable', 'running')
+          group by kind, status
+         union all
+         select kind, 'dead', count(*), null
+           from (select kind from job_runs
+                  where organization_id = {org} and status = 'dead'
+                  limit {DEAD_CAP}) dead
+          group by kind"
+    )
+}
 
 /// Counts of `$1`'s jobs.
 fn organization_counts() -> String {
-    format!(
-        "select kind, status, count(*) as jobs, min(created_at) as oldest
-           from job_runs where organization_id = $1 and status in {COUNTED}
-          group by kind, status"
-    )
+    counts_of("$1")
 }
 
 /// Counts of every organization's jobs, one organization at a time.
 fn platform_counts() -> String {
     format!(
         "select c.kind, c.status, sum(c.jobs)::int8 as jobs, min(c.oldest) as oldest
-           from organizations o
-           cross join lateral (
-               select kind, status, count(*) as jobs, min(created_at) as oldest
-                 from job_runs where organization_id = o.id and status in {COUNTED}
-                group by kind, status) c
-          group by c.kind, c.status"
+           from organizations o cross join lateral ({}) c
+          group by c.kind, c.status",
+        counts_of("o.id")
     )
 }
 

@@ -6,6 +6,6 @@ pub mod queues;
 pub mod why;
 pub mod workers;
 
-pub use crate::queue::throughput::{Finished, Throughput};
+pub use crate::queue::throughput::Throughput;
 pub use why::{Facts, Reason, explain};
 pub use workers::WorkerProcess;

@@ -90,7 +90,7 @@ pub async fn attach_job(
 /// Marks `request` running (a retried job revives a failed one) and reads its subject;
 /// `None` when it is already completed (a redelivered job has nothing left to do) or names
 /// no request of the organization.
-pub async fn start(
+async fn start(
     tx: &mut TenantTx,
     request: GdprRequestId,
     kind: RequestKind,

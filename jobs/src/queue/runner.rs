@@ -15,7 +15,7 @@ use super::lifecycle::{self, FailureOutcome, Lifecycle};
 use super::reaper::RunningSet;
 use super::registry::Registry;
 use super::services::Services;
-use super::throughput::{Finished, Throughput};
+use super::throughput::Throughput;
 use super::transport::Delivery;
 use crate::db::AppDb;
 use crate::metrics::{self, Outcome};
@@ -123,21 +123,8 @@ impl Runner {
         // reaper gives it back.
         drop(running);
         metrics::job_finished(kind, outcome, started.elapsed());
-        if let Some(finished) = throughput_of(outcome) {
-            self.throughput.record(ctx.org(), kind, finished);
-        }
+        self.throughput.record(ctx.org(), kind, outcome);
         recorded
-    }
-}
-
-/// How the ops dashboard's throughput counts an outcome (an attempt that lost its job is
-/// not counted there).
-fn throughput_of(outcome: Outcome) -> Option<Finished> {
-    match outcome {
-        Outcome::Succeeded => Some(Finished::Succeeded),
-        Outcome::Retryable => Some(Finished::Failed),
-        Outcome::Dead => Some(Finished::Dead),
-        Outcome::Cancelled | Outcome::Lost => None,
     }
 }
 

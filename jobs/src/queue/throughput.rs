@@ -10,24 +10,24 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use uuid::Uuid;
 
 use crate::db::MaintDb;
+use crate::metrics::Outcome;
 use crate::tenancy::OrgId;
-
-/// How an attempt ended, as the graph counts it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Finished {
-    Succeeded,
-    /// Failed; it will be retried.
-    Failed,
-    /// Failed for the last time.
-    Dead,
-}
 
 /// One minute's counts of one organization's kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Counts {
     succeeded: i32,
+    /// Failed attempts that will be retried.
     failed: i32,
     dead: i32,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.succeeded += other.succeeded;
+        self.failed += other.failed;
+        self.dead += other.dead;
+    }
 }
 
 type Key = (Uuid, String, DateTime<Utc>);
@@ -39,8 +39,24 @@ pub struct Throughput {
 }
 
 impl Throughput {
-    /// Counts one attempt of `kind` in `org` that ended `how` now.
-    pub fn record(&self, org: OrgId, kind: &str, how: Finished) {
+    /// Counts one attempt of `kind` in `org` that ended as `outcome` now. An attempt that
+    /// was cancelled or lost its job is not counted (the graph shows what jobs did).
+    pub fn record(&self, org: OrgId, kind: &str, outcome: Outcome) {
+        let one = match outcome {
+            Outcome::Succeeded => Counts {
+                succeeded: 1,
+                ..Counts::default()
+            },
+            Outcome::Retryable => Counts {
+                failed: 1,
+                ..Counts::default()
+            },
+            Outcome::Dead => Counts {
+                dead: 1,
+                ..Counts::default()
+            },
+            Outcome::Cancelled | Outcome::Lost => return,
+        };
         let minute = Utc::now()
             .duration_trunc(TimeDelta::minutes(1))
             .expect("a minute divides the clock");
@@ -48,12 +64,10 @@ impl Throughput {
             .tally
             .lock()
             .expect("the tally's lock is never poisoned");
-        let counts = tally.entry((org.0, kind.to_owned(), minute)).or_default();
-        match how {
-            Finished::Succeeded => counts.succeeded += 1,
-            Finished::Failed => counts.failed += 1,
-            Finished::Dead => counts.dead += 1,
-        }
+        tally
+            .entry((org.0, kind.to_owned(), minute))
+            .or_default()
+            .add(one);
     }
 
     /// Adds the tally to `job_throughput` and starts a new one; on failure the tally is kept
@@ -109,11 +123,8 @@ impl Throughput {
             .tally
             .lock()
             .expect("the tally's lock is never poisoned");
-        for (key, c) in drained {
-            let counts = tally.entry(key).or_default();
-            counts.succeeded += c.succeeded;
-            counts.failed += c.failed;
-            counts.dead += c.dead;
+        for (key, counts) in drained {
+            tally.entry(key).or_default().add(counts);
         }
     }
 }
@@ -134,10 +145,11 @@ mod tests {
     fn attempts_are_tallied_per_organization_kind_and_minute() {
         let throughput = Throughput::default();
         let (a, b) = (OrgId(Uuid::now_v7()), OrgId(Uuid::now_v7()));
-        throughput.record(a, "noop", Finished::Succeeded);
-        throughput.record(a, "noop", Finished::Succeeded);
-        throughput.record(a, "noop", Finished::Dead);
-        throughput.record(b, "noop", Finished::Failed);
+        throughput.record(a, "noop", Outcome::Succeeded);
+        throughput.record(a, "noop", Outcome::Succeeded);
+        throughput.record(a, "noop", Outcome::Dead);
+        throughput.record(b, "noop", Outcome::Retryable);
+        throughput.record(b, "noop", Outcome::Lost);
         let tally = throughput.tally.lock().unwrap();
         let mut counts: Vec<Counts> = tally.values().copied().collect();
         counts.sort_by_key(|c| c.succeeded);

@@ -2,26 +2,17 @@
 //! same run on the same machine (see DESIGN.md, "Performance method"): absolute numbers on a
 //! shared 2-core box are noise, ratios within one run are not.
 
-pub mod bullmq;
-pub mod cli;
 pub mod cpu;
 pub mod db;
 pub mod e2e;
 pub mod erasure;
 pub mod events;
 pub mod list;
-pub mod measure;
 pub mod observe;
-pub mod reachly;
+pub mod queue;
 pub mod report;
 pub mod rollup;
 pub mod run_args;
 pub mod send;
 pub mod stack;
-pub mod submit;
 pub mod waits;
-
-/// Progress line on stderr (stdout carries only the table and the JSON summary).
-pub fn log(msg: impl std::fmt::Display) {
-    eprintln!("[queue-bench] {msg}");
-}

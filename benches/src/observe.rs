@@ -8,7 +8,6 @@ use sqlx::PgPool;
 
 use crate::cpu::Snapshot;
 use crate::db::{BenchDb, explain_failure};
-use crate::measure::backends;
 use crate::stack::Services;
 use crate::waits::{WaitProfile, WaitSampler};
 
@@ -75,4 +74,21 @@ pub async fn observe<T>(
     sampler.close().await;
     let result = explain_failure(measured, parties.pool).await?;
     Ok((result, Observed { cpu, waits }))
+}
+
+/// Postgres backends serving the bench database, by role: `app` (API requests and job
+/// transactions), `maint` (the worker's feeder, reaper, heartbeat) and `bench` (the caller,
+/// whose pool should have a single connection), for [`Snapshot::take`].
+pub async fn backends(maint: &sqlx::PgPool) -> anyhow::Result<Vec<(String, u32)>> {
+    let rows: Vec<(String, i32)> = sqlx::query_as(
+        "select case when pid = pg_backend_pid() then 'bench'
+                     else replace(usename::text, 'reachly_', '') end, pid
+           from pg_stat_activity where datname = current_database()",
+    )
+    .fetch_all(maint)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, p)| Some((role, u32::try_from(p).ok()?)))
+        .collect())
 }

@@ -6,14 +6,18 @@ use std::process::{Command, Stdio};
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::cli::Args;
+use super::args::Args;
 
 /// The one JSON line bench.mjs prints.
 #[derive(Debug, Clone, Deserialize)]
 pub struct BullmqRun {
     pub jobs: usize,
+    /// Drain only: submission with no worker running, then the worker's drain.
     pub submit_seconds: f64,
     pub complete_seconds: f64,
+    /// End to end: submission while the worker runs, and first addBulk -> all completed.
+    pub e2e_submit_seconds: f64,
+    pub e2e_seconds: f64,
 }
 
 fn dir() -> PathBuf {
@@ -25,7 +29,7 @@ fn install() -> anyhow::Result<()> {
     if dir().join("node_modules/bullmq/package.json").exists() {
         return Ok(());
     }
-    crate::log("installing benches/bullmq/node_modules (npm install)");
+    super::log("installing benches/bullmq/node_modules (npm install)");
     let status = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund"])
         .current_dir(dir())
@@ -36,7 +40,8 @@ fn install() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs bench.mjs with N jobs, the same batch and concurrency, against `redis_url`.
+/// Runs bench.mjs (drain only, then end to end) with N jobs, the same batch, requests in
+/// flight and concurrency, against `redis_url`.
 pub fn run(args: &Args, redis_url: &str) -> anyhow::Result<BullmqRun> {
     install()?;
     let out = Command::new("node")
@@ -45,6 +50,7 @@ pub fn run(args: &Args, redis_url: &str) -> anyhow::Result<BullmqRun> {
         .env("N", args.jobs.to_string())
         .env("REDIS_URL", redis_url)
         .env("BATCH", args.batch.to_string())
+        .env("IN_FLIGHT", args.in_flight.to_string())
         .env("CONCURRENCY", args.concurrency.to_string())
         .env("TIMEOUT_S", args.timeout_s.to_string())
         .stderr(Stdio::inherit())

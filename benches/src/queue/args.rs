@@ -4,21 +4,27 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-/// Queue overhead: Reachly (HTTP -> Postgres -> feeder -> Redis -> worker -> Postgres) vs
-/// BullMQ 5 on the same private Redis, both measured in this one run.
+/// Queue throughput: Reachly (HTTP -> Postgres -> feeder -> Redis -> worker -> Postgres) vs
+/// BullMQ 5 on the same private Redis, both measured in this one run, end to end (the workers
+/// run while the jobs are submitted) and drain only (every job queued first).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "queue-bench")]
 pub struct Args {
-    /// Jobs per system.
+    /// Jobs per measurement.
     #[arg(long = "jobs", short = 'n', default_value_t = 50_000)]
     pub jobs: usize,
+    /// Worker process counts to measure, e.g. `--workers 1,2,4`. BullMQ runs one worker; the
+    /// comparison uses the first count.
+    #[arg(long, value_delimiter = ',', default_value = "1",
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub workers: Vec<u16>,
     /// Worker concurrency (reachly-worker --concurrency, BullMQ Worker concurrency).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub concurrency: u16,
     /// Jobs per POST /v1/jobs/batch (and per BullMQ addBulk).
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub batch: u16,
-    /// Batch requests in flight at once.
+    /// Batch requests (BullMQ: addBulk calls) in flight at once.
     #[arg(long, default_value_t = 4)]
     pub in_flight: usize,
     /// How often to count succeeded job_runs (its Postgres CPU is reported as `pg:bench`).
@@ -33,7 +39,7 @@ pub struct Args {
     /// Run the Reachly side only.
     #[arg(long)]
     pub skip_bullmq: bool,
-    /// Keep the bench database afterwards (it is dropped by default).
+    /// Keep the bench databases afterwards (they are dropped by default).
     #[arg(long)]
     pub keep_db: bool,
 }

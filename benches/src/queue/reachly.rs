@@ -1,16 +1,19 @@
-//! The Reachly side's processes: `reachly-api serve` and one `reachly-worker`, release builds,
-//! against the bench database and the private Redis, with RUST_LOG=warn.
+//! The Reachly side's processes: `reachly-api serve` and N `reachly-worker`s, release builds,
+//! against a bench database and the private Redis, with RUST_LOG=warn.
 
 use std::time::{Duration, Instant};
 
 use reachly_testkit::RedisServer;
 
-use crate::cli::Args;
+use super::args::Args;
+use super::submit::Submitter;
 use crate::db::BenchDb;
-use crate::stack::{Services, Workers, base_env};
-use crate::submit::Submitter;
+use crate::stack::{Services, Workers, base_env, binaries};
 
-/// The running API and worker, a client for the API and a maintenance-role pool.
+/// The bench's user, made a platform administrator so it may pause the `noop` queue.
+const EMAIL: &str = "bench@reachly.test";
+
+/// The running API and workers, a client for the API and a maintenance-role pool.
 #[derive(Debug)]
 pub struct Reachly {
     pub services: Services,
@@ -27,16 +30,22 @@ pub async fn succeeded(maint: &sqlx::PgPool) -> anyhow::Result<i64> {
 }
 
 impl Reachly {
-    /// Starts the API (waits for /readyz) and the worker, then runs one warm-up job through
-    /// the whole path so the timed run starts with both processes serving.
-    pub async fn start(args: &Args, db: &BenchDb, redis: &RedisServer) -> anyhow::Result<Reachly> {
+    /// Starts the API (waits for /readyz) and `workers` worker processes, then runs one
+    /// warm-up job through the whole path so the timed run starts with every process serving.
+    pub async fn start(
+        args: &Args,
+        db: &BenchDb,
+        redis: &RedisServer,
+        workers: u16,
+    ) -> anyhow::Result<Reachly> {
+        let env = base_env(db, redis);
         let workers = Workers {
-            count: 1,
+            count: usize::from(workers),
             queues: "noop",
             concurrency: args.concurrency,
         };
-        let env = base_env(db, redis);
         let services = Services::start(&args.bin_dir(), &env, &db.name, workers).await?;
+        binaries(&args.bin_dir()).api_command(&["grant-platform-admin", EMAIL], &env)?;
         let submitter = Submitter {
             base: services.base.clone(),
             token: services.token.clone(),
@@ -68,11 +77,24 @@ impl Reachly {
         Ok(())
     }
 
+    /// Pauses (`true`) or resumes the `noop` queue through the API, as an operator would.
+    pub async fn set_paused(&self, paused: bool) -> anyhow::Result<()> {
+        let action = if paused { "pause" } else { "resume" };
+        self.services
+            .post(
+                &format!("/v1/ops/queues/noop/{action}"),
+                &serde_json::json!({}),
+                200,
+            )
+            .await?;
+        Ok(())
+    }
+
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
         self.services.check_alive()
     }
 
-    /// Stops both processes and closes the pool.
+    /// Stops every process and closes the pool.
     pub async fn stop(self) {
         self.services.stop();
         self.maint.close().await;

@@ -1,0 +1,14 @@
+//! `queue-bench`: the engine's own throughput on `noop` jobs beside BullMQ 5 on the same
+//! Redis, measured both ways (end to end, and drain only), for one or more worker processes.
+
+pub mod args;
+pub mod bullmq;
+pub mod measure;
+pub mod reachly;
+pub mod report;
+pub mod submit;
+
+/// Progress line on stderr (stdout carries only the table and the JSON summary).
+pub fn log(msg: impl std::fmt::Display) {
+    eprintln!("[queue-bench] {msg}");
+}

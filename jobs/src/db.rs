@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use crate::tenancy::{Durability, OrgId, TenantTx};
+use crate::tenancy::{Durability, OrgId, Plans, TenantTx};
 
 /// Pool of the application role (`reachly_app`): row-level security applies to every query.
 #[derive(Clone, Debug)]
@@ -42,13 +42,18 @@ impl AppDb {
 
     /// Begins a transaction scoped to `org`: the only way to run a tenant query.
     pub async fn tenant(&self, org: OrgId) -> Result<TenantTx, sqlx::Error> {
-        TenantTx::begin(&self.pool, org, Durability::Flushed).await
+        TenantTx::begin(&self.pool, org, Durability::Flushed, Plans::PerExecution).await
     }
 
-    /// Like [`AppDb::tenant`], with a commit that does not wait for the disk (see
-    /// [`Durability::Deferred`]): for queue bookkeeping such as counting an attempt.
-    pub async fn tenant_deferred(&self, org: OrgId) -> Result<TenantTx, sqlx::Error> {
-        TenantTx::begin(&self.pool, org, Durability::Deferred).await
+    /// A tenant transaction for queue bookkeeping by primary key: generic plans (see
+    /// [`Plans::KeyLookups`]) and the given durability (counting an attempt need not wait for
+    /// the disk, see [`Durability::Deferred`]; recording a success does).
+    pub async fn bookkeeping(
+        &self,
+        org: OrgId,
+        durability: Durability,
+    ) -> Result<TenantTx, sqlx::Error> {
+        TenantTx::begin(&self.pool, org, durability, Plans::KeyLookups).await
     }
 
     /// Checks the database answers (readiness), touching no tenant data.

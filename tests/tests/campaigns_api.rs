@@ -266,9 +266,10 @@ async fn campaigns_are_drafts_of_this_organizations_list_template_and_form() {
     // The launch job is read through launch_job_id.
     let org = w.org("acme").await;
     let job: Uuid = sqlx::query_scalar(
-        "insert into job_runs (organization_id, kind, queue, status, progress_done, progress_total,
-                               last_error)
-         values ($1, 'send', 'send', 'running', 3, 10, 'one batch retried') returning id",
+        "insert into job_runs (organization_id, kind, queue, status, locked_by, progress_done,
+                               progress_total, last_error)
+         values ($1, 'send', 'send', 'running', 'worker-1', 3, 10, 'one batch retried')
+         returning id",
     )
     .bind(org)
     .fetch_one(&w.maint)

@@ -5,14 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reachly_jobs::ops::{Throughput, WorkerProcess};
-use reachly_jobs::queue::feeder::Feeder;
+use reachly_jobs::queue::feeder::{FeedQueue, Feeder};
 use reachly_jobs::queue::reaper::{self, RunningSet};
-use reachly_jobs::queue::retention;
 use reachly_jobs::queue::transport::Transport;
+use reachly_jobs::queue::{retention, statistics};
 use reachly_jobs::{Config, MaintDb};
 use tokio::task::JoinSet;
 
 use crate::shutdown::Shutdown;
+
+/// How often the queue table's statistics are checked (Postgres' own counters refresh about
+/// once a second).
+const STATISTICS_CHECK: Duration = Duration::from_secs(1);
 
 /// The running loops, joined at exit.
 pub struct Background {
@@ -46,6 +50,7 @@ pub fn spawn(
     dbs: LoopDbs,
     transport: Transport,
     queues: &[&'static str],
+    feed: Vec<FeedQueue>,
     process: Process,
     stop: Shutdown,
 ) -> Background {
@@ -65,7 +70,7 @@ pub fn spawn(
     let feeder = Feeder::new(
         maint.clone(),
         transport.clone(),
-        queues.iter().map(|q| q.to_string()).collect(),
+        feed,
         settings.backlog_window,
         settings.transport_check_after,
     );
@@ -81,6 +86,18 @@ pub fn spawn(
             }
         }
     });
+
+    let (db, until) = (maint.clone(), stop.clone());
+    tasks.spawn(every(STATISTICS_CHECK, until, move || {
+        let db = db.clone();
+        async move {
+            match statistics::refresh_if_stale(&db).await {
+                Ok(true) => tracing::debug!("job_runs analyzed"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "refreshing job_runs statistics failed"),
+            }
+        }
+    }));
 
     let (db, until, name) = (heartbeat_db, stop.clone(), worker.clone());
     tasks.spawn(every(settings.heartbeat_every, until, move || {

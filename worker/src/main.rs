@@ -21,6 +21,7 @@ use reachly_jobs::ops::{Throughput, WorkerProcess};
 use reachly_jobs::privacy::person::PersonFinder;
 use reachly_jobs::queue::Services;
 use reachly_jobs::queue::acker::Acker;
+use reachly_jobs::queue::feeder::FeedQueue;
 use reachly_jobs::queue::reaper::{self, RunningSet};
 use reachly_jobs::queue::runner::Runner;
 use reachly_jobs::queue::transport::Transport;
@@ -105,6 +106,13 @@ async fn main() -> anyhow::Result<()> {
         },
         transport.clone(),
         &queues,
+        queues
+            .iter()
+            .map(|q| FeedQueue {
+                name: q.to_string(),
+                jobs_per_delivery: registry.jobs_per_delivery(q),
+            })
+            .collect(),
         background::Process {
             name: name.clone(),
             running: running.clone(),

@@ -9,7 +9,7 @@ use reachly_jobs::config::QueueSettings;
 use reachly_jobs::queue::Registry;
 
 use crate::poll::EveryTick;
-use reachly_jobs::queue::runner::Runner;
+use reachly_jobs::queue::runner::{JobSlots, Runner};
 use reachly_jobs::queue::transport::{Delivery, queue_config};
 
 /// Pause before a failed apalis worker starts again, so an unreachable Redis is not hammered.
@@ -20,6 +20,7 @@ const RESTART_PAUSE: Duration = Duration::from_millis(500);
 struct Lane {
     queue: &'static str,
     runner: Arc<Runner>,
+    slots: JobSlots,
 }
 
 /// Every apalis worker name this process used, with its queue: at shutdown their in-flight
@@ -66,18 +67,20 @@ pub fn monitor(
             true
         });
     for &queue in queues {
+        let concurrency = registry.queue_concurrency(queue, usize::from(concurrency));
         let lane = Lane {
             queue,
             runner: runner.clone(),
+            slots: JobSlots::new(concurrency),
         };
         let conn = conn.clone();
         let process = process.to_owned();
         let poll = settings.poll_interval;
         let names = names.clone();
-        let concurrency = registry.queue_concurrency(queue, usize::from(concurrency));
-        // No more tasks per poll than can start: a busy process must not sit on tasks an
-        // idle one could run.
-        let config = queue_config(queue).batch_size(concurrency.min(100));
+        // Enough tasks to fill the job slots, and no more per poll than can start: a busy
+        // process must not sit on tasks an idle one could run.
+        let tasks = concurrency.div_ceil(registry.jobs_per_delivery(queue));
+        let config = queue_config(queue).batch_size(tasks.min(100));
         monitor = monitor.register(move |restarts| {
             let name = format!("{process}-{queue}-{restarts}");
             names.add(queue, name.clone());
@@ -93,7 +96,7 @@ pub fn monitor(
             WorkerBuilder::new(name)
                 .backend(storage)
                 .data(lane.clone())
-                .concurrency(concurrency)
+                .concurrency(tasks)
                 .build(handle)
         });
     }
@@ -113,9 +116,10 @@ async fn handle(
     // attempt still runs to its recorded end instead of stopping halfway.
     let runner = lane.runner.clone();
     let queue = lane.queue;
+    let slots = lane.slots.clone();
     tokio::spawn(async move {
         runner
-            .handle(queue, worker, task_id.to_string(), delivery)
+            .handle(queue, worker, task_id.to_string(), delivery, &slots)
             .await
     })
     .await??;

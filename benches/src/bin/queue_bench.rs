@@ -7,6 +7,7 @@ use reachly_benches::cpu::Snapshot;
 use reachly_benches::queue::args::Args;
 use reachly_benches::queue::measure::{Mode, fresh_run};
 use reachly_benches::queue::report::{self, Pair};
+use reachly_benches::queue::scale::{self, Load};
 use reachly_benches::queue::{bullmq, log};
 use reachly_testkit::RedisServer;
 use reachly_testkit::services::log_dir;
@@ -14,6 +15,18 @@ use reachly_testkit::services::log_dir;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.load != Load::Noop {
+        let mut runs = Vec::new();
+        for &workers in &args.workers {
+            let (bin_dir, keep) = (args.bin_dir.as_deref(), args.keep_db);
+            runs.push(match args.load {
+                Load::Validate => scale::validate(args.rows, workers, bin_dir, keep).await?,
+                _ => scale::send(args.rows, workers, bin_dir, keep).await?,
+            });
+        }
+        report::print_scale(&args, &runs);
+        return Ok(());
+    }
     let redis = RedisServer::start(&log_dir("bench-logs")).await?;
     log(format!(
         "redis {}, binaries in {}",

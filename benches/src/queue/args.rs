@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use super::scale::Load;
+
 /// Queue throughput: Reachly (HTTP -> Postgres -> feeder -> Redis -> worker -> Postgres) vs
 /// BullMQ 5 on the same private Redis, both measured in this one run, end to end (the workers
 /// run while the jobs are submitted) and drain only (every job queued first).
@@ -18,6 +20,13 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1",
           value_parser = clap::value_parser!(u16).range(1..=32))]
     pub workers: Vec<u16>,
+    /// What the workers run: `noop` jobs (the engine's own cost, beside BullMQ), or a real
+    /// load of `--rows` rows (`validate`: a list; `send`: a campaign) for each worker count.
+    #[arg(long, value_enum, default_value = "noop")]
+    pub load: Load,
+    /// List rows or campaign recipients of a `validate` or `send` load.
+    #[arg(long, default_value_t = 200_000)]
+    pub rows: usize,
     /// Worker concurrency (reachly-worker --concurrency, BullMQ Worker concurrency).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub concurrency: u16,

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::args::Args;
 use super::bullmq::BullmqRun;
 use super::measure::ReachlyRun;
+use super::scale::{Load, ScaleRun};
 use crate::report::{load_averages, r3, rate};
 
 /// One system's rates (jobs per second), each measured as its column says.
@@ -190,6 +191,53 @@ pub fn print(
         if all { "yes" } else { "NO" },
         args.jobs
     );
+    println!("{summary}");
+    summary
+}
+
+/// Prints the scale-out table of a heavy load and its summary line; returns the summary.
+pub fn print_scale(args: &Args, runs: &[ScaleRun]) -> Value {
+    let what = match args.load {
+        Load::Validate => "list rows (upload -> validated)",
+        Load::Send => "recipients (launch -> completed)",
+        Load::Noop => "jobs",
+    };
+    println!("scale-out, {:?} load of {} {what}:", args.load, args.rows);
+    println!(
+        "{:>7} {:>9} {:>8} {:>10} {:>11}  cpu seconds",
+        "workers", "seconds", "jobs", "jobs/s", "rows/s"
+    );
+    for run in runs {
+        println!(
+            "{:>7} {:>9.2} {:>8} {:>10.1} {:>11.1}  {:?}",
+            run.workers,
+            run.seconds,
+            run.jobs,
+            run.jobs_per_s(),
+            run.rows_per_s(),
+            run.observed.cpu
+        );
+    }
+    println!();
+    for run in runs {
+        println!("{} worker(s):", run.workers);
+        run.observed.waits.print(6);
+    }
+    let summary = json!({
+        "bench": "queue",
+        "load": format!("{:?}", args.load).to_lowercase(),
+        "rows": args.rows,
+        "load_average": load_averages(),
+        "scale": runs.iter().map(|r| json!({
+            "workers": r.workers,
+            "seconds": r3(r.seconds),
+            "jobs": r.jobs,
+            "jobs_per_s": r.jobs_per_s(),
+            "rows_per_s": r.rows_per_s(),
+            "cpu_seconds": r.observed.cpu,
+            "postgres_waits": r.observed.waits.summary(6),
+        })).collect::<Vec<_>>(),
+    });
     println!("{summary}");
     summary
 }

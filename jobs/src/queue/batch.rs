@@ -49,13 +49,32 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
 
     /// Submits one item and waits for its output.
     pub async fn submit(&self, org: OrgId, item: I) -> Result<O, Arc<sqlx::Error>> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((org, item, reply))
-            .map_err(|_| Arc::new(sqlx::Error::PoolClosed))?;
-        answer
+        self.submit_many(org, vec![item])
             .await
-            .unwrap_or_else(|_| Err(Arc::new(sqlx::Error::PoolClosed)))
+            .pop()
+            .expect("one output per item")
+    }
+
+    /// Submits several items of one organization at once (they go out in the same group
+    /// unless it is full) and waits for their outputs, in order.
+    pub async fn submit_many(&self, org: OrgId, items: Vec<I>) -> Vec<Result<O, Arc<sqlx::Error>>> {
+        let answers: Vec<_> = items
+            .into_iter()
+            .map(|item| {
+                let (reply, answer) = oneshot::channel();
+                let sent = self.tx.send((org, item, reply)).is_ok();
+                (sent, answer)
+            })
+            .collect();
+        let mut outputs = Vec::with_capacity(answers.len());
+        for (sent, answer) in answers {
+            let output = match sent {
+                true => answer.await.ok(),
+                false => None,
+            };
+            outputs.push(output.unwrap_or_else(|| Err(Arc::new(sqlx::Error::PoolClosed))));
+        }
+        outputs
     }
 }
 

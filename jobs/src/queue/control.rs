@@ -31,7 +31,8 @@ pub enum CancelScope {
 }
 
 /// What a cancel sets.
-const CANCEL_SET: &str = "status = 'cancelled', finished_at = now(), locked_by = null";
+const CANCEL_SET: &str = "status = 'cancelled', finished_at = now(), locked_by = null,
+    enqueued_at = null, transport_id = null";
 /// What a retry sets: a `dead` or `cancelled` job gets a fresh set of attempts, a `retryable`
 /// one keeps its count.
 const RETRY_SET: &str = "status = 'queued', run_at = now(), finished_at = null,

@@ -6,6 +6,7 @@
 //! lock); rows are taken `FOR UPDATE SKIP LOCKED` so an API cancel never waits on it.
 //! It also re-pushes what Redis lost: deliveries whose task Redis no longer holds.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use super::transport::{Delivery, Push, Transport};
 use crate::db::MaintDb;
 use crate::metrics;
-use crate::tenancy::OrgId;
+use crate::tenancy::{OrgId, Plans};
 
 /// The notification channel the `job_runs` insert trigger signals.
 pub const CHANNEL: &str = "reachly_job_runs";
@@ -26,12 +27,19 @@ pub struct FeedReport {
     pub lost_found: usize,
 }
 
+/// A queue to feed, and how many of its jobs one Redis task carries.
+#[derive(Debug, Clone)]
+pub struct FeedQueue {
+    pub name: String,
+    pub jobs_per_delivery: usize,
+}
+
 /// Feeds the given queues.
 #[derive(Debug, Clone)]
 pub struct Feeder {
     db: MaintDb,
     transport: Transport,
-    queues: Vec<String>,
+    queues: Vec<FeedQueue>,
     window: i64,
     check_after: Duration,
 }
@@ -40,7 +48,7 @@ impl Feeder {
     pub fn new(
         db: MaintDb,
         transport: Transport,
-        queues: Vec<String>,
+        queues: Vec<FeedQueue>,
         window: i64,
         check_after: Duration,
     ) -> Self {
@@ -71,7 +79,7 @@ impl Feeder {
                         report.pushed += r.pushed;
                         report.lost_found += r.lost_found;
                     }
-                    Err(e) => tracing::warn!(queue = %queue, error = %e, "feeder pass failed"),
+                    Err(e) => tracing::warn!(queue = %queue.name, error = %e, "feeder pass failed"),
                 }
             }
             if report.lost_found > 0 {
@@ -95,13 +103,13 @@ impl Feeder {
     }
 
     /// One pass over one queue: recover lost deliveries, then top the window up.
-    pub async fn feed_queue(&self, queue: &str) -> Result<FeedReport, FeedError> {
-        let lost_found = self.recover_lost(queue).await?;
-        let pushed = self.top_up(queue).await?;
+    pub async fn feed_queue(&self, queue: &FeedQueue) -> Result<FeedReport, FeedError> {
+        let lost_found = self.recover_lost(&queue.name).await?;
+        let pushed = self.top_up(&queue.name, queue.jobs_per_delivery).await?;
         Ok(FeedReport { pushed, lost_found })
     }
 
-    async fn top_up(&self, queue: &str) -> Result<usize, FeedError> {
+    async fn top_up(&self, queue: &str, per_delivery: usize) -> Result<usize, FeedError> {
         // Marks of what went to Redis are bookkeeping: if Postgres crashed before flushing
         // them, the jobs would merely be pushed again (and the stale copy ignored).
         let mut tx = self
@@ -164,35 +172,14 @@ impl Feeder {
         if picked.is_empty() {
             return Ok(0);
         }
-        let pushes: Vec<Push> = picked
-            .iter()
-            .map(|(job, org)| {
-                Push::new(Delivery {
-                    org: OrgId(*org),
-                    job: *job,
-                })
-            })
-            .collect();
-        let (ids, orgs): (Vec<Uuid>, Vec<Uuid>) = picked.iter().copied().unzip();
-        let tids: Vec<&str> = pushes.iter().map(|p| p.transport_id.as_str()).collect();
-        sqlx::query(
-            "update job_runs j
-                set enqueued_at = now(), transport_id = t.tid, deliveries = deliveries + 1
-               from unnest($1::uuid[], $2::text[], $3::uuid[]) as t(id, tid, org)
-              where j.organization_id = any($3) and j.id = any($1)
-                and j.organization_id = t.org and j.id = t.id",
-        )
-        .bind(&ids)
-        .bind(&tids)
-        .bind(&orgs)
-        .execute(&mut *tx)
-        .await?;
+        let pushes = deliveries(&picked, per_delivery);
+        mark_handed_off(&mut tx, &picked, &transport_ids(&picked, &pushes)).await?;
         // Commit before pushing: a worker must never see a delivery its row does not name.
         // If the push then fails, the lost-delivery check re-pushes it.
         tx.commit().await?;
         self.transport.push(queue, &pushes).await?;
-        metrics::feeder_pushed(queue, pushes.len());
-        Ok(pushes.len())
+        metrics::feeder_pushed(queue, picked.len());
+        Ok(picked.len())
     }
 
     /// Finds deliveries handed to Redis a while ago whose task Redis no longer holds and
@@ -243,6 +230,75 @@ impl Feeder {
     }
 }
 
+/// Most rows one hand-off statement marks: each row's task id is found by its position in the
+/// statement's arrays, a linear search, so statements stay small.
+const MARK_CHUNK: usize = 256;
+
+/// Records in `tx` that the picked jobs went to Redis under their tasks' ids. Rows are found
+/// by primary key only (see [`Plans::KEY_LOOKUPS`]): a join with the unnested batch, planned
+/// while the table was small, would read the whole table on every later pass.
+async fn mark_handed_off(
+    tx: &mut sqlx::PgConnection,
+    picked: &[(Uuid, Uuid)],
+    tids: &[&str],
+) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(Plans::KEY_LOOKUPS).execute(&mut *tx).await?;
+    for (rows, tids) in picked.chunks(MARK_CHUNK).zip(tids.chunks(MARK_CHUNK)) {
+        let (ids, mut orgs): (Vec<Uuid>, Vec<Uuid>) = rows.iter().copied().unzip();
+        // Distinct: an `= any` on each key column would multiply the two arrays.
+        orgs.sort_unstable();
+        orgs.dedup();
+        sqlx::query(
+            "update job_runs j
+                set enqueued_at = now(), transport_id = $2[array_position($1, j.id)],
+                    deliveries = deliveries + 1, updated_at = now()
+              where j.organization_id = any($3) and j.id = any($1)",
+        )
+        .bind(&ids)
+        .bind(tids)
+        .bind(&orgs)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The picked `(job, organization)` rows as Redis tasks: each organization's jobs in the
+/// order picked, `per_delivery` to a task; tasks in the order their first job was picked.
+fn deliveries(picked: &[(Uuid, Uuid)], per_delivery: usize) -> Vec<Push> {
+    let mut open: HashMap<Uuid, usize> = HashMap::new();
+    let mut pushes: Vec<Push> = Vec::new();
+    for (job, org) in picked {
+        let at = match open.get(org) {
+            Some(&at) if pushes[at].delivery.jobs.len() < per_delivery.max(1) => at,
+            _ => {
+                pushes.push(Push::new(Delivery {
+                    org: OrgId(*org),
+                    jobs: Vec::new(),
+                }));
+                open.insert(*org, pushes.len() - 1);
+                pushes.len() - 1
+            }
+        };
+        pushes[at].delivery.jobs.push(*job);
+    }
+    pushes
+}
+
+/// Each picked job's task id, in the order of `picked`.
+fn transport_ids<'a>(picked: &[(Uuid, Uuid)], pushes: &'a [Push]) -> Vec<&'a str> {
+    let by_job: HashMap<Uuid, &str> = pushes
+        .iter()
+        .flat_map(|p| {
+            p.delivery
+                .jobs
+                .iter()
+                .map(|j| (*j, p.transport_id.as_str()))
+        })
+        .collect();
+    picked.iter().map(|(job, _)| by_job[job]).collect()
+}
+
 /// Organizations with feedable jobs in `queue`, by a loose index scan (one index probe per
 /// organization, however deep each backlog is).
 async fn waiting_organizations(
@@ -277,4 +333,34 @@ pub enum FeedError {
     Redis(#[from] redis::RedisError),
     #[error("push: {0}")]
     Push(#[from] apalis_redis::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_carry_one_organizations_jobs_in_the_order_picked() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let jobs: Vec<Uuid> = (0..7).map(|_| Uuid::now_v7()).collect();
+        let orgs = [a, b, a, a, b, a, a];
+        let picked: Vec<(Uuid, Uuid)> = jobs.iter().copied().zip(orgs).collect();
+        let pushes = deliveries(&picked, 2);
+        let shape: Vec<(Uuid, Vec<Uuid>)> = pushes
+            .iter()
+            .map(|p| (p.delivery.org.0, p.delivery.jobs.clone()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (a, vec![jobs[0], jobs[2]]),
+                (b, vec![jobs[1], jobs[4]]),
+                (a, vec![jobs[3], jobs[5]]),
+                (a, vec![jobs[6]]),
+            ]
+        );
+        let tids = transport_ids(&picked, &pushes);
+        assert_eq!(tids[0], tids[2]);
+        assert_ne!(tids[0], tids[3]);
+    }
 }

@@ -5,6 +5,7 @@
 //! Every transition after the claim is fenced on `(status = 'running', attempts, locked_by)`,
 //! so an attempt that lost its job (reaped, cancelled, handed back) can change nothing.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use super::registry::Registry;
 use super::services::Services;
 use crate::db::AppDb;
 use crate::metrics;
-use crate::tenancy::OrgId;
+use crate::tenancy::{Durability, OrgId};
 
 /// A success whose only effects are its record and, optionally, one audit row: recorded
 /// in groups by [`JobContext::succeed_simple`].
@@ -92,42 +93,47 @@ impl Lifecycle {
         &self.registry
     }
 
-    /// Claims a delivered job for one attempt: counts the attempt and marks it running,
-    /// committed before any work. `None` when the delivery is stale (the job is not waiting
-    /// for this transport id: already running, finished, cancelled, or re-pushed under
-    /// another id).
+    /// Claims the delivered jobs `jobs` of `org`, each for one attempt: counts the attempt and
+    /// marks it running, committed before any work. A job missing from the result was a stale
+    /// delivery (not waiting for this transport id: already running, finished, cancelled, or
+    /// re-pushed under another id) or of a kind this build does not know (handed back).
     pub async fn claim(
         &self,
         org: OrgId,
-        job_id: Uuid,
+        jobs: &[Uuid],
         transport_id: &str,
-    ) -> Result<Option<JobContext>, Arc<sqlx::Error>> {
-        let row = self
-            .claims
-            .submit(org, (job_id, transport_id.to_owned()))
-            .await?;
-        let Some((kind, payload, attempt, waited)) = row else {
-            return Ok(None);
-        };
-        if self.registry.get(&kind).is_none() {
-            self.give_back_unknown(org, job_id, &kind)
-                .await
-                .map_err(Arc::new)?;
-            return Ok(None);
+    ) -> Result<Vec<JobContext>, Arc<sqlx::Error>> {
+        let items = jobs
+            .iter()
+            .map(|job| (*job, transport_id.to_owned()))
+            .collect();
+        let rows = self.claims.submit_many(org, items).await;
+        let mut claimed = Vec::with_capacity(jobs.len());
+        for (job_id, row) in jobs.iter().zip(rows) {
+            let Some((kind, payload, attempt, waited)) = row? else {
+                tracing::debug!(job = %job_id, "stale delivery skipped");
+                continue;
+            };
+            if self.registry.get(&kind).is_none() {
+                self.give_back_unknown(org, *job_id, &kind)
+                    .await
+                    .map_err(Arc::new)?;
+                continue;
+            }
+            metrics::job_started(
+                &kind,
+                Duration::try_from_secs_f64(waited).unwrap_or_default(),
+            );
+            claimed.push(JobContext {
+                lifecycle: self.clone(),
+                org,
+                job_id: *job_id,
+                kind: JobKind::named(&kind),
+                attempt,
+                payload,
+            });
         }
-        metrics::job_started(
-            &kind,
-            Duration::try_from_secs_f64(waited).unwrap_or_default(),
-        );
-        let kind = JobKind::named(&kind);
-        Ok(Some(JobContext {
-            lifecycle: self.clone(),
-            org,
-            job_id,
-            kind,
-            attempt,
-            payload,
-        }))
+        Ok(claimed)
     }
 
     /// A kind this build does not know: give the attempt back for a worker that does.
@@ -157,6 +163,16 @@ impl Lifecycle {
 /// work; its commit need not wait for the disk (the job's own flushed commit, or the next
 /// one of any job, makes it durable; a worker crash cannot lose it, only a Postgres crash
 /// within milliseconds).
+///
+/// Rows are found by primary key (`id = any`, a generic plan: see [`Plans::KeyLookups`]) and
+/// each row's transport id is looked up by its position in the batch: a join with the
+/// unnested batch, planned on guesses, ran as a nested loop over both (quadratic). The fence
+/// names no status: a row is in Redis exactly while `enqueued_at` is set (a check of
+/// migration 0032), and a status condition would let a plan made on a near-empty table
+/// read every waiting job through the listing index.
+/// The `updated_at` set here spares the row the touch trigger (migration 0032).
+///
+/// [`Plans::KeyLookups`]: crate::tenancy::Plans::KeyLookups
 async fn claim_group(
     db: AppDb,
     worker: Arc<str>,
@@ -164,14 +180,15 @@ async fn claim_group(
     items: Vec<(Uuid, String)>,
 ) -> Result<Vec<ClaimedRow>, sqlx::Error> {
     let (ids, tids): (Vec<Uuid>, Vec<String>) = items.into_iter().unzip();
-    let mut tx = db.tenant_deferred(org).await?;
+    let mut tx = db.bookkeeping(org, Durability::Deferred).await?;
     let rows: Vec<(Uuid, String, Value, i32, f64)> = sqlx::query_as(
         "update job_runs j
             set status = 'running', attempts = attempts + 1, locked_by = $3,
-                started_at = now(), heartbeat_at = now(), enqueued_at = null, transport_id = null
-           from unnest($1::uuid[], $2::text[]) as t(id, tid)
-          where j.organization_id = $4 and j.id = any($1) and j.id = t.id
-            and j.status in ('queued', 'retryable') and j.transport_id = t.tid
+                started_at = now(), heartbeat_at = now(), enqueued_at = null,
+                transport_id = null, updated_at = now()
+          where j.organization_id = $4 and j.id = any($1)
+            and j.enqueued_at is not null
+            and j.transport_id = $2[array_position($1, j.id)]
          returning j.id, j.kind, j.payload, j.attempts,
                    extract(epoch from j.started_at - j.run_at)::float8",
     )
@@ -182,7 +199,7 @@ async fn claim_group(
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    let mut claimed: std::collections::HashMap<Uuid, (String, Value, i32, f64)> = rows
+    let mut claimed: HashMap<Uuid, (String, Value, i32, f64)> = rows
         .into_iter()
         .map(|(id, kind, payload, attempt, waited)| (id, (kind, payload, attempt, waited)))
         .collect();
@@ -191,6 +208,8 @@ async fn claim_group(
 
 /// Records one organization's simple successes and their audit rows in one statement,
 /// fenced like [`JobContext::succeed`]; returns, per item, whether it was recorded.
+/// Planned and matched as [`claim_group`] is, fenced on `locked_by` (set exactly while the job
+/// runs: a check of migration 0032); the audit rows join the recorded ids as an array.
 async fn succeed_group(
     db: AppDb,
     worker: Arc<str>,
@@ -208,26 +227,22 @@ async fn succeed_group(
         .iter()
         .map(|i| i.audit.as_ref().map(|a| a.details.clone()))
         .collect();
-    let mut tx = db.tenant(org).await?;
+    let mut tx = db.bookkeeping(org, Durability::Flushed).await?;
     let done: Vec<Uuid> = sqlx::query_scalar(
-        "with t as (
-             select * from unnest($1::uuid[], $2::int4[], $3::jsonb[], $4::text[], $5::jsonb[])
-                 as t(id, attempt, result, action, details)),
-         done as (
+        "with done as (
              update job_runs j
-                set status = 'succeeded', result = t.result, finished_at = now(),
-                    locked_by = null, last_error = null,
-                    progress_done = coalesce(j.progress_total, j.progress_done)
-               from t
-              where j.organization_id = $6 and j.id = any($1) and j.id = t.id
-                and j.status = 'running'
-                and j.attempts = t.attempt and j.locked_by = $7
+                set status = 'succeeded', result = $3[array_position($1, j.id)],
+                    finished_at = now(), locked_by = null, last_error = null,
+                    progress_done = coalesce(j.progress_total, j.progress_done),
+                    updated_at = now()
+              where j.organization_id = $6 and j.id = any($1) and j.locked_by = $7
+                and j.attempts = $2[array_position($1, j.id)]
              returning j.id),
          audited as (
              insert into audit_logs (organization_id, action, subject_type, subject_id, details)
              select $6, t.action, 'job_run', t.id, t.details
-               from t join done on done.id = t.id
-              where t.action is not null)
+               from unnest($1::uuid[], $4::text[], $5::jsonb[]) as t(id, action, details)
+              where t.action is not null and t.id = any (array(select id from done)))
          select id from done",
     )
     .bind(&ids)
@@ -240,7 +255,7 @@ async fn succeed_group(
     .fetch_all(&mut **tx)
     .await?;
     tx.commit().await?;
-    let done: std::collections::HashSet<Uuid> = done.into_iter().collect();
+    let done: HashSet<Uuid> = done.into_iter().collect();
     Ok(ids.iter().map(|id| done.contains(id)).collect())
 }
 

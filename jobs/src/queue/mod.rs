@@ -21,6 +21,7 @@ pub mod registry;
 pub mod retention;
 pub mod runner;
 pub mod services;
+pub mod statistics;
 pub mod stats;
 pub mod submit;
 pub mod throughput;

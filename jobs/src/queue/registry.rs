@@ -14,6 +14,11 @@ use super::kind::JobKind;
 use super::submit::NewJob;
 use crate::permission::Permission;
 
+/// Most jobs in one Redis task of an uncapped kind. A task's jobs are claimed in one
+/// statement and run side by side; 25 keeps a process of the default concurrency (200)
+/// working on eight tasks at once, so one slow job holds back few others.
+pub const DELIVERY_JOBS: usize = 25;
+
 /// Runs one attempt of a kind from its stored payload.
 type RunFn = for<'a> fn(&'a JobContext) -> BoxFuture<'a, Result<(), JobError>>;
 
@@ -105,6 +110,17 @@ impl Registry {
             .and_then(|spec| spec.concurrency_cap)
             .map_or(requested, |cap| cap.min(requested))
             .max(1)
+    }
+
+    /// Most jobs the feeder puts in one Redis task of `queue`: [`DELIVERY_JOBS`] for a kind
+    /// without a concurrency cap (small jobs, whose cost per task would otherwise dominate),
+    /// one for a capped kind (each such job is work enough, and one process must not hold
+    /// several while another idles).
+    pub fn jobs_per_delivery(&self, queue: &str) -> usize {
+        match self.get(queue).and_then(|spec| spec.concurrency_cap) {
+            Some(_) => 1,
+            None => DELIVERY_JOBS,
+        }
     }
 
     /// Runs one attempt of `ctx`'s job; `None` when this build does not know its kind.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt;
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::acker::Acker;
@@ -19,6 +20,25 @@ use super::throughput::Throughput;
 use super::transport::Delivery;
 use crate::db::AppDb;
 use crate::metrics::{self, Outcome};
+
+/// How many jobs of one queue a process runs at once (`--concurrency`, capped per kind),
+/// whatever the tasks they arrive in: a task of 25 jobs in a process allowed 10 runs them
+/// ten at a time.
+#[derive(Clone, Debug)]
+pub struct JobSlots {
+    semaphore: Arc<Semaphore>,
+    capacity: usize,
+}
+
+impl JobSlots {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            semaphore: Arc::new(Semaphore::new(capacity)),
+            capacity,
+        }
+    }
+}
 
 /// Everything a worker process needs to run deliveries; shared by all its apalis workers.
 #[derive(Clone, Debug)]
@@ -55,30 +75,51 @@ impl Runner {
     }
 
     /// Handles one delivery taken from `queue` by the apalis worker named `worker` (whose
-    /// in-flight set holds the task until it is acknowledged).
-    /// Errors are infrastructure failures (Postgres unreachable); the job row is untouched
-    /// then, and the feeder re-delivers it once Redis no longer holds this task.
+    /// in-flight set holds the task until it is acknowledged): claims its jobs in one
+    /// statement, then runs them side by side.
+    /// Errors are infrastructure failures (Postgres unreachable); the job rows are untouched
+    /// then, and the feeder re-delivers them once Redis no longer holds this task.
     pub async fn handle(
         &self,
         queue: &'static str,
         worker: Arc<str>,
         transport_id: String,
         delivery: Delivery,
+        slots: &JobSlots,
     ) -> Result<(), Arc<sqlx::Error>> {
-        let outcome = self.run(&transport_id, delivery).await;
+        let outcome = self.run_delivery(&transport_id, delivery, slots).await;
         self.acker.ack(queue, worker, transport_id);
         outcome
     }
 
-    async fn run(&self, transport_id: &str, delivery: Delivery) -> Result<(), Arc<sqlx::Error>> {
-        let Some(ctx) = self
-            .lifecycle
-            .claim(delivery.org, delivery.job, transport_id)
-            .await?
-        else {
-            tracing::debug!(job = %delivery.job, "stale delivery skipped");
-            return Ok(());
-        };
+    /// Claims and runs the delivery's jobs as slots allow: all at once when the process has
+    /// room for them, else in turns of as many as it may run.
+    async fn run_delivery(
+        &self,
+        transport_id: &str,
+        delivery: Delivery,
+        slots: &JobSlots,
+    ) -> Result<(), Arc<sqlx::Error>> {
+        for turn in delivery.jobs.chunks(slots.capacity) {
+            let permits = u32::try_from(turn.len()).expect("capacity fits u32");
+            let _held = slots
+                .semaphore
+                .acquire_many(permits)
+                .await
+                .expect("slots are never closed");
+            let claimed = self
+                .lifecycle
+                .claim(delivery.org, turn, transport_id)
+                .await?;
+            let ends =
+                futures::future::join_all(claimed.into_iter().map(|ctx| self.run(ctx))).await;
+            ends.into_iter().collect::<Result<(), _>>()?;
+        }
+        Ok(())
+    }
+
+    /// Runs one claimed attempt to its recorded end.
+    async fn run(&self, ctx: JobContext) -> Result<(), Arc<sqlx::Error>> {
         let started = Instant::now();
         let running = self.running.enter(ctx.org(), ctx.job_id());
         let span = tracing::info_span!("job", id = %ctx.job_id(), org = %ctx.org(),

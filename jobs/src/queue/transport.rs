@@ -11,11 +11,30 @@ use uuid::Uuid;
 
 use crate::tenancy::OrgId;
 
-/// The task body in Redis: a pointer to a `job_runs` row. The row stays the truth.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The task body in Redis: pointers to `job_runs` rows of one organization, which stay the
+/// truth. One task carries several jobs of a kind without a concurrency cap (see
+/// [`super::Registry::jobs_per_delivery`]), so Redis, apalis and the claim work per task
+/// rather than per job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub org: OrgId,
-    pub job: Uuid,
+    /// Tasks pushed before deliveries carried several jobs name one, as `job`.
+    #[serde(alias = "job", deserialize_with = "one_or_many")]
+    pub jobs: Vec<Uuid>,
+}
+
+/// `jobs` as a list, or as the single id older tasks carry.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Uuid>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Uuid),
+        Many(Vec<Uuid>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(job) => vec![job],
+        OneOrMany::Many(jobs) => jobs,
+    })
 }
 
 /// A delivery with the apalis task id it is pushed under (`job_runs.transport_id`).
@@ -221,3 +240,23 @@ if #ids > 0 then
 end
 return #ids
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_reads_its_jobs_and_the_single_job_of_older_tasks() {
+        let org = OrgId(Uuid::now_v7());
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let many = Delivery {
+            org,
+            jobs: vec![a, b],
+        };
+        let body = serde_json::to_string(&many).unwrap();
+        assert_eq!(serde_json::from_str::<Delivery>(&body).unwrap(), many);
+        let older = serde_json::json!({ "org": org, "job": a });
+        let read: Delivery = serde_json::from_value(older).unwrap();
+        assert_eq!(read.jobs, vec![a]);
+    }
+}

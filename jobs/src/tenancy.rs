@@ -18,7 +18,7 @@ impl std::fmt::Display for OrgId {
     }
 }
 
-/// How the statements of a tenant transaction are planned.
+/// How statements are planned.
 ///
 /// Queue bookkeeping touches a batch of rows by primary key (`id = any($ids)`). Planned for
 /// the actual array on tables never analyzed (a fresh install, or a burst faster than
@@ -37,9 +37,16 @@ pub enum Plans {
 }
 
 impl Plans {
-    /// The `set local` statements that make a transaction's plans so.
-    pub const KEY_LOOKUPS: &'static str =
-        "set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off";
+    /// The statements that make plans so, with `set` (a connection) or `set local` (a
+    /// transaction).
+    pub fn settings(self, set: &str) -> String {
+        match self {
+            Plans::PerExecution => String::new(),
+            Plans::KeyLookups => {
+                format!("{set} plan_cache_mode = force_generic_plan; {set} enable_seqscan = off")
+            }
+        }
+    }
 }
 
 /// Whether a commit waits for its WAL to reach disk.
@@ -67,18 +74,13 @@ impl TenantTx {
         pool: &PgPool,
         org: OrgId,
         durability: Durability,
-        plans: Plans,
     ) -> Result<Self, sqlx::Error> {
         let relaxed = match durability {
             Durability::Flushed => "",
             Durability::Deferred => "; set local synchronous_commit = off",
         };
-        let plans = match plans {
-            Plans::PerExecution => String::new(),
-            Plans::KeyLookups => format!("; {}", Plans::KEY_LOOKUPS),
-        };
         let begin = format!(
-            "begin; select set_config('app.organization_id', '{}', true){relaxed}{plans}",
+            "begin; select set_config('app.organization_id', '{}', true){relaxed}",
             org.0
         );
         let tx = pool.begin_with(AssertSqlSafe(begin)).await?;

@@ -78,8 +78,10 @@ pub fn monitor(
         let poll = settings.poll_interval;
         let names = names.clone();
         // Enough tasks to fill the job slots, and no more per poll than can start: a busy
-        // process must not sit on tasks an idle one could run.
-        let tasks = concurrency.div_ceil(registry.jobs_per_delivery(queue));
+        // process must not sit on tasks an idle one could run. A queue of batched tasks gets
+        // one more, fetched while the others run, so its slots never wait for Redis.
+        let per_task = registry.jobs_per_delivery(queue);
+        let tasks = concurrency.div_ceil(per_task) + usize::from(per_task > 1);
         let config = queue_config(queue).batch_size(tasks.min(100));
         monitor = monitor.register(move |restarts| {
             let name = format!("{process}-{queue}-{restarts}");

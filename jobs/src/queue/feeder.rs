@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
@@ -25,6 +26,8 @@ pub const CHANNEL: &str = "reachly_job_runs";
 pub struct FeedReport {
     pub pushed: usize,
     pub lost_found: usize,
+    /// The backlog window was full: more waits, and the workers are draining what Redis has.
+    pub window_full: bool,
 }
 
 /// A queue to feed, and how many of its jobs one Redis task carries.
@@ -78,6 +81,7 @@ impl Feeder {
                     Ok(r) => {
                         report.pushed += r.pushed;
                         report.lost_found += r.lost_found;
+                        report.window_full |= r.window_full;
                     }
                     Err(e) => tracing::warn!(queue = %queue.name, error = %e, "feeder pass failed"),
                 }
@@ -88,8 +92,9 @@ impl Feeder {
                     "deliveries Redis no longer held, re-queued"
                 );
             }
-            // A full window means more is waiting: come back soon rather than at the poll.
-            let wait = if report.pushed > 0 {
+            // More is waiting (a pass pushed, or found the window full while workers drain
+            // it): come back soon rather than at the poll, which no insert cuts short.
+            let wait = if report.pushed > 0 || report.window_full {
                 Duration::from_millis(20)
             } else {
                 poll
@@ -106,10 +111,15 @@ impl Feeder {
     pub async fn feed_queue(&self, queue: &FeedQueue) -> Result<FeedReport, FeedError> {
         let lost_found = self.recover_lost(&queue.name).await?;
         let pushed = self.top_up(&queue.name, queue.jobs_per_delivery).await?;
-        Ok(FeedReport { pushed, lost_found })
+        Ok(FeedReport {
+            pushed: pushed.unwrap_or(0),
+            lost_found,
+            window_full: pushed.is_none(),
+        })
     }
 
-    async fn top_up(&self, queue: &str, per_delivery: usize) -> Result<usize, FeedError> {
+    /// Hands up to the window's room to Redis; how many, or `None` when the window is full.
+    async fn top_up(&self, queue: &str, per_delivery: usize) -> Result<Option<usize>, FeedError> {
         // Marks of what went to Redis are bookkeeping: if Postgres crashed before flushing
         // them, the jobs would merely be pushed again (and the stale copy ignored).
         let mut tx = self
@@ -123,7 +133,7 @@ impl Feeder {
                 .fetch_one(&mut *tx)
                 .await?;
         if !locked {
-            return Ok(0);
+            return Ok(Some(0));
         }
         // A paused queue (migration 0031) is handed nothing more; what Redis holds still runs.
         let (in_transport, paused): (i64, bool) = sqlx::query_as(
@@ -135,15 +145,15 @@ impl Feeder {
         .fetch_one(&mut *tx)
         .await?;
         if paused {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let room = self.window - in_transport;
         if room <= 0 {
-            return Ok(0);
+            return Ok(None);
         }
         let orgs = waiting_organizations(&mut tx, queue).await?;
         if orgs.is_empty() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let per_org = (room + orgs.len() as i64 - 1) / orgs.len() as i64;
         let picked: Vec<(Uuid, Uuid)> = sqlx::query_as(
@@ -170,7 +180,7 @@ impl Feeder {
         .fetch_all(&mut *tx)
         .await?;
         if picked.is_empty() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let pushes = deliveries(&picked, per_delivery);
         mark_handed_off(&mut tx, &picked, &transport_ids(&picked, &pushes)).await?;
@@ -179,7 +189,7 @@ impl Feeder {
         tx.commit().await?;
         self.transport.push(queue, &pushes).await?;
         metrics::feeder_pushed(queue, picked.len());
-        Ok(picked.len())
+        Ok(Some(picked.len()))
     }
 
     /// Finds deliveries handed to Redis a while ago whose task Redis no longer holds and
@@ -235,14 +245,16 @@ impl Feeder {
 const MARK_CHUNK: usize = 256;
 
 /// Records in `tx` that the picked jobs went to Redis under their tasks' ids. Rows are found
-/// by primary key only (see [`Plans::KEY_LOOKUPS`]): a join with the unnested batch, planned
+/// by primary key only (see [`Plans::KeyLookups`]): a join with the unnested batch, planned
 /// while the table was small, would read the whole table on every later pass.
 async fn mark_handed_off(
     tx: &mut sqlx::PgConnection,
     picked: &[(Uuid, Uuid)],
     tids: &[&str],
 ) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(Plans::KEY_LOOKUPS).execute(&mut *tx).await?;
+    sqlx::raw_sql(AssertSqlSafe(Plans::KeyLookups.settings("set local")))
+        .execute(&mut *tx)
+        .await?;
     for (rows, tids) in picked.chunks(MARK_CHUNK).zip(tids.chunks(MARK_CHUNK)) {
         let (ids, mut orgs): (Vec<Uuid>, Vec<Uuid>) = rows.iter().copied().unzip();
         // Distinct: an `= any` on each key column would multiply the two arrays.

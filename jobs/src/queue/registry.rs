@@ -17,7 +17,7 @@ use crate::permission::Permission;
 /// Most jobs in one Redis task of an uncapped kind. A task's jobs are claimed in one
 /// statement and run side by side; 25 keeps a process of the default concurrency (200)
 /// working on eight tasks at once, so one slow job holds back few others.
-pub const DELIVERY_JOBS: usize = 25;
+pub const DELIVERY_JOBS: usize = 100;
 
 /// Runs one attempt of a kind from its stored payload.
 type RunFn = for<'a> fn(&'a JobContext) -> BoxFuture<'a, Result<(), JobError>>;

@@ -3,30 +3,21 @@
 //! both measured in this one run. See `benches/run-send-bench.sh`.
 
 use std::path::Path;
-use std::time::Instant;
 
 use reachly_benches::db::BenchDb;
 use reachly_benches::observe::{Parties, observe};
 use reachly_benches::run_args::bench_main;
 use reachly_benches::send::args::SendArgs;
-use reachly_benches::send::audience::{self, CAMPAIGN};
+use reachly_benches::send::audience::CAMPAIGN;
 use reachly_benches::send::{baseline, log, pipeline, report, written};
 use reachly_testkit::RedisServer;
 
 async fn run(args: &SendArgs, db: &BenchDb, redis: &RedisServer, dir: &Path) -> anyhow::Result<()> {
-    let mut stack = pipeline::start(args, db, redis).await?;
-    // One connection, so `measure::backends` can tell the poller's backend apart.
-    let poller = db.maint_pool(1).await?;
-    let org: uuid::Uuid = sqlx::query_scalar("select id from organizations where slug = 'bench'")
-        .fetch_one(&poller)
-        .await?;
-    let started = Instant::now();
-    audience::write(db, org, args.recipients).await?;
-    let audience_seconds = started.elapsed().as_secs_f64();
-    log(format!(
-        "audience of {} contacts written in {audience_seconds:.1}s",
-        args.recipients
-    ));
+    let pipeline::Staged {
+        mut stack,
+        poller,
+        audience_seconds,
+    } = pipeline::staged(args, db, redis).await?;
 
     log(format!(
         "launching to {} recipients with {} workers (batch size {})",

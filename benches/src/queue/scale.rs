@@ -5,7 +5,7 @@
 //! figure of the list and send benches, without their raw baselines.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use reachly_testkit::RedisServer;
@@ -16,7 +16,7 @@ use crate::list::args::ListArgs;
 use crate::list::stage::ListStage;
 use crate::observe::{Observed, Parties, observe};
 use crate::send::args::SendArgs;
-use crate::send::audience::{self, CAMPAIGN};
+use crate::send::audience::CAMPAIGN;
 use crate::send::pipeline;
 use crate::waits::WaitSampler;
 
@@ -63,9 +63,18 @@ async fn succeeded(maint: &sqlx::PgPool, kinds: &[&str]) -> anyhow::Result<i64> 
     .await?)
 }
 
-/// The shared flags of a pipeline run, from the queue bench's own.
-fn run_args(bin_dir: Option<&Path>, keep_db: bool) -> Vec<String> {
-    let mut out = Vec::new();
+/// The command line of pipeline bench `bench` for `rows` (its flag `rows_flag`) and
+/// `workers`, with the queue bench's binaries and database choice.
+fn pipeline_flags(
+    bench: &str,
+    rows_flag: &str,
+    rows: usize,
+    workers: u16,
+    bin_dir: Option<&Path>,
+    keep_db: bool,
+) -> Vec<String> {
+    let mut out = vec![bench.to_owned(), rows_flag.to_owned(), rows.to_string()];
+    out.extend(["--workers".to_owned(), workers.to_string()]);
     if let Some(dir) = bin_dir {
         out.extend(["--bin-dir".to_owned(), dir.display().to_string()]);
     }
@@ -83,14 +92,7 @@ pub async fn validate(
     bin_dir: Option<&Path>,
     keep_db: bool,
 ) -> anyhow::Result<ScaleRun> {
-    let mut flags = vec![
-        "list_bench".to_owned(),
-        "--rows".to_owned(),
-        rows.to_string(),
-        "--workers".to_owned(),
-        workers.to_string(),
-    ];
-    flags.extend(run_args(bin_dir, keep_db));
+    let flags = pipeline_flags("list_bench", "--rows", rows, workers, bin_dir, keep_db);
     let args = ListArgs::parse_from(flags);
     log(format!("validate: {rows} rows, {workers} worker(s)"));
     args.run
@@ -107,28 +109,23 @@ async fn validate_in(
     dir: &Path,
     workers: u16,
 ) -> anyhow::Result<ScaleRun> {
-    let stage = ListStage::start(args, "import,validate", db, redis, dir).await?;
-    let ListStage {
-        csv,
-        dns,
-        mut pipe,
-        maint,
-        poll,
-        timeout,
-        ..
-    } = stage;
+    let mut stage = ListStage::start(args, "import,validate", db, redis, dir).await?;
     let kinds = ["import", "validate"];
+    let maint = stage.maint.clone();
     let before = succeeded(&maint, &kinds).await?;
-    let parties = Parties::new(&pipe, redis, ("dnsmasq", dns.pid()), &maint, true);
+    let dnsmasq = ("dnsmasq", stage.dns.pid());
+    let parties = Parties::new(&stage.pipe, redis, dnsmasq, &maint, true);
     let (run, observed) = observe(db, parties, async |waits| {
-        pipe.upload_and_validate(&csv, "list", poll, timeout, waits)
+        let (poll, timeout) = (stage.poll, stage.timeout);
+        stage
+            .pipe
+            .upload_and_validate(&stage.csv, "list", poll, timeout, waits)
             .await
     })
     .await?;
     let jobs = succeeded(&maint, &kinds).await? - before;
-    pipe.stop();
+    stage.pipe.stop();
     maint.close().await;
-    drop(dns);
     Ok(ScaleRun {
         workers,
         seconds: run.total_seconds,
@@ -146,14 +143,14 @@ pub async fn send(
     bin_dir: Option<&Path>,
     keep_db: bool,
 ) -> anyhow::Result<ScaleRun> {
-    let mut flags = vec![
-        "send_bench".to_owned(),
-        "--recipients".to_owned(),
-        rows.to_string(),
-        "--workers".to_owned(),
-        workers.to_string(),
-    ];
-    flags.extend(run_args(bin_dir, keep_db));
+    let flags = pipeline_flags(
+        "send_bench",
+        "--recipients",
+        rows,
+        workers,
+        bin_dir,
+        keep_db,
+    );
     let args = SendArgs::parse_from(flags);
     log(format!("send: {rows} recipients, {workers} worker(s)"));
     args.run
@@ -169,18 +166,9 @@ async fn send_in(
     redis: &RedisServer,
     workers: u16,
 ) -> anyhow::Result<ScaleRun> {
-    let mut stack = pipeline::start(args, db, redis).await?;
-    let poller = db.maint_pool(1).await?;
-    let org: uuid::Uuid = sqlx::query_scalar("select id from organizations where slug = 'bench'")
-        .fetch_one(&poller)
-        .await?;
-    let started = Instant::now();
-    audience::write(db, org, args.recipients).await?;
-    log(format!(
-        "audience of {} written in {:.1}s",
-        args.recipients,
-        started.elapsed().as_secs_f64()
-    ));
+    let pipeline::Staged {
+        mut stack, poller, ..
+    } = pipeline::staged(args, db, redis).await?;
     let kinds = ["launch", "send"];
     let before = succeeded(&poller, &kinds).await?;
     let parties = Parties::new(&stack, redis, ("bench", std::process::id()), &poller, true);

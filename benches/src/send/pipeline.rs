@@ -53,6 +53,37 @@ pub async fn start(args: &SendArgs, db: &BenchDb, redis: &RedisServer) -> anyhow
     Services::start(&args.run.bin_dir(), &base_env(db, redis), &db.name, workers).await
 }
 
+/// A send run ready to launch: the services, a one-connection poller (so `observe` can tell
+/// its backend apart) and the audience written in bulk, with the seconds that took.
+#[derive(Debug)]
+pub struct Staged {
+    pub stack: Services,
+    pub poller: PgPool,
+    pub audience_seconds: f64,
+}
+
+/// Starts the services and writes an audience of `args.recipients` valid contacts for the
+/// bench's campaign (not timed: the campaign's launch is).
+pub async fn staged(args: &SendArgs, db: &BenchDb, redis: &RedisServer) -> anyhow::Result<Staged> {
+    let stack = start(args, db, redis).await?;
+    let poller = db.maint_pool(1).await?;
+    let org: Uuid = sqlx::query_scalar("select id from organizations where slug = 'bench'")
+        .fetch_one(&poller)
+        .await?;
+    let started = Instant::now();
+    super::audience::write(db, org, args.recipients).await?;
+    let audience_seconds = started.elapsed().as_secs_f64();
+    super::log(format!(
+        "audience of {} contacts written in {audience_seconds:.1}s",
+        args.recipients
+    ));
+    Ok(Staged {
+        stack,
+        poller,
+        audience_seconds,
+    })
+}
+
 impl Services {
     /// Launches `campaign` and polls until it is `completed` (`failed` or `cancelled` is an
     /// error), sampling wait events at every poll.

@@ -159,6 +159,37 @@ impl Lifecycle {
     }
 }
 
+/// The claim of one organization's deliveries: `$1` job ids, `$2` their transport ids (by
+/// position), `$3` the worker, `$4` the organization. See [`claim_group`].
+pub const CLAIM: &str = "update job_runs j
+            set status = 'running', attempts = attempts + 1, locked_by = $3,
+                started_at = now(), heartbeat_at = now(), enqueued_at = null,
+                transport_id = null, updated_at = now()
+          where j.organization_id = $4 and j.id = any($1)
+            and j.enqueued_at is not null
+            and j.transport_id = $2[array_position($1, j.id)]
+         returning j.id, j.kind, j.payload, j.attempts,
+                   extract(epoch from j.started_at - j.run_at)::float8";
+
+/// The grouped success: `$1` job ids, `$2` their attempts, `$3` results, `$4` audit actions,
+/// `$5` audit details (all by position), `$6` the organization, `$7` the worker. See
+/// [`succeed_group`].
+pub const SUCCEED: &str = "with done as (
+             update job_runs j
+                set status = 'succeeded', result = $3[array_position($1, j.id)],
+                    finished_at = now(), locked_by = null, last_error = null,
+                    progress_done = coalesce(j.progress_total, j.progress_done),
+                    updated_at = now()
+              where j.organization_id = $6 and j.id = any($1) and j.locked_by = $7
+                and j.attempts = $2[array_position($1, j.id)]
+             returning j.id),
+         audited as (
+             insert into audit_logs (organization_id, action, subject_type, subject_id, details)
+             select $6, t.action, 'job_run', t.id, t.details
+               from unnest($1::uuid[], $4::text[], $5::jsonb[]) as t(id, action, details)
+              where t.action is not null and t.id = any (array(select id from done)))
+         select id from done";
+
 /// Claims one organization's deliveries in one statement. The attempt is counted before any
 /// work; its commit need not wait for the disk (the job's own flushed commit, or the next
 /// one of any job, makes it durable; a worker crash cannot lose it, only a Postgres crash
@@ -181,23 +212,13 @@ async fn claim_group(
 ) -> Result<Vec<ClaimedRow>, sqlx::Error> {
     let (ids, tids): (Vec<Uuid>, Vec<String>) = items.into_iter().unzip();
     let mut tx = db.bookkeeping(org, Durability::Deferred).await?;
-    let rows: Vec<(Uuid, String, Value, i32, f64)> = sqlx::query_as(
-        "update job_runs j
-            set status = 'running', attempts = attempts + 1, locked_by = $3,
-                started_at = now(), heartbeat_at = now(), enqueued_at = null,
-                transport_id = null, updated_at = now()
-          where j.organization_id = $4 and j.id = any($1)
-            and j.enqueued_at is not null
-            and j.transport_id = $2[array_position($1, j.id)]
-         returning j.id, j.kind, j.payload, j.attempts,
-                   extract(epoch from j.started_at - j.run_at)::float8",
-    )
-    .bind(&ids)
-    .bind(&tids)
-    .bind(&*worker)
-    .bind(org)
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows: Vec<(Uuid, String, Value, i32, f64)> = sqlx::query_as(CLAIM)
+        .bind(&ids)
+        .bind(&tids)
+        .bind(&*worker)
+        .bind(org)
+        .fetch_all(&mut **tx)
+        .await?;
     tx.commit().await?;
     let mut claimed: HashMap<Uuid, (String, Value, i32, f64)> = rows
         .into_iter()
@@ -228,32 +249,16 @@ async fn succeed_group(
         .map(|i| i.audit.as_ref().map(|a| a.details.clone()))
         .collect();
     let mut tx = db.bookkeeping(org, Durability::Flushed).await?;
-    let done: Vec<Uuid> = sqlx::query_scalar(
-        "with done as (
-             update job_runs j
-                set status = 'succeeded', result = $3[array_position($1, j.id)],
-                    finished_at = now(), locked_by = null, last_error = null,
-                    progress_done = coalesce(j.progress_total, j.progress_done),
-                    updated_at = now()
-              where j.organization_id = $6 and j.id = any($1) and j.locked_by = $7
-                and j.attempts = $2[array_position($1, j.id)]
-             returning j.id),
-         audited as (
-             insert into audit_logs (organization_id, action, subject_type, subject_id, details)
-             select $6, t.action, 'job_run', t.id, t.details
-               from unnest($1::uuid[], $4::text[], $5::jsonb[]) as t(id, action, details)
-              where t.action is not null and t.id = any (array(select id from done)))
-         select id from done",
-    )
-    .bind(&ids)
-    .bind(&attempts)
-    .bind(&results)
-    .bind(&actions)
-    .bind(&details)
-    .bind(org)
-    .bind(&*worker)
-    .fetch_all(&mut **tx)
-    .await?;
+    let done: Vec<Uuid> = sqlx::query_scalar(SUCCEED)
+        .bind(&ids)
+        .bind(&attempts)
+        .bind(&results)
+        .bind(&actions)
+        .bind(&details)
+        .bind(org)
+        .bind(&*worker)
+        .fetch_all(&mut **tx)
+        .await?;
     tx.commit().await?;
     let done: HashSet<Uuid> = done.into_iter().collect();
     Ok(ids.iter().map(|id| done.contains(id)).collect())

@@ -44,25 +44,13 @@ pub async fn plan_both_typed(
     let mut plans = Vec::new();
     let started = std::time::Instant::now();
     for mode in ["force_custom_plan", "force_generic_plan"] {
-        run(format!(
-            "set local plan_cache_mode = {mode}; savepoint plan"
-        ))
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-        let plan: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "explain (analyze, format json) execute {name}({args})"
-        )))
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap_or_else(|e| panic!("running {name} ({mode}): {e}"));
-        run("rollback to savepoint plan".to_owned())
+        run(format!("set local plan_cache_mode = {mode}"))
             .execute(&mut *conn)
             .await
             .unwrap();
         plans.push(Plan {
             name: format!("{name} ({mode})"),
-            root: plan[0]["Plan"].clone(),
+            root: explain_rolled_back(conn, name, args).await,
         });
     }
     run(format!("deallocate {name}"))
@@ -71,6 +59,25 @@ pub async fn plan_both_typed(
         .unwrap();
     eprintln!("planned {name} both ways in {:?}", started.elapsed());
     plans
+}
+
+/// Runs prepared statement `name` with `args` (SQL literals) under `EXPLAIN (ANALYZE, FORMAT
+/// JSON)` inside a savepoint rolled back after, so a statement that writes leaves nothing
+/// behind; its `Plan` node.
+pub async fn explain_rolled_back(conn: &mut sqlx::PgConnection, name: &str, args: &str) -> Value {
+    let run = |sql: &str| sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+    run("savepoint plan").execute(&mut *conn).await.unwrap();
+    let plan: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "explain (analyze, format json) execute {name}({args})"
+    )))
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap_or_else(|e| panic!("running {name}: {e}"));
+    run("rollback to savepoint plan")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    plan[0]["Plan"].clone()
 }
 
 /// Rows produced or filtered away by the scans (of tables or their indexes) whose name starts

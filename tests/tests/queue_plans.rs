@@ -11,8 +11,7 @@ use reachly_jobs::queue::lifecycle::{CLAIM, SUCCEED};
 use reachly_jobs::queue::statistics;
 use reachly_jobs::tenancy::Plans;
 use reachly_tests::db::TestDb;
-use reachly_tests::plans::rows_read;
-use serde_json::Value;
+use reachly_tests::plans::{explain_rolled_back, rows_read};
 use sqlx::Connection;
 use uuid::Uuid;
 
@@ -21,7 +20,16 @@ const JOBS: i64 = 30_000;
 /// Jobs one statement touches (a task of the feeder's size).
 const BATCH: usize = 100;
 
-/// Plans and runs prepared statement `name` with `args` in a savepoint rolled back after.
+/// A connection of the application role set up as the worker's bookkeeping connections are.
+async fn bookkeeping_connection(url: &str) -> sqlx::PgConnection {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(Plans::KeyLookups.settings("set")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
 /// Prepares the claim and the success on `conn`.
 async fn prepare(conn: &mut sqlx::PgConnection) {
     let claim_types = "(uuid[], text[], text, uuid)";
@@ -37,35 +45,6 @@ async fn prepare(conn: &mut sqlx::PgConnection) {
         .await
         .unwrap();
     }
-}
-
-/// A connection of the application role set up as the worker's bookkeeping connections are.
-async fn bookkeeping_connection(url: &str) -> sqlx::PgConnection {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(Plans::KeyLookups.settings("set")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn
-}
-
-async fn explain(conn: &mut sqlx::PgConnection, name: &str, args: &str) -> Value {
-    let run = |sql: String| sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
-    run("savepoint plan".to_owned())
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    let plan: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "explain (analyze, format json) execute {name}({args})"
-    )))
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap_or_else(|e| panic!("running {name}: {e}"));
-    run("rollback to savepoint plan".to_owned())
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    plan[0]["Plan"].clone()
 }
 
 fn array<T: std::fmt::Display>(items: &[T], cast: &str) -> String {
@@ -95,9 +74,9 @@ async fn claims_and_successes_read_only_their_rows_with_plans_made_on_an_empty_t
     prepare(conn).await;
     // The generic plans are made now, on the empty table, as at a worker's first job.
     let none = format!("'{{}}'::uuid[], '{{}}'::text[], 'w', '{org}'");
-    explain(conn, "claim", &none).await;
+    explain_rolled_back(conn, "claim", &none).await;
     let none = format!("'{{}}', '{{}}', '{{}}', '{{}}', '{{}}', '{org}', 'w'");
-    explain(conn, "succeed", &none).await;
+    explain_rolled_back(conn, "succeed", &none).await;
 
     // Then the table grows: both organizations' jobs waiting in Redis, some running, many
     // finished (the maintenance role, in its own committed transaction).
@@ -130,7 +109,7 @@ async fn claims_and_successes_read_only_their_rows_with_plans_made_on_an_empty_t
         array(&tids, "text[]")
     );
     // The plan made on the empty table reads the organization's every job...
-    let plan = explain(conn, "claim", &args).await;
+    let plan = explain_rolled_back(conn, "claim", &args).await;
     assert!(rows_read(&plan, &["job_runs"]) > JOBS as f64, "{plan:#}");
     // ... until the worker's statistics loop sees that the table outgrew its statistics.
     sqlx::raw_sql("commit").execute(&mut *conn).await.unwrap();
@@ -138,7 +117,7 @@ async fn claims_and_successes_read_only_their_rows_with_plans_made_on_an_empty_t
     assert!(statistics::refresh_if_stale(&stats).await.unwrap());
     assert!(!statistics::refresh_if_stale(&stats).await.unwrap());
     begin().execute(&mut *conn).await.unwrap();
-    let plan = explain(conn, "claim", &args).await;
+    let plan = explain_rolled_back(conn, "claim", &args).await;
     assert_eq!(
         plan["Actual Rows"].as_f64(),
         Some(BATCH as f64),
@@ -162,7 +141,7 @@ async fn claims_and_successes_read_only_their_rows_with_plans_made_on_an_empty_t
          '{org}', 'w'",
         array(&running, "uuid[]")
     );
-    let plan = explain(conn, "succeed", &args).await;
+    let plan = explain_rolled_back(conn, "succeed", &args).await;
     assert_eq!(
         plan["Actual Rows"].as_f64(),
         Some(n as f64),

@@ -8,13 +8,13 @@ use std::time::Duration;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use crate::tenancy::{Durability, OrgId, Plans, TenantTx};
+use crate::tenancy::{Durability, KeyLookupPlans, OrgId, TenantTx};
 
 /// Pool of the application role (`reachly_app`): row-level security applies to every query.
 #[derive(Clone, Debug)]
 pub struct AppDb {
     pool: PgPool,
-    /// Connections set up for queue bookkeeping (see [`Plans::KeyLookups`]), opened on first
+    /// Connections set up for queue bookkeeping (see [`KeyLookupPlans`]), opened on first
     /// use: the API never opens one.
     bookkeeping: PgPool,
 }
@@ -49,7 +49,7 @@ impl AppDb {
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::raw_sql(AssertSqlSafe(Plans::KeyLookups.settings("set")))
+                    sqlx::raw_sql(AssertSqlSafe(KeyLookupPlans::settings("set")))
                         .execute(conn)
                         .await
                         .map(drop)
@@ -68,7 +68,7 @@ impl AppDb {
     }
 
     /// A tenant transaction for queue bookkeeping by primary key, on a connection planning
-    /// so (see [`Plans::KeyLookups`]), with the given durability (counting an attempt need not
+    /// so (see [`KeyLookupPlans`]), with the given durability (counting an attempt need not
     /// wait for the disk, see [`Durability::Deferred`]; recording a success does).
     /// The settings are the connection's, not the transaction's: three statements fewer per
     /// batch, which on the queue benchmark was a fifth of a claim's cost.

@@ -18,34 +18,25 @@ impl std::fmt::Display for OrgId {
     }
 }
 
-/// How statements are planned.
+/// How queue bookkeeping statements are planned: generically, without sequential scans.
 ///
 /// Queue bookkeeping touches a batch of rows by primary key (`id = any($ids)`). Planned for
 /// the actual array on tables never analyzed (a fresh install, or a burst faster than
 /// autovacuum), Postgres multiplies its default selectivity per element and, past a few
 /// hundred ids, scans the organization's whole history instead (seen: 13 ms to claim 200 of
 /// 50,000 jobs). A generic plan estimates any array at ten elements, and is made once per
-/// connection instead of per batch; but one made while the table was nearly empty would
-/// read it whole, for good, so sequential scans are off too: the primary key is the only
-/// path left to such a statement (it names no other indexed condition).
+/// connection instead of per batch. Sequential scans are off so that a plan made while the
+/// table was nearly empty cannot become one; such a plan may still read the organization by
+/// its key prefix until the worker's statistics loop (`queue::statistics`) analyzes the
+/// table and Postgres plans the statement anew (`tests/tests/queue_plans.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Plans {
-    /// Postgres' default: custom plans for the first executions of each statement.
-    PerExecution,
-    /// Generic plans without sequential scans, for statements that find rows by key.
-    KeyLookups,
-}
+pub struct KeyLookupPlans;
 
-impl Plans {
+impl KeyLookupPlans {
     /// The statements that make plans so, with `set` (a connection) or `set local` (a
     /// transaction).
-    pub fn settings(self, set: &str) -> String {
-        match self {
-            Plans::PerExecution => String::new(),
-            Plans::KeyLookups => {
-                format!("{set} plan_cache_mode = force_generic_plan; {set} enable_seqscan = off")
-            }
-        }
+    pub fn settings(set: &str) -> String {
+        format!("{set} plan_cache_mode = force_generic_plan; {set} enable_seqscan = off")
     }
 }
 

@@ -1,5 +1,5 @@
 //! The queue's bookkeeping statements (claim, grouped success) read only the rows they touch,
-//! as the worker runs them: on a connection set up for key lookups (`Plans::KeyLookups`), as
+//! as the worker runs them: on a connection set up for key lookups (`KeyLookupPlans`), as
 //! the application role. A generic plan first made while `job_runs` was empty (a worker's
 //! first claim is its warm-up job) reads the whole organization once the table has grown
 //! (asserted below); the worker's statistics loop (`queue::statistics`) then analyzes the
@@ -9,7 +9,7 @@
 use reachly_jobs::MaintDb;
 use reachly_jobs::queue::lifecycle::{CLAIM, SUCCEED};
 use reachly_jobs::queue::statistics;
-use reachly_jobs::tenancy::Plans;
+use reachly_jobs::tenancy::KeyLookupPlans;
 use reachly_tests::db::TestDb;
 use reachly_tests::plans::{explain_rolled_back, rows_read};
 use sqlx::Connection;
@@ -23,7 +23,7 @@ const BATCH: usize = 100;
 /// A connection of the application role set up as the worker's bookkeeping connections are.
 async fn bookkeeping_connection(url: &str) -> sqlx::PgConnection {
     let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(Plans::KeyLookups.settings("set")))
+    sqlx::raw_sql(sqlx::AssertSqlSafe(KeyLookupPlans::settings("set")))
         .execute(&mut conn)
         .await
         .unwrap();

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::transport::{Delivery, Push, Transport};
 use crate::db::MaintDb;
 use crate::metrics;
-use crate::tenancy::{OrgId, Plans};
+use crate::tenancy::{KeyLookupPlans, OrgId};
 
 /// The notification channel the `job_runs` insert trigger signals.
 pub const CHANNEL: &str = "reachly_job_runs";
@@ -245,14 +245,14 @@ impl Feeder {
 const MARK_CHUNK: usize = 256;
 
 /// Records in `tx` that the picked jobs went to Redis under their tasks' ids. Rows are found
-/// by primary key only (see [`Plans::KeyLookups`]): a join with the unnested batch, planned
+/// by primary key only (see [`KeyLookupPlans`]): a join with the unnested batch, planned
 /// while the table was small, would read the whole table on every later pass.
 async fn mark_handed_off(
     tx: &mut sqlx::PgConnection,
     picked: &[(Uuid, Uuid)],
     tids: &[&str],
 ) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(AssertSqlSafe(Plans::KeyLookups.settings("set local")))
+    sqlx::raw_sql(AssertSqlSafe(KeyLookupPlans::settings("set local")))
         .execute(&mut *tx)
         .await?;
     for (rows, tids) in picked.chunks(MARK_CHUNK).zip(tids.chunks(MARK_CHUNK)) {

@@ -195,7 +195,7 @@ pub const SUCCEED: &str = "with done as (
 /// one of any job, makes it durable; a worker crash cannot lose it, only a Postgres crash
 /// within milliseconds).
 ///
-/// Rows are found by primary key (`id = any`, a generic plan: see [`Plans::KeyLookups`]) and
+/// Rows are found by primary key (`id = any`, a generic plan: see [`KeyLookupPlans`]) and
 /// each row's transport id is looked up by its position in the batch: a join with the
 /// unnested batch, planned on guesses, ran as a nested loop over both (quadratic). The fence
 /// names no status: a row is in Redis exactly while `enqueued_at` is set (a check of
@@ -203,7 +203,7 @@ pub const SUCCEED: &str = "with done as (
 /// read every waiting job through the listing index.
 /// The `updated_at` set here spares the row the touch trigger (migration 0032).
 ///
-/// [`Plans::KeyLookups`]: crate::tenancy::Plans::KeyLookups
+/// [`KeyLookupPlans`]: crate::tenancy::KeyLookupPlans
 async fn claim_group(
     db: AppDb,
     worker: Arc<str>,

@@ -1,6 +1,6 @@
 //! Keeps Postgres' statistics of `job_runs` fresh, as autovacuum would where it runs and
 //! keeps up: the queue's statements find rows by primary key only while the planner knows
-//! the table is large (see [`crate::tenancy::Plans`]), and a burst of submissions (50,000 in
+//! the table is large (see [`crate::tenancy::KeyLookupPlans`]), and a burst of submissions (50,000 in
 //! two seconds on the benchmark) outruns autovacuum's next round by minutes.
 
 use crate::db::MaintDb;
